@@ -1,0 +1,310 @@
+"""AWS account link: an IAM role the control plane assumes, with a tier of permissions.
+
+Importing this module imports ``pulumi_aws`` and ``pulumi_random`` only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import pulumi_aws as aws
+import pulumi_random as random
+
+from . import iam
+from .canonical import canonical_json, sha256_hex
+from .config import CONFIG_KEY, LinkSpec
+from .errors import LinkConfigError
+from .policy import builtin_document_path, fill_placeholders, load_document
+from .record import link_record
+from .tags import provenance_tags
+from .validation import join_path
+
+ROLE_PATH_NAME = "linking"
+"""Link roles live under ``/linking/``; the admin tier denies changes to anything there."""
+WORKLOAD_PATH_PREFIX = "linking-workloads"
+BOUNDARY_DOCUMENT = "workload-boundary"
+EXTERNAL_ID_LENGTH = 32
+
+
+@dataclass(frozen=True)
+class AwsNames:
+    """Every physical name and ARN of one link, derived from its id alone."""
+
+    link_id: str
+    account_id: str
+    partition: str
+
+    @property
+    def role_name(self) -> str:
+        return f"linking-{self.link_id}"
+
+    @property
+    def role_path(self) -> str:
+        return f"/{ROLE_PATH_NAME}/"
+
+    @property
+    def workload_path(self) -> str:
+        """Path (without slashes) of the roles the control plane may create, each fenced by the boundary."""
+        return f"{WORKLOAD_PATH_PREFIX}/{self.link_id}"
+
+    @property
+    def boundary_policy_name(self) -> str:
+        return f"linking-{self.link_id}-{BOUNDARY_DOCUMENT}"
+
+    @property
+    def boundary_policy_arn(self) -> str:
+        return f"arn:{self.partition}:iam::{self.account_id}:policy{self.role_path}{self.boundary_policy_name}"
+
+    def permission_policy_name(self, tier: str, part: Optional[int] = None) -> str:
+        return f"linking-{self.link_id}-{tier}" + (f"-{part}" if part else "")
+
+    def placeholders(self) -> dict[str, str]:
+        """The ``{{Placeholders}}`` an AWS policy document may use."""
+        return {
+            "Partition": self.partition,
+            "AccountId": self.account_id,
+            "LinkId": self.link_id,
+            "LinkRolePath": ROLE_PATH_NAME,
+            "WorkloadPath": self.workload_path,
+            "WorkloadBoundaryArn": self.boundary_policy_arn,
+        }
+
+
+@dataclass(frozen=True)
+class RenderedPolicy:
+    document: dict[str, Any]
+    text: str
+    sha256: str
+    source: str
+
+
+def render_policy(path: Path, names: AwsNames, key_path: str) -> RenderedPolicy:
+    """Load, fill and check an IAM policy document; canonical text and its sha256."""
+    document = fill_placeholders(load_document(path, key_path), names.placeholders(), key_path)
+    document = iam.check_identity_policy(document, key_path)
+    text = canonical_json(document)
+    return RenderedPolicy(document=document, text=text, sha256=sha256_hex(text), source=str(path))
+
+
+def tier_document_path(spec: LinkSpec) -> Path:
+    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path("aws", spec.tier)
+
+
+def _description(spec: LinkSpec) -> str:
+    """IAM descriptions allow Latin-1 printable characters only; others become '?'."""
+    text = f"linking: {spec.display_name or spec.id} (owner {spec.owner}, tier {spec.tier})"
+    return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", text)[:1000]
+
+
+def _invoke_options(opts: Optional[pulumi.ResourceOptions]) -> pulumi.InvokeOptions:
+    """Invoke with the provider the component itself will use (explicit, or inherited from a parent)."""
+    if opts is None:
+        return pulumi.InvokeOptions()
+    return pulumi.InvokeOptions(provider=opts.provider, parent=opts.parent)
+
+
+def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
+    """Stop when the ambient credentials reach another account than the config names."""
+    assert spec.aws is not None
+    actual = aws.get_caller_identity(opts=invoke_opts).account_id
+    if actual != spec.aws.account_id:
+        raise LinkConfigError(
+            join_path(CONFIG_KEY, ["aws", "accountId"]),
+            spec.aws.account_id,
+            f"the account the AWS credentials reach, {actual}: switch credentials or fix the config "
+            "(linking the wrong account is the mistake this check exists for)",
+        )
+
+
+class AwsAccountLinkArgs:
+    """Arguments of `AwsAccountLink`."""
+
+    def __init__(self, link: LinkSpec, *, verify_account: bool = True) -> None:
+        """
+        :param link: the link; ``link.provider`` is ``aws`` and ``link.aws`` is set.
+        :param verify_account: compare ``link.aws.accountId`` with the caller identity
+            before creating anything (turn off only where no credentials exist).
+        """
+        self.link = link
+        self.verify_account = verify_account
+
+
+class AwsAccountLink(pulumi.ComponentResource):
+    """An IAM role for the control plane: trust, tier permissions, provenance tags, link record."""
+
+    role: aws.iam.Role
+    external_id: Optional[pulumi.Output[str]]
+    """Secret; None with OIDC trust."""
+    policy: RenderedPolicy
+    link_record: pulumi.Output[dict[str, Any]]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
+
+    def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        # Everything that can fail on user input runs before the component registers.
+        spec = args.link.checked()
+        if spec.provider != "aws" or spec.aws is None:
+            raise LinkConfigError(join_path(CONFIG_KEY, ["provider"]), spec.provider, "aws, with an aws section")
+        invoke_opts = _invoke_options(opts)
+        if args.verify_account:
+            check_account(spec, invoke_opts)
+        names = AwsNames(spec.id, spec.aws.account_id, aws.get_partition(opts=invoke_opts).partition)
+        policy_key = join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
+        self.policy = render_policy(tier_document_path(spec), names, policy_key)
+        layout = iam.layout_policy(self.policy.document, policy_key)
+        boundary = None
+        if names.boundary_policy_arn in self.policy.text:
+            boundary = render_policy(builtin_document_path("aws", BOUNDARY_DOCUMENT), names, policy_key)
+
+        super().__init__("linking:aws:AccountLink", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = provenance_tags(spec)
+
+        trust, authentication = self._trust(name, spec, child, tags)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=names.role_name,
+            path=names.role_path,
+            description=_description(spec),
+            assume_role_policy=trust,
+            max_session_duration=spec.aws.max_session_hours * 3600,
+            permissions_boundary=spec.aws.permissions_boundary_arn,
+            tags=tags,
+            opts=child,
+        )
+        boundary_arn = None
+        if boundary is not None:
+            boundary_arn = aws.iam.Policy(
+                f"{name}-workload-boundary",
+                name=names.boundary_policy_name,
+                path=names.role_path,
+                description=f"Most that any role created by link {spec.id} may do (no IAM writes)",
+                policy=boundary.text,
+                tags=tags,
+                opts=child,
+            ).arn
+        managed_arns = self._permissions(name, spec, names, layout, tags, child) if spec.enabled else []
+
+        self.link_record = link_record(
+            spec,
+            policy_sha256=self.policy.sha256,
+            target={"accountId": names.account_id, "partition": names.partition},
+            identity={"roleArn": self.role.arn, "roleName": self.role.name},
+            authentication=authentication,
+            expiry_enforcement=(
+                "STS refuses AssumeRole from expiresAt on (trust policy condition aws:CurrentTime); "
+                f"a session issued before then lasts at most {spec.aws.max_session_hours} h"
+                if spec.expires_at
+                else "no expiry"
+            ),
+            details={
+                "maxSessionSeconds": spec.aws.max_session_hours * 3600,
+                "permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
+                "managedPolicyArns": managed_arns,
+                "workloadRolePath": f"/{names.workload_path}/" if boundary_arn else None,
+                "workloadBoundaryArn": boundary_arn,
+            },
+        )
+        self.link_secrets = (
+            pulumi.Output.secret({"externalId": self.external_id}) if self.external_id is not None else None
+        )
+        self.register_outputs(
+            {
+                "roleArn": self.role.arn,
+                "policySha256": self.policy.sha256,
+                "linkRecord": self.link_record,
+                "linkSecrets": self.link_secrets,
+            }
+        )
+
+    def _trust(
+        self, name: str, spec: LinkSpec, child: pulumi.ResourceOptions, tags: dict[str, str]
+    ) -> tuple[pulumi.Output[str], dict[str, Any]]:
+        """The trust policy (an Output, secret when it carries the external ID) and how to authenticate."""
+        assert spec.aws is not None
+        cp = spec.control_plane
+        self.external_id = None
+        if spec.aws.trust == "principal":
+            assert cp.aws is not None
+            if cp.aws.external_id is not None:
+                self.external_id = pulumi.Output.secret(cp.aws.external_id)
+            else:
+                self.external_id = random.RandomPassword(
+                    f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child
+                ).result
+            principal_arn = cp.aws.principal_arn
+            trust = self.external_id.apply(
+                lambda external_id: canonical_json(
+                    iam.trust_policy(
+                        iam.principal_trust_statement(principal_arn, external_id),
+                        expires_at=spec.expires_at,
+                        enabled=spec.enabled,
+                    )
+                )
+            )
+            return trust, {"method": "external-id", "principalArn": principal_arn, "externalId": "linkSecrets.externalId"}
+
+        oidc = cp.oidc
+        assert oidc is not None and oidc.audience is not None
+        provider_arn: pulumi.Input[str]
+        if oidc.provider_arn:
+            provider_arn = oidc.provider_arn
+        else:
+            provider_arn = aws.iam.OpenIdConnectProvider(
+                f"{name}-oidc", url=oidc.issuer, client_id_lists=[oidc.audience], tags=tags, opts=child
+            ).arn
+        trust = pulumi.Output.from_input(provider_arn).apply(
+            lambda arn: canonical_json(
+                iam.trust_policy(
+                    iam.web_identity_trust_statement(arn, oidc.issuer, oidc.audience, oidc.subject),
+                    expires_at=spec.expires_at,
+                    enabled=spec.enabled,
+                )
+            )
+        )
+        return trust, {
+            "method": "oidc-web-identity",
+            "issuer": oidc.issuer,
+            "audience": oidc.audience,
+            "subject": oidc.subject,
+            "providerArn": provider_arn,
+        }
+
+    def _permissions(
+        self,
+        name: str,
+        spec: LinkSpec,
+        names: AwsNames,
+        layout: iam.PolicyLayout,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> list[pulumi.Output[str]]:
+        """The tier document on the role: inline, or split into managed policies (their ARNs)."""
+        if layout.inline is not None:
+            aws.iam.RolePolicy(
+                f"{name}-permissions",
+                role=self.role.name,
+                name=names.permission_policy_name(spec.tier),
+                policy=canonical_json(layout.inline),
+                opts=child,
+            )
+            return []
+        arns = []
+        for part, document in enumerate(layout.managed, start=1):
+            managed = aws.iam.Policy(
+                f"{name}-permissions-{part}",
+                name=names.permission_policy_name(spec.tier, part),
+                path=names.role_path,
+                description=f"Tier {spec.tier} of link {spec.id}, part {part} of {len(layout.managed)}",
+                policy=canonical_json(document),
+                tags=tags,
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-permissions-{part}-attachment", role=self.role.name, policy_arn=managed.arn, opts=child
+            )
+            arns.append(managed.arn)
+        return arns

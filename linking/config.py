@@ -1,0 +1,225 @@
+"""The stack config contract: ``linking:link`` -> a validated, typed `LinkSpec`.
+
+`LinkSpec` is also the typed argument every component takes, so a program that
+builds one in code is checked by the same schema and rules as a stack file.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import typing
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+from .errors import LinkConfigError
+from .validation import join_path, schema_errors
+
+CONFIG_KEY = "linking:link"
+SECRET_PLACEHOLDER = "[secret]"
+"""What the offline plan puts where a stack holds a ``secure:`` value it cannot decrypt."""
+
+SECRET_KEYS = ("controlPlane.aws.externalId",)
+"""Keys that may hold a secret, relative to ``linking:link``."""
+
+_RFC3339 = re.compile(
+    r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$"
+)
+
+
+@dataclass(frozen=True)
+class AwsControlPlane:
+    """The control plane's AWS identity, trusted with an external ID."""
+
+    principal_arn: str
+    external_id: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class OidcControlPlane:
+    """The control plane's OIDC identity provider and the exact token it presents."""
+
+    issuer: str
+    subject: str
+    audience: Optional[str] = None
+    provider_arn: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class GcpControlPlane:
+    member: str
+
+
+@dataclass(frozen=True)
+class ControlPlane:
+    aws: Optional[AwsControlPlane] = None
+    oidc: Optional[OidcControlPlane] = None
+    gcp: Optional[GcpControlPlane] = None
+
+
+@dataclass(frozen=True)
+class AwsSettings:
+    account_id: str
+    trust: Optional[str] = None
+    """``principal`` or ``oidc``; inferred when only one of controlPlane.aws/oidc is set."""
+    permissions_boundary_arn: Optional[str] = None
+    max_session_hours: int = 1
+
+
+@dataclass(frozen=True)
+class LinkSpec:
+    """One link: who may use which identity, with which tier, until when."""
+
+    id: str
+    provider: str
+    tier: str
+    owner: str
+    control_plane: ControlPlane
+    display_name: Optional[str] = None
+    policy_file: Optional[str] = None
+    """Absolute after `from_config`; relative paths resolve against the project root."""
+    expires_at: Optional[str] = None
+    """RFC 3339, normalised to UTC with a ``Z`` suffix by `from_config`."""
+    enabled: bool = True
+    aws: Optional[AwsSettings] = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    _checked: bool = field(default=False, init=False, repr=False, compare=False)
+
+    @classmethod
+    def from_config(
+        cls,
+        raw: Any,
+        *,
+        project_root: Path | str = ".",
+        now: Optional[datetime] = None,
+        allow_unreadable_secrets: bool = False,
+        prefix: str = CONFIG_KEY,
+    ) -> "LinkSpec":
+        """Validate a ``linking:link`` value and build the spec, or raise one `LinkConfigError`.
+
+        ``allow_unreadable_secrets`` accepts `SECRET_PLACEHOLDER` in secret keys:
+        the offline plan's stand-in for a value only the Pulumi backend can decrypt.
+        """
+        if not isinstance(raw, Mapping):
+            raise LinkConfigError(prefix, raw, "an object (structured config under linking:link)")
+        errors = schema_errors("link-config.schema.json", raw, prefix)
+        if allow_unreadable_secrets:
+            placeholders = {join_path(prefix, k.split(".")) for k in SECRET_KEYS}
+            errors = [e for e in errors if not (e.key_path in placeholders and e.value == SECRET_PLACEHOLDER)]
+        if errors:
+            raise errors[0]
+        data = dict(raw)
+        if "expiresAt" in data:
+            data["expiresAt"] = _normalise_expiry(data["expiresAt"], now, join_path(prefix, ["expiresAt"]))
+        if "policyFile" in data:
+            data["policyFile"] = str(_resolve_policy_file(data["policyFile"], Path(project_root), prefix))
+        spec = _build(cls, data)
+        if spec.provider == "aws":
+            spec = _check_aws(spec, prefix)
+        object.__setattr__(spec, "_checked", True)
+        return spec
+
+    def to_config(self) -> dict[str, Any]:
+        """The ``linking:link`` value that `from_config` turns back into this spec."""
+        return _unbuild(self)
+
+    def checked(self) -> "LinkSpec":
+        """This spec after the checks a stack file gets; a spec built in code is checked here once."""
+        return self if self._checked else LinkSpec.from_config(self.to_config())
+
+
+def _normalise_expiry(value: str, now: Optional[datetime], key_path: str) -> str:
+    expected = 'an RFC 3339 instant with a time zone in the future, such as "2027-06-30T00:00:00Z"'
+    if not _RFC3339.match(value):
+        raise LinkConfigError(key_path, value, expected)
+    try:
+        instant = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+    except ValueError:
+        raise LinkConfigError(key_path, value, expected) from None
+    now = now or datetime.now(timezone.utc)
+    if instant <= now:
+        raise LinkConfigError(key_path, value, f"an instant in the future (now is {now:%Y-%m-%dT%H:%M:%SZ})")
+    return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _resolve_policy_file(value: str, project_root: Path, prefix: str) -> Path:
+    path = Path(value)
+    if not path.is_absolute():
+        path = project_root / path
+    if not path.is_file():
+        raise LinkConfigError(
+            join_path(prefix, ["policyFile"]), value, f"an existing file (looked for {path.resolve()})"
+        )
+    return path.resolve()
+
+
+def _check_aws(spec: LinkSpec, prefix: str) -> LinkSpec:
+    """AWS rules that span keys: which trust to use, and what it needs."""
+    assert spec.aws is not None  # the schema requires the aws section for provider aws
+    cp = spec.control_plane
+    trust = spec.aws.trust
+    if trust is None:
+        if cp.aws and cp.oidc:
+            raise LinkConfigError(
+                join_path(prefix, ["aws", "trust"]),
+                None,
+                "principal or oidc: controlPlane has both aws and oidc, so say which one this role trusts",
+            )
+        trust = "oidc" if cp.oidc else "principal"
+    if trust == "principal" and cp.aws is None:
+        raise LinkConfigError(
+            join_path(prefix, ["controlPlane", "aws"]), None, "{principalArn: ...} for aws.trust principal"
+        )
+    if trust == "oidc":
+        if cp.oidc is None:
+            raise LinkConfigError(
+                join_path(prefix, ["controlPlane", "oidc"]), None, "{issuer, subject, audience} for aws.trust oidc"
+            )
+        if cp.oidc.audience is None:
+            raise LinkConfigError(
+                join_path(prefix, ["controlPlane", "oidc", "audience"]),
+                None,
+                "the audience (aud claim) the control plane's token carries; AWS trust checks it",
+            )
+    return dataclasses.replace(spec, aws=dataclasses.replace(spec.aws, trust=trust))
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def _dataclass_type(hint: Any) -> Optional[type]:
+    """The dataclass inside ``Optional[X]``/``X``, if any."""
+    for candidate in (hint, *typing.get_args(hint)):
+        if dataclasses.is_dataclass(candidate):
+            return candidate
+    return None
+
+
+def _build(cls: type, data: Mapping[str, Any]) -> Any:
+    hints = typing.get_type_hints(cls)
+    kwargs = {}
+    for f in dataclasses.fields(cls):
+        key = _camel(f.name)
+        if not f.init or key not in data:
+            continue
+        nested = _dataclass_type(hints[f.name])
+        kwargs[f.name] = _build(nested, data[key]) if nested else data[key]
+    return cls(**kwargs)
+
+
+def _unbuild(obj: Any) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for f in dataclasses.fields(obj):
+        value = getattr(obj, f.name)
+        if value is None or not f.init:
+            continue
+        if dataclasses.is_dataclass(value):
+            value = _unbuild(value)
+        elif isinstance(value, Mapping):
+            value = dict(value)
+        out[_camel(f.name)] = value
+    return out

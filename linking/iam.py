@@ -1,0 +1,199 @@
+"""AWS IAM documents without the AWS SDK: grammar, canonical form, trust, size limits.
+
+Shared by the account link (`linking.aws`) and, later, workload identities, so
+the trust conditions and size rules are written once.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from dataclasses import dataclass
+from typing import Any, Mapping, Optional
+
+from .canonical import canonical_json
+from .errors import LinkConfigError
+from .validation import validate
+
+VERSION = "2012-10-17"
+INLINE_LIMIT = 10_240
+"""Characters (whitespace not counted) of all inline policies of one role."""
+MANAGED_LIMIT = 6_144
+"""Characters (whitespace not counted) of one managed policy."""
+MANAGED_PER_ROLE = 10
+"""Managed policies attached to one role (IAM's default quota)."""
+
+_LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
+
+
+def _as_list(value: Any) -> Any:
+    return [value] if isinstance(value, str) else value
+
+
+def _sorted_unique(values: list[Any]) -> list[Any]:
+    """Sort and de-duplicate; IAM action names compare case-insensitively."""
+    seen: dict[str, Any] = {}
+    for value in values:
+        seen.setdefault(str(value).lower(), value)
+    return [seen[k] for k in sorted(seen)]
+
+
+def canonical_policy(document: Mapping[str, Any]) -> dict[str, Any]:
+    """Statement, Action and Resource as sorted, de-duplicated lists; condition value lists sorted.
+
+    Statement order is kept: it is authored, and reviewers read it top down.
+    Tolerates malformed input (it runs before the grammar check, which reports it).
+    """
+    doc = copy.deepcopy(dict(document))
+    statements = doc.get("Statement")
+    if isinstance(statements, dict):
+        statements = [statements]
+    if isinstance(statements, list):
+        for statement in statements:
+            if not isinstance(statement, dict):
+                continue
+            for key in _LIST_KEYS:
+                if key in statement:
+                    value = _as_list(statement[key])
+                    statement[key] = _sorted_unique(value) if isinstance(value, list) else value
+            for operator in (statement.get("Condition") or {}).values() if isinstance(statement.get("Condition"), dict) else ():
+                if isinstance(operator, dict):
+                    for key, value in operator.items():
+                        if isinstance(value, list) and len(value) > 1:
+                            operator[key] = sorted(value, key=str)
+        doc["Statement"] = statements
+    return doc
+
+
+def check_identity_policy(document: Any, key_path: str) -> dict[str, Any]:
+    """The canonical form of an identity policy, or a `LinkConfigError` naming the statement at fault."""
+    if not isinstance(document, Mapping):
+        raise LinkConfigError(key_path, document, 'an IAM policy document: {"Version": "2012-10-17", "Statement": [...]}')
+    doc = canonical_policy(document)
+    validate("aws-iam-policy.schema.json", doc, key_path)
+    return doc
+
+
+def policy_size(document: Mapping[str, Any]) -> int:
+    """Size as IAM counts it: characters of the JSON without whitespace."""
+    return len(re.sub(r"\s", "", canonical_json(document)))
+
+
+def oidc_condition_prefix(issuer: str) -> str:
+    """The condition-key prefix IAM derives from an issuer URL (host and path, no scheme)."""
+    return re.sub(r"^https://", "", issuer).rstrip("/")
+
+
+def principal_trust_statement(principal_arn: str, external_id: str) -> dict[str, Any]:
+    """The control plane's AWS principal, only with the external ID (the confused-deputy guard)."""
+    return {
+        "Sid": "ControlPlaneAssumeRole",
+        "Effect": "Allow",
+        "Principal": {"AWS": principal_arn},
+        "Action": "sts:AssumeRole",
+        "Condition": {"StringEquals": {"sts:ExternalId": external_id}},
+    }
+
+
+def web_identity_trust_statement(provider_arn: str, issuer: str, audience: str, subject: str) -> dict[str, Any]:
+    """Tokens of one OIDC issuer, only for the exact audience and subject."""
+    prefix = oidc_condition_prefix(issuer)
+    return {
+        "Sid": "ControlPlaneWebIdentity",
+        "Effect": "Allow",
+        "Principal": {"Federated": provider_arn},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": {f"{prefix}:aud": audience, f"{prefix}:sub": subject}},
+    }
+
+
+def trust_policy(statement: Mapping[str, Any], *, expires_at: Optional[str] = None, enabled: bool = True) -> dict[str, Any]:
+    """A role trust policy around one trust statement.
+
+    ``expires_at`` adds ``DateLessThan aws:CurrentTime``, so STS itself refuses
+    the role after that instant. A disabled link keeps the principal but denies
+    it, without conditions: nobody can assume the role, and the document still
+    shows whom it was for.
+    """
+    statement = copy.deepcopy(dict(statement))
+    if not enabled:
+        statement = {
+            "Sid": "LinkDisabled",
+            "Effect": "Deny",
+            "Principal": statement["Principal"],
+            "Action": statement["Action"],
+        }
+    elif expires_at:
+        statement["Condition"]["DateLessThan"] = {"aws:CurrentTime": expires_at}
+    return canonical_policy({"Version": VERSION, "Statement": [statement]})
+
+
+@dataclass(frozen=True)
+class PolicyLayout:
+    """Where a permission document goes on a role: one inline policy, or several managed ones."""
+
+    inline: Optional[dict[str, Any]]
+    managed: tuple[dict[str, Any], ...] = ()
+
+
+def layout_policy(document: Mapping[str, Any], key_path: str, *, managed_slots: int = MANAGED_PER_ROLE) -> PolicyLayout:
+    """Fit a canonical document into IAM's limits, deterministically.
+
+    Inline when it fits in `INLINE_LIMIT`; otherwise statements are packed in
+    order into managed policies of at most `MANAGED_LIMIT`, a statement too big
+    for one policy being cut by its Action list. Raises when even
+    ``managed_slots`` policies cannot hold it, saying by how much.
+    """
+    size = policy_size(document)
+    if size <= INLINE_LIMIT:
+        return PolicyLayout(inline=dict(document))
+    pieces = [piece for s in document["Statement"] for piece in _fit_statement(s, key_path)]
+    documents: list[list[dict[str, Any]]] = [[]]
+    for piece in pieces:
+        if documents[-1] and policy_size(_document(documents[-1] + [piece])) > MANAGED_LIMIT:
+            documents.append([])
+        documents[-1].append(piece)
+    if len(documents) > managed_slots:
+        raise LinkConfigError(
+            key_path,
+            f"{size} characters",
+            f"a document that fits {managed_slots} managed policies of {MANAGED_LIMIT} characters "
+            f"(IAM's limit per role); it needs {len(documents)}, {len(documents) - managed_slots} too many",
+        )
+    return PolicyLayout(inline=None, managed=tuple(_document(d) for d in documents))
+
+
+def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:
+    return {"Version": VERSION, "Statement": statements}
+
+
+def _fit_statement(statement: dict[str, Any], key_path: str) -> list[dict[str, Any]]:
+    """The statement, or parts of it cut by Action, each fitting one managed policy.
+
+    Only ``Action`` is cut: the union of the parts grants the same. ``NotAction``
+    cannot be cut without widening the grant.
+    """
+    if policy_size(_document([statement])) <= MANAGED_LIMIT:
+        return [statement]
+    sid = statement.get("Sid", "")
+    too_big = LinkConfigError(
+        f"{key_path} statement {sid or '(no Sid)'}",
+        f"{policy_size(_document([statement]))} characters",
+        f"a statement of at most {MANAGED_LIMIT} characters, or one whose Action list can be cut to fit",
+    )
+    if "Action" not in statement or len(statement["Action"]) < 2:
+        raise too_big
+    parts: list[dict[str, Any]] = []
+    actions: list[str] = []
+    for action in statement["Action"]:
+        candidate = {**statement, "Action": actions + [action]}
+        if actions and policy_size(_document([candidate])) > MANAGED_LIMIT:
+            parts.append({**statement, "Action": actions})
+            actions = []
+        actions.append(action)
+    parts.append({**statement, "Action": actions})
+    if any(policy_size(_document([p])) > MANAGED_LIMIT for p in parts):
+        raise too_big
+    if sid:
+        parts = [{**p, "Sid": f"{sid}Part{i}"} for i, p in enumerate(parts, start=1)]
+    return parts

@@ -1,0 +1,332 @@
+"""The offline plan: run a stack's program under Pulumi's mock runtime and record what it would create.
+
+No cloud credentials, no Pulumi CLI: ``pulumi.runtime.set_mocks`` stands in for
+the engine and the providers. The real component code runs; each resource is
+recorded with its type, name, parent and inputs. Invokes (caller identity,
+partition) answer from the stack's own config, so the account guard cannot be
+checked offline, and the plan says so.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Mapping, Optional
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from . import program
+from .config import CONFIG_KEY, SECRET_PLACEHOLDER
+from .errors import LinkConfigError
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+DOCUMENT_INPUTS: dict[str, tuple[str, ...]] = {
+    "aws:iam/role:Role": ("assumeRolePolicy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/policy:Policy": ("policy",),
+}
+"""Inputs that hold a policy document, printed in full for review."""
+
+
+@dataclass(frozen=True)
+class Secret:
+    """An input or output Pulumi treats as secret. Offline it only ever holds placeholders."""
+
+    value: Any
+
+
+@dataclass(frozen=True)
+class Ambient:
+    """What the invokes answer offline: the identity the credentials would have."""
+
+    aws_account_id: str = "123456789012"
+    aws_partition: str = "aws"
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent_urn: Optional[str]
+    custom: bool
+    inputs: dict[str, Any]
+
+    def plain_input(self, key: str) -> Any:
+        """An input with any secret wrapper removed."""
+        value = self.inputs.get(key)
+        return value.value if isinstance(value, Secret) else value
+
+
+@dataclass
+class StackPlan:
+    stack: str
+    resources: list[PlannedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def by_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> PlannedResource:
+        found = self.by_type(type_)
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_}, found {len(found)}")
+        return found[0]
+
+    def parent_of(self, resource: PlannedResource) -> Optional[PlannedResource]:
+        return next((r for r in self.resources if r.urn == resource.parent_urn), None)
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return Secret(_unwrap_secrets(rpc.unwrap_rpc_secret(value)))
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
+
+
+class PlanMocks(pulumi_mocks.Mocks):
+    """Outputs a provider would compute (ARNs, ids), derived from the inputs; secrets stay placeholders."""
+
+    def __init__(self, ambient: Ambient) -> None:
+        self.ambient = ambient
+
+    def _arn(self, kind: str) -> str:
+        return f"arn:{self.ambient.aws_partition}:iam::{self.ambient.aws_account_id}:{kind}"
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[Optional[str], dict]:
+        outputs = dict(args.inputs)
+        if args.typ in ("aws:iam/role:Role", "aws:iam/policy:Policy"):
+            kind = "role" if args.typ == "aws:iam/role:Role" else "policy"
+            outputs["arn"] = self._arn(f"{kind}{args.inputs.get('path', '/')}{args.inputs['name']}")
+            return args.inputs["name"], outputs
+        if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+            outputs["arn"] = self._arn("oidc-provider/" + args.inputs["url"].removeprefix("https://"))
+            return outputs["arn"], outputs
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            outputs["result"] = SECRET_PLACEHOLDER
+        return f"{args.name}-id", outputs
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:  # type: ignore[override] # the monitor takes a dict
+        if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
+            account = self.ambient.aws_account_id
+            return {
+                "accountId": account,
+                "arn": f"arn:{self.ambient.aws_partition}:iam::{account}:user/offline-plan",
+                "userId": "OFFLINEPLAN",
+                "id": account,
+            }
+        if args.token == "aws:index/getPartition:getPartition":
+            return {
+                "partition": self.ambient.aws_partition,
+                "dnsSuffix": "amazonaws.com",
+                "reverseDnsSuffix": "com.amazonaws",
+                "id": self.ambient.aws_partition,
+            }
+        raise NotImplementedError(f"the offline plan has no answer for invoke {args.token}")
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, also keeping each registration's parent and inputs in order."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.planned: list[PlannedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self.planned.append(
+                PlannedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent_urn=request.parent or None,
+                    custom=request.custom,
+                    inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
+                )
+            )
+        return response
+
+
+def _resolve(output: Any) -> Any:
+    out = pulumi.Output.from_input(output)
+    value = _sync_await(out.future())
+    return Secret(value) if _sync_await(out.is_secret()) else value
+
+
+def run_program(
+    config: Mapping[str, str],
+    *,
+    project_root: Path,
+    project: str = "linking",
+    stack: str = "plan",
+    ambient: Optional[Ambient] = None,
+    secret_keys: tuple[str, ...] = (),
+) -> StackPlan:
+    """Run the stack program once under mocks with this config (``ns:key`` -> string, as Pulumi passes it)."""
+    ambient = ambient or Ambient()
+    monitor = RecordingMonitor(PlanMocks(ambient))
+    settings.set_root_resource(None)  # type: ignore[arg-type] # a fresh Stack for each run
+    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    _sync_await(
+        run_pulumi_func(lambda: program.run(project_root, allow_unreadable_secrets=True))
+    )
+    root = settings.get_root_resource()
+    outputs = {name: _resolve(value) for name, value in sorted(getattr(root, "outputs", {}).items())}
+    # Registration order depends on thread scheduling; the URN order does not.
+    return StackPlan(stack=stack, resources=sorted(monitor.planned, key=lambda r: r.urn), outputs=outputs)
+
+
+@dataclass(frozen=True)
+class StackFile:
+    path: Path
+    project_root: Path
+    project: str
+    stack: str
+    config: dict[str, str]
+    secret_keys: tuple[str, ...]
+
+
+def find_project_root(start: Path) -> Path:
+    for folder in [start, *start.parents]:
+        if (folder / "Pulumi.yaml").is_file():
+            return folder
+    raise LinkConfigError(str(start), None, "a stack file inside a Pulumi project (no Pulumi.yaml above it)")
+
+
+def _replace_secure(value: Any) -> tuple[Any, bool]:
+    """``{secure: ...}`` anywhere -> `SECRET_PLACEHOLDER`; says whether any was found."""
+    if isinstance(value, dict):
+        if set(value) == {"secure"}:
+            return SECRET_PLACEHOLDER, True
+        found = False
+        out = {}
+        for k, v in value.items():
+            out[k], inner = _replace_secure(v)
+            found = found or inner
+        return out, found
+    if isinstance(value, list):
+        pairs = [_replace_secure(v) for v in value]
+        return [p[0] for p in pairs], any(p[1] for p in pairs)
+    return value, False
+
+
+def _config_string(value: Any) -> str:
+    """How Pulumi hands a config value to a program: strings as-is, everything else as JSON."""
+    return value if isinstance(value, str) else json.dumps(value)
+
+
+def load_stack_file(path: Path) -> StackFile:
+    """Read ``Pulumi.<stack>.yaml`` into the config map the engine would pass to the program."""
+    path = Path(path)
+    name = path.name
+    if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))) or name in ("Pulumi.yaml", "Pulumi.yml"):
+        raise LinkConfigError(str(path), name, "a stack file named Pulumi.<stack>.yaml")
+    try:
+        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except OSError as exc:
+        raise LinkConfigError(str(path), None, f"a readable stack file ({exc.strerror})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise LinkConfigError(str(path), None, f"valid YAML (error{where}: {getattr(exc, 'problem', exc)})") from None
+    root = find_project_root(path.resolve().parent)
+    project_doc = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    project = project_doc.get("name", root.name)
+    raw_config = document.get("config") or {}
+    if not isinstance(raw_config, dict):
+        raise LinkConfigError(f"{path}: config", raw_config, "a mapping of config keys")
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in raw_config.items():
+        full_key = key if ":" in key else f"{project}:{key}"
+        value, secret = _replace_secure(value)
+        config[full_key] = _config_string(value)
+        if secret:
+            secret_keys.append(full_key)
+    stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
+    return StackFile(path, root, project, stack, config, tuple(secret_keys))
+
+
+def ambient_for(config: Mapping[str, str]) -> Ambient:
+    """Offline, the credentials are taken to reach exactly the account the config names."""
+    try:
+        link = json.loads(config.get(CONFIG_KEY, "{}"))
+        account = link.get("aws", {}).get("accountId")
+    except (ValueError, AttributeError):
+        account = None
+    return Ambient(aws_account_id=account) if isinstance(account, str) else Ambient()
+
+
+def plan_stack_file(path: Path) -> StackPlan:
+    stack_file = load_stack_file(path)
+    return run_program(
+        stack_file.config,
+        project_root=stack_file.project_root,
+        project=stack_file.project,
+        stack=stack_file.stack,
+        ambient=ambient_for(stack_file.config),
+        secret_keys=stack_file.secret_keys,
+    )
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, Secret):
+        return SECRET_PLACEHOLDER
+    if isinstance(value, dict):
+        return {k: _display(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_display(v) for v in value]
+    return value
+
+
+def format_text(plan: StackPlan, source: Optional[Path] = None) -> str:
+    """The human-readable plan: resource tree, then every policy document in full, then outputs."""
+    lines = [f"Stack {plan.stack}" + (f" ({source})" if source else "")]
+    lines.append("Offline plan: Pulumi mock runtime, no credentials; the account guard runs only in `pulumi up`.")
+    lines.append("")
+    lines.append(f"Resources to create ({len(plan.resources)}):")
+    children: dict[Optional[str], list[PlannedResource]] = {}
+    for resource in plan.resources:
+        children.setdefault(resource.parent_urn if plan.parent_of(resource) else None, []).append(resource)
+
+    def tree(parent: Optional[str], depth: int) -> None:
+        for resource in children.get(parent, []):
+            lines.append(f"  {'  ' * depth}+ {resource.type}  {resource.name}")
+            tree(resource.urn, depth + 1)
+
+    tree(None, 0)
+    for resource in plan.resources:
+        for key in DOCUMENT_INPUTS.get(resource.type, ()):
+            if key not in resource.inputs:
+                continue
+            secret = isinstance(resource.inputs[key], Secret)
+            text = resource.plain_input(key)
+            label = f"{resource.type} {resource.name} .{key}"
+            if secret:
+                label += " (a Pulumi secret: it carries a secret value, which the plan shows as [secret])"
+            lines += ["", label + ":"]
+            try:
+                lines.append(json.dumps(json.loads(text), indent=2, sort_keys=True))
+            except (TypeError, ValueError):
+                lines.append(str(text))
+    lines += ["", "Outputs:"]
+    for name, value in plan.outputs.items():
+        if isinstance(value, Secret):
+            lines.append(f"  {name}: [secret]")
+        else:
+            lines.append(f"  {name}: " + json.dumps(_display(value), indent=2, sort_keys=True).replace("\n", "\n  "))
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,20 @@
+"""Provenance tags: the same keys on every taggable resource of every provider."""
+
+from __future__ import annotations
+
+from .config import LinkSpec
+
+MANAGED_BY = "managed-by"
+
+
+def provenance_tags(spec: LinkSpec) -> dict[str, str]:
+    """The user's tags plus the provenance keys, which the user cannot override (the schema reserves them)."""
+    return {
+        **spec.tags,
+        "linking:link-id": spec.id,
+        "linking:owner": spec.owner,
+        "linking:tier": spec.tier,
+        "linking:expires-at": spec.expires_at or "never",
+        "linking:status": "enabled" if spec.enabled else "disabled",
+        MANAGED_BY: "pulumi",
+    }

@@ -1,0 +1,115 @@
+"""JSON schema validation that reports one user-readable `LinkConfigError`.
+
+Every schema under ``linking/schemas/`` annotates its properties with
+``x-expected``, the phrase an error message uses for what a key must hold.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from importlib import resources
+from typing import Any, Iterable, Sequence
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from .errors import MISSING, LinkConfigError
+
+
+@cache
+def load_schema(name: str) -> dict[str, Any]:
+    """A schema shipped in ``linking/schemas``, by file name."""
+    text = resources.files("linking").joinpath("schemas", name).read_text(encoding="utf-8")
+    return json.loads(text)
+
+
+@cache
+def _validator(name: str) -> jsonschema.protocols.Validator:
+    schema = load_schema(name)
+    cls = jsonschema.validators.validator_for(schema)
+    cls.check_schema(schema)
+    return cls(schema)
+
+
+def join_path(prefix: str, parts: Iterable[Any]) -> str:
+    """``linking:link`` + ``["aws", "accountId"]`` -> ``linking:link.aws.accountId``; list indexes as ``[0]``."""
+    path = prefix
+    for part in parts:
+        path += f"[{part}]" if isinstance(part, int) else (f".{part}" if path else str(part))
+    return path
+
+
+def _walk(root: dict[str, Any], schema_path: Sequence[Any]) -> list[Any]:
+    """The schemas along a validator's schema path, following local ``$ref``s."""
+    nodes: list[Any] = [root]
+    for part in schema_path:
+        node = nodes[-1]
+        try:
+            if part == "$ref" and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+                target: Any = root
+                for step in node["$ref"][2:].split("/"):
+                    target = target[step]
+                nodes.append(target)
+            else:
+                nodes.append(node[part])
+        except (KeyError, IndexError, TypeError, AttributeError):
+            return nodes + [None]
+    return nodes
+
+
+def _expected(root: dict[str, Any], schema_path: Sequence[Any], fallback: str) -> str:
+    """The ``x-expected`` of the deepest schema on the path that has one."""
+    found = [n["x-expected"] for n in _walk(root, schema_path) if isinstance(n, dict) and "x-expected" in n]
+    return found[-1] if found else fallback
+
+
+def _subschema(root: dict[str, Any], schema_path: Sequence[Any]) -> Any:
+    return _walk(root, schema_path)[-1]
+
+
+def _to_config_error(error: ValidationError, root: dict[str, Any], prefix: str) -> LinkConfigError:
+    path = list(error.absolute_path)
+    schema_path = list(error.relative_schema_path)[:-1]  # drop the keyword itself
+    if error.validator == "required":
+        missing = next(k for k in error.validator_value if k not in error.instance)
+        prop_schema = _subschema(root, schema_path + ["properties", missing])
+        if prop_schema is None:  # required by an if/then: describe from the object's properties
+            prop_schema = _properties_of(root, path).get(missing, {})
+        return LinkConfigError(
+            join_path(prefix, path + [missing]), MISSING, prop_schema.get("x-expected", "a value")
+        )
+    if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+        known = sorted(_subschema(root, schema_path + ["properties"]) or {})
+        extra = sorted(set(error.instance) - set(known))
+        if extra and known:
+            return LinkConfigError(
+                join_path(prefix, path + [extra[0]]),
+                error.instance[extra[0]],
+                "no such key; known keys here: " + ", ".join(known),
+            )
+    return LinkConfigError(join_path(prefix, path), error.instance, _expected(root, schema_path, error.message))
+
+
+def _properties_of(root: dict[str, Any], instance_path: Sequence[Any]) -> dict[str, Any]:
+    node = root
+    for part in instance_path:
+        node = node.get("properties", {}).get(part, {}) if isinstance(part, str) else node.get("items", {})
+    return node.get("properties", {})
+
+
+def schema_errors(name: str, instance: Any, prefix: str) -> list[LinkConfigError]:
+    """Every violation of schema ``name``, in a stable order (by key path)."""
+    validator = _validator(name)
+    errors = sorted(
+        validator.iter_errors(instance),
+        key=lambda e: ([str(p) for p in e.absolute_path], str(list(e.relative_schema_path))),
+    )
+    return [_to_config_error(e, validator.schema, prefix) for e in errors]
+
+
+def validate(name: str, instance: Any, prefix: str) -> None:
+    """Raise the first violation of schema ``name`` as a `LinkConfigError` naming the key path."""
+    errors = schema_errors(name, instance, prefix)
+    if errors:
+        raise errors[0]
