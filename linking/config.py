@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from .errors import LinkConfigError
+from .errors import MISSING, LinkConfigError
 from .validation import join_path, schema_errors
 
 CONFIG_KEY = "linking:link"
@@ -164,23 +164,23 @@ def _check_aws(spec: LinkSpec, prefix: str) -> LinkSpec:
         if cp.aws and cp.oidc:
             raise LinkConfigError(
                 join_path(prefix, ["aws", "trust"]),
-                None,
+                MISSING,
                 "principal or oidc: controlPlane has both aws and oidc, so say which one this role trusts",
             )
         trust = "oidc" if cp.oidc else "principal"
     if trust == "principal" and cp.aws is None:
         raise LinkConfigError(
-            join_path(prefix, ["controlPlane", "aws"]), None, "{principalArn: ...} for aws.trust principal"
+            join_path(prefix, ["controlPlane", "aws"]), MISSING, "{principalArn: ...} for aws.trust principal"
         )
     if trust == "oidc":
         if cp.oidc is None:
             raise LinkConfigError(
-                join_path(prefix, ["controlPlane", "oidc"]), None, "{issuer, subject, audience} for aws.trust oidc"
+                join_path(prefix, ["controlPlane", "oidc"]), MISSING, "{issuer, subject, audience} for aws.trust oidc"
             )
         if cp.oidc.audience is None:
             raise LinkConfigError(
                 join_path(prefix, ["controlPlane", "oidc", "audience"]),
-                None,
+                MISSING,
                 "the audience (aud claim) the control plane's token carries; AWS trust checks it",
             )
     return dataclasses.replace(spec, aws=dataclasses.replace(spec.aws, trust=trust))

@@ -183,17 +183,18 @@ def _fit_statement(statement: dict[str, Any], key_path: str) -> list[dict[str, A
     )
     if "Action" not in statement or len(statement["Action"]) < 2:
         raise too_big
+
+    def part(actions: list[str], number: int) -> dict[str, Any]:
+        return {**statement, "Action": actions, **({"Sid": f"{sid}Part{number}"} if sid else {})}
+
     parts: list[dict[str, Any]] = []
     actions: list[str] = []
     for action in statement["Action"]:
-        candidate = {**statement, "Action": actions + [action]}
-        if actions and policy_size(_document([candidate])) > MANAGED_LIMIT:
-            parts.append({**statement, "Action": actions})
+        if actions and policy_size(_document([part(actions + [action], len(parts) + 1)])) > MANAGED_LIMIT:
+            parts.append(part(actions, len(parts) + 1))
             actions = []
         actions.append(action)
-    parts.append({**statement, "Action": actions})
+    parts.append(part(actions, len(parts) + 1))
     if any(policy_size(_document([p])) > MANAGED_LIMIT for p in parts):
         raise too_big
-    if sid:
-        parts = [{**p, "Sid": f"{sid}Part{i}"} for i, p in enumerate(parts, start=1)]
     return parts

@@ -172,10 +172,14 @@ def run_program(
     stack: str = "plan",
     ambient: Optional[Ambient] = None,
     secret_keys: tuple[str, ...] = (),
+    monitor: Optional[RecordingMonitor] = None,
 ) -> StackPlan:
-    """Run the stack program once under mocks with this config (``ns:key`` -> string, as Pulumi passes it)."""
-    ambient = ambient or Ambient()
-    monitor = RecordingMonitor(PlanMocks(ambient))
+    """Run the stack program once under mocks with this config (``ns:key`` -> string, as Pulumi passes it).
+
+    Pass ``monitor`` to see what was registered even when the program raises;
+    ``ambient`` is then ignored (the monitor's mocks answer the invokes).
+    """
+    monitor = monitor or RecordingMonitor(PlanMocks(ambient or Ambient()))
     settings.set_root_resource(None)  # type: ignore[arg-type] # a fresh Stack for each run
     pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))

@@ -41,20 +41,26 @@ def join_path(prefix: str, parts: Iterable[Any]) -> str:
 
 
 def _walk(root: dict[str, Any], schema_path: Sequence[Any]) -> list[Any]:
-    """The schemas along a validator's schema path, following local ``$ref``s."""
+    """The schemas along a validator's schema path; a local ``$ref`` is followed where the path goes through it."""
+
+    def deref(node: Any) -> Any:
+        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+            target: Any = root
+            for step in node["$ref"][2:].split("/"):
+                target = target[step]
+            node = target
+        return node
+
     nodes: list[Any] = [root]
     for part in schema_path:
         node = nodes[-1]
+        if isinstance(node, dict) and part not in node:
+            node = nodes[-1] = deref(node)
         try:
-            if part == "$ref" and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-                target: Any = root
-                for step in node["$ref"][2:].split("/"):
-                    target = target[step]
-                nodes.append(target)
-            else:
-                nodes.append(node[part])
-        except (KeyError, IndexError, TypeError, AttributeError):
+            nodes.append(node[part])
+        except (KeyError, IndexError, TypeError):
             return nodes + [None]
+    nodes[-1] = deref(nodes[-1])
     return nodes
 
 

@@ -1,0 +1,94 @@
+"""Shared fixtures: run the stack program under Pulumi mocks, golden files, the permission catalogues."""
+
+from __future__ import annotations
+
+import copy
+import json
+import os
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from linking.plan import Ambient, RecordingMonitor, PlanMocks, StackPlan, run_program
+
+REPO = Path(__file__).resolve().parent.parent
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+BASE_LINK: dict[str, Any] = {
+    "id": "acme-prod",
+    "displayName": "ACME production",
+    "provider": "aws",
+    "tier": "admin",
+    "owner": "platform@acme.example",
+    "controlPlane": {"aws": {"principalArn": "arn:aws:iam::111122223333:role/control-plane"}},
+    "aws": {"accountId": "123456789012"},
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the current output")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if os.environ.get("LINKING_LIVE_TESTS") == "1":
+        return
+    skip = pytest.mark.skip(reason="live cloud test: set LINKING_LIVE_TESTS=1 and provide credentials")
+    for item in items:
+        if "live" in item.keywords:
+            item.add_marker(skip)
+
+
+@pytest.fixture
+def link() -> dict[str, Any]:
+    """A fresh copy of a valid AWS link config, for a test to change."""
+    return copy.deepcopy(BASE_LINK)
+
+
+Planner = Callable[..., StackPlan]
+
+
+@pytest.fixture
+def plan() -> Planner:
+    """``plan(link_dict, account=..., monitor=...)``: the stack program under mocks with that ``linking:link``."""
+
+    def run(link: dict[str, Any], *, account: str | None = None, monitor: RecordingMonitor | None = None) -> StackPlan:
+        ambient = Ambient(aws_account_id=account or link.get("aws", {}).get("accountId") or "123456789012")
+        return run_program(
+            {"aws:region": "eu-west-1", "linking:link": json.dumps(link)},
+            project_root=REPO,
+            ambient=ambient,
+            monitor=monitor,
+        )
+
+    return run
+
+
+@pytest.fixture
+def empty_monitor() -> RecordingMonitor:
+    return RecordingMonitor(PlanMocks(Ambient()))
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
+    """``golden("aws/admin.json", text)``: compare with the reviewed file, or rewrite it with --update-golden."""
+    update = request.config.getoption("--update-golden")
+
+    def check(name: str, text: str) -> None:
+        path = GOLDEN / name
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8")
+        assert path.is_file(), f"no golden file {path}; run pytest --update-golden and review the diff"
+        assert text == path.read_text(encoding="utf-8"), f"{name} differs from its golden file"
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def catalogues() -> Path:
+    """``../shared/catalogues`` beside the checkout (or $LINKING_CATALOGUES): never copied into the repo."""
+    path = Path(os.environ.get("LINKING_CATALOGUES", REPO.parent / "shared" / "catalogues"))
+    if not path.is_dir():
+        pytest.fail(f"permission catalogues not found at {path}; set LINKING_CATALOGUES")
+    return path
