@@ -232,9 +232,12 @@ class AwsAccountLink(pulumi.ComponentResource):
             if cp.aws.external_id is not None:
                 self.external_id = pulumi.Output.secret(cp.aws.external_id)
             else:
-                self.external_id = random.RandomPassword(
-                    f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child
-                ).result
+                # RandomPassword marks `result` secret through the engine; wrapping says so in code too.
+                self.external_id = pulumi.Output.secret(
+                    random.RandomPassword(
+                        f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child
+                    ).result
+                )
             principal_arn = cp.aws.principal_arn
             trust = self.external_id.apply(
                 lambda external_id: canonical_json(

@@ -1,0 +1,81 @@
+"""Packaging: a pip-installed linking carries its policy documents and schemas; imports stay lazy."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from .conftest import REPO
+
+
+def python(code: str, **env: str) -> str:
+    completed = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, cwd="/", env={**os.environ, **env}
+    )
+    assert completed.returncode == 0, completed.stderr
+    return completed.stdout
+
+
+def test_core_imports_no_cloud_sdk():
+    loaded = json.loads(python(
+        "import json, sys, linking, linking.config, linking.policy, linking.iam, linking.record, linking.tags, linking.plan;"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('pulumi_'))))"
+    ))
+    assert loaded == []
+
+
+def test_aws_module_imports_no_other_cloud():
+    loaded = json.loads(python(
+        "import json, sys, linking.aws; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')})))"
+    ))
+    assert loaded == ["pulumi_aws", "pulumi_random"]
+
+
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)],
+        check=True, capture_output=True, timeout=600,
+    )
+    (found,) = out.glob("linking-*.whl")
+    return found
+
+
+@pytest.mark.slow
+def test_wheel_ships_policy_docs_schemas_and_py_typed(wheel):
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for doc in sorted((REPO / "policy_docs").rglob("*.json")):
+        assert f"linking/policy_docs/{doc.relative_to(REPO / 'policy_docs')}" in names
+    for schema in sorted((REPO / "linking" / "schemas").glob("*.json")):
+        assert f"linking/schemas/{schema.name}" in names
+    assert "linking/py.typed" in names
+    assert not any(n.startswith(("tests/", "stacks/")) for n in names)
+
+
+@pytest.mark.slow
+def test_installed_wheel_renders_the_aws_admin_document(wheel, tmp_path):
+    site = tmp_path / "site"
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "--quiet", "--target", str(site), str(wheel)],
+        check=True, capture_output=True, timeout=600,
+    )
+    out = python(
+        "import json, linking, linking.aws as a, linking.policy as p\n"
+        "r = a.render_policy(p.builtin_document_path('aws', 'admin'), a.AwsNames('acme-prod', '123456789012', 'aws'), 'k')\n"
+        "print(json.dumps({'module': linking.__file__, 'docs': str(p.policy_docs_root()), 'sha': r.sha256}))",
+        PYTHONPATH=str(site),
+    )
+    found = json.loads(out)
+    assert found["module"].startswith(str(site))
+    assert found["docs"] == str(site / "linking" / "policy_docs")
+    from linking.aws import AwsNames, render_policy
+    from linking.policy import builtin_document_path
+
+    assert found["sha"] == render_policy(builtin_document_path("aws", "admin"), AwsNames("acme-prod", "123456789012", "aws"), "k").sha256
