@@ -14,7 +14,6 @@ import yaml
 from .errors import LinkConfigError
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
-BUILTIN_TIERS = ("admin", "readonly")
 
 
 @cache
