@@ -14,13 +14,14 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_random as random
 
-from . import iam
+from . import aws_iam as iam
+from .component import checked_spec, invoke_options
 from .canonical import canonical_json, sha256_hex
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
 from .policy import builtin_document_path, fill_placeholders, load_document
 from .record import link_record
-from .tags import provenance_tags
+from .tags import describe_link, provenance_tags
 from .validation import join_path
 
 ROLE_PATH_NAME = "linking"
@@ -96,15 +97,7 @@ def tier_document_path(spec: LinkSpec) -> Path:
 
 def _description(spec: LinkSpec) -> str:
     """IAM descriptions allow Latin-1 printable characters only; others become '?'."""
-    text = f"linking: {spec.display_name or spec.id} (owner {spec.owner}, tier {spec.tier})"
-    return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", text)[:1000]
-
-
-def _invoke_options(opts: Optional[pulumi.ResourceOptions]) -> pulumi.InvokeOptions:
-    """Invoke with the provider the component itself will use (explicit, or inherited from a parent)."""
-    if opts is None:
-        return pulumi.InvokeOptions()
-    return pulumi.InvokeOptions(provider=opts.provider, parent=opts.parent)
+    return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", describe_link(spec))[:1000]
 
 
 def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
@@ -145,10 +138,9 @@ class AwsAccountLink(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Everything that can fail on user input runs before the component registers.
-        spec = args.link.checked()
-        if spec.provider != "aws" or spec.aws is None:
-            raise LinkConfigError(join_path(CONFIG_KEY, ["provider"]), spec.provider, "aws, with an aws section")
-        invoke_opts = _invoke_options(opts)
+        spec = checked_spec(args.link, "aws")
+        assert spec.aws is not None
+        invoke_opts = invoke_options(opts)
         if args.verify_account:
             check_account(spec, invoke_opts)
         names = AwsNames(spec.id, spec.aws.account_id, aws.get_partition(opts=invoke_opts).partition)

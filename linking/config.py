@@ -69,6 +69,15 @@ class AwsSettings:
 
 
 @dataclass(frozen=True)
+class GcpSettings:
+    project: str
+    access: Optional[str] = None
+    """``impersonation`` (default), ``workload-identity`` or ``key``."""
+    services: tuple[str, ...] = ()
+    key_rotation_days: int = 90
+
+
+@dataclass(frozen=True)
 class LinkSpec:
     """One link: who may use which identity, with which tier, until when."""
 
@@ -84,6 +93,7 @@ class LinkSpec:
     """RFC 3339, normalised to UTC with a ``Z`` suffix by `from_config`."""
     enabled: bool = True
     aws: Optional[AwsSettings] = None
+    gcp: Optional[GcpSettings] = None
     tags: Mapping[str, str] = field(default_factory=dict)
     _checked: bool = field(default=False, init=False, repr=False, compare=False)
 
@@ -116,8 +126,7 @@ class LinkSpec:
         if "policyFile" in data:
             data["policyFile"] = str(_resolve_policy_file(data["policyFile"], Path(project_root), prefix))
         spec = _build(cls, data)
-        if spec.provider == "aws":
-            spec = _check_aws(spec, prefix)
+        spec = _PROVIDER_CHECKS[spec.provider](spec, prefix)
         object.__setattr__(spec, "_checked", True)
         return spec
 
@@ -186,6 +195,36 @@ def _check_aws(spec: LinkSpec, prefix: str) -> LinkSpec:
     return dataclasses.replace(spec, aws=dataclasses.replace(spec.aws, trust=trust))
 
 
+def _check_gcp(spec: LinkSpec, prefix: str) -> LinkSpec:
+    """GCP rules that span keys: what each access mode needs from controlPlane."""
+    assert spec.gcp is not None  # the schema requires the gcp section for provider gcp
+    cp = spec.control_plane
+    access = spec.gcp.access or "impersonation"
+    if access == "impersonation" and cp.gcp is None:
+        raise LinkConfigError(
+            join_path(prefix, ["controlPlane", "gcp"]), MISSING, "{member: ...}: who may impersonate the service account"
+        )
+    if access == "workload-identity":
+        if (cp.aws is None) == (cp.oidc is None):
+            raise LinkConfigError(
+                join_path(prefix, ["controlPlane"]),
+                sorted(k for k in ("aws", "oidc") if getattr(cp, k)),
+                "exactly one of aws or oidc: the identity the workload identity pool trusts",
+            )
+        if cp.aws is not None and not _AWS_ROLE_ARN.match(cp.aws.principal_arn):
+            raise LinkConfigError(
+                join_path(prefix, ["controlPlane", "aws", "principalArn"]),
+                cp.aws.principal_arn,
+                "an IAM role ARN: GCP workload identity federation matches the role's assumed-role sessions",
+            )
+    return dataclasses.replace(spec, gcp=dataclasses.replace(spec.gcp, access=access))
+
+
+_AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/")
+
+_PROVIDER_CHECKS = {"aws": _check_aws, "gcp": _check_gcp}
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part.title() for part in rest)
@@ -207,7 +246,12 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
         if not f.init or key not in data:
             continue
         nested = _dataclass_type(hints[f.name])
-        kwargs[f.name] = _build(nested, data[key]) if nested else data[key]
+        if nested:
+            kwargs[f.name] = _build(nested, data[key])
+        elif typing.get_origin(hints[f.name]) is tuple:
+            kwargs[f.name] = tuple(data[key])
+        else:
+            kwargs[f.name] = data[key]
     return cls(**kwargs)
 
 
@@ -221,5 +265,7 @@ def _unbuild(obj: Any) -> dict[str, Any]:
             value = _unbuild(value)
         elif isinstance(value, Mapping):
             value = dict(value)
+        elif isinstance(value, tuple):
+            value = list(value)
         out[_camel(f.name)] = value
     return out

@@ -22,17 +22,24 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from . import program
+from .canonical import sha256_hex
 from .config import CONFIG_KEY, SECRET_PLACEHOLDER
 from .errors import LinkConfigError
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
-DOCUMENT_INPUTS: dict[str, tuple[str, ...]] = {
+REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
     "aws:iam/role:Role": ("assumeRolePolicy",),
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
     "aws:iam/policy:Policy": ("policy",),
+    "gcp:projects/iAMCustomRole:IAMCustomRole": ("permissions",),
+    "gcp:projects/iAMMember:IAMMember": ("role", "member", "condition"),
+    "gcp:serviceaccount/iAMMember:IAMMember": ("role", "member", "condition"),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        "attributeMapping", "attributeCondition", "aws", "oidc",
+    ),
 }
-"""Inputs that hold a policy document, printed in full for review."""
+"""Inputs that say who gets which access: printed in full for review."""
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,16 @@ class Ambient:
 
     aws_account_id: str = "123456789012"
     aws_partition: str = "aws"
+    gcp_project: str = "example-project"
+
+    @property
+    def gcp_project_number(self) -> str:
+        """A stand-in project number, stable for the project id."""
+        return _digits(self.gcp_project, 12)
+
+
+def _digits(seed: str, length: int) -> str:
+    return str(int(sha256_hex(seed), 16))[:length]
 
 
 @dataclass
@@ -104,17 +121,41 @@ class PlanMocks(pulumi_mocks.Mocks):
         return f"arn:{self.ambient.aws_partition}:iam::{self.ambient.aws_account_id}:{kind}"
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[Optional[str], dict]:
-        outputs = dict(args.inputs)
+        inputs = args.inputs
+        outputs = dict(inputs)
         if args.typ in ("aws:iam/role:Role", "aws:iam/policy:Policy"):
             kind = "role" if args.typ == "aws:iam/role:Role" else "policy"
-            outputs["arn"] = self._arn(f"{kind}{args.inputs.get('path', '/')}{args.inputs['name']}")
-            return args.inputs["name"], outputs
+            outputs["arn"] = self._arn(f"{kind}{inputs.get('path', '/')}{inputs['name']}")
+            return inputs["name"], outputs
         if args.typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
-            outputs["arn"] = self._arn("oidc-provider/" + args.inputs["url"].removeprefix("https://"))
+            outputs["arn"] = self._arn("oidc-provider/" + inputs["url"].removeprefix("https://"))
             return outputs["arn"], outputs
         if args.typ == "random:index/randomPassword:RandomPassword":
             outputs["result"] = SECRET_PLACEHOLDER
+        elif args.typ == "gcp:serviceaccount/account:Account":
+            email = f"{inputs['accountId']}@{inputs['project']}.iam.gserviceaccount.com"
+            outputs.update(
+                email=email,
+                member=f"serviceAccount:{email}",
+                name=f"projects/{inputs['project']}/serviceAccounts/{email}",
+                uniqueId=_digits(email, 21),
+            )
+            return outputs["name"], outputs
+        elif args.typ == "gcp:projects/iAMCustomRole:IAMCustomRole":
+            outputs["name"] = f"projects/{inputs['project']}/roles/{inputs['roleId']}"
+            return outputs["name"], outputs
+        elif args.typ == "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
+            outputs["name"] = self._pool_name(inputs["workloadIdentityPoolId"])
+        elif args.typ == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+            outputs["name"] = self._pool_name(inputs["workloadIdentityPoolId"]) + f"/providers/{inputs['workloadIdentityPoolProviderId']}"
+        elif args.typ == "gcp:serviceaccount/key:Key":
+            outputs.update(name=f"{inputs['serviceAccountId']}/keys/{_digits(args.name, 16)}", privateKey=SECRET_PLACEHOLDER)
+        elif args.typ == "time:index/rotating:Rotating":
+            outputs["rotationRfc3339"] = f"(creation time + {int(inputs['rotationDays'])} days)"
         return f"{args.name}-id", outputs
+
+    def _pool_name(self, pool_id: str) -> str:
+        return f"projects/{self.ambient.gcp_project_number}/locations/global/workloadIdentityPools/{pool_id}"
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> dict:  # type: ignore[override] # the monitor takes a dict
         if args.token == "aws:index/getCallerIdentity:getCallerIdentity":
@@ -132,6 +173,11 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "reverseDnsSuffix": "com.amazonaws",
                 "id": self.ambient.aws_partition,
             }
+        if args.token == "gcp:organizations/getClientConfig:getClientConfig":
+            return {"project": self.ambient.gcp_project, "region": "", "zone": "", "accessToken": SECRET_PLACEHOLDER, "id": "offline-plan"}
+        if args.token == "gcp:organizations/getProject:getProject":
+            project = args.args.get("projectId", self.ambient.gcp_project)
+            return {"projectId": project, "number": self.ambient.gcp_project_number, "name": project, "id": f"projects/{project}"}
         raise NotImplementedError(f"the offline plan has no answer for invoke {args.token}")
 
 
@@ -266,13 +312,13 @@ def load_stack_file(path: Path) -> StackFile:
 
 
 def ambient_for(config: Mapping[str, str]) -> Ambient:
-    """Offline, the credentials are taken to reach exactly the account the config names."""
+    """Offline, the credentials are taken to reach exactly the account or project the config names."""
     try:
         link = json.loads(config.get(CONFIG_KEY, "{}"))
-        account = link.get("aws", {}).get("accountId")
+        found = {"aws_account_id": link.get("aws", {}).get("accountId"), "gcp_project": link.get("gcp", {}).get("project")}
     except (ValueError, AttributeError):
-        account = None
-    return Ambient(aws_account_id=account) if isinstance(account, str) else Ambient()
+        found = {}
+    return Ambient(**{k: v for k, v in found.items() if isinstance(v, str)})
 
 
 def plan_stack_file(path: Path) -> StackPlan:
@@ -285,6 +331,16 @@ def plan_stack_file(path: Path) -> StackPlan:
         ambient=ambient_for(stack_file.config),
         secret_keys=stack_file.secret_keys,
     )
+
+
+def _parsed(value: Any) -> Any:
+    """A JSON document held in a string (IAM policies) shown as the document itself."""
+    if isinstance(value, str) and value.startswith("{"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
 
 
 def _display(value: Any) -> Any:
@@ -300,7 +356,10 @@ def _display(value: Any) -> Any:
 def format_text(plan: StackPlan, source: Optional[Path] = None) -> str:
     """The human-readable plan: resource tree, then every policy document in full, then outputs."""
     lines = [f"Stack {plan.stack}" + (f" ({source})" if source else "")]
-    lines.append("Offline plan: Pulumi mock runtime, no credentials; the account guard runs only in `pulumi up`.")
+    lines.append(
+        "Offline plan: Pulumi mock runtime, no credentials; the guard against the wrong account or project "
+        "runs only in `pulumi up`."
+    )
     lines.append("")
     lines.append(f"Resources to create ({len(plan.resources)}):")
     children: dict[Optional[str], list[PlannedResource]] = {}
@@ -314,19 +373,15 @@ def format_text(plan: StackPlan, source: Optional[Path] = None) -> str:
 
     tree(None, 0)
     for resource in plan.resources:
-        for key in DOCUMENT_INPUTS.get(resource.type, ()):
-            if key not in resource.inputs:
-                continue
-            secret = isinstance(resource.inputs[key], Secret)
-            text = resource.plain_input(key)
-            label = f"{resource.type} {resource.name} .{key}"
-            if secret:
-                label += " (a Pulumi secret: it carries a secret value, which the plan shows as [secret])"
-            lines += ["", label + ":"]
-            try:
-                lines.append(json.dumps(json.loads(text), indent=2, sort_keys=True))
-            except (TypeError, ValueError):
-                lines.append(str(text))
+        reviewed = {k: resource.inputs[k] for k in REVIEWED_INPUTS.get(resource.type, ()) if k in resource.inputs}
+        if not reviewed:
+            continue
+        label = f"{resource.type} {resource.name}"
+        if any(isinstance(v, Secret) for v in reviewed.values()):
+            label += " (a Pulumi secret: it carries a secret value, which the plan shows as [secret])"
+        lines += ["", label + ":"]
+        shown = {k: _parsed(v.value if isinstance(v, Secret) else v) for k, v in reviewed.items()}
+        lines.append(json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False))
     lines += ["", "Outputs:"]
     for name, value in plan.outputs.items():
         if isinstance(value, Secret):

@@ -18,3 +18,11 @@ def provenance_tags(spec: LinkSpec) -> dict[str, str]:
         "linking:status": "enabled" if spec.enabled else "disabled",
         MANAGED_BY: "pulumi",
     }
+
+
+def describe_link(spec: LinkSpec) -> str:
+    """One line of provenance for description fields, where a cloud has no tags or labels."""
+    return (
+        f"linking {spec.id}: {spec.display_name or spec.id}; owner {spec.owner}; tier {spec.tier}; "
+        f"expires {spec.expires_at or 'never'}"
+    )

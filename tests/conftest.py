@@ -10,7 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
-from linking.plan import Ambient, RecordingMonitor, PlanMocks, StackPlan, run_program
+from linking.plan import Ambient, PlanMocks, RecordingMonitor, StackPlan, ambient_for, run_program
 
 REPO = Path(__file__).resolve().parent.parent
 GOLDEN = Path(__file__).resolve().parent / "golden"
@@ -45,28 +45,27 @@ def link() -> dict[str, Any]:
     return copy.deepcopy(BASE_LINK)
 
 
-Planner = Callable[..., StackPlan]
+class Planner:
+    """``plan(link_dict)``: the stack program under mocks with that ``linking:link``.
+
+    Invokes answer as if the credentials reach the account or project the link
+    names, unless ``ambient`` says otherwise. ``registered`` lists what the last
+    run registered, also when it raised.
+    """
+
+    def __init__(self) -> None:
+        self.registered: list[Any] = []
+
+    def __call__(self, link: dict[str, Any], *, ambient: Ambient | None = None) -> StackPlan:
+        config = {"linking:link": json.dumps(link)}
+        monitor = RecordingMonitor(PlanMocks(ambient or ambient_for(config)))
+        self.registered = monitor.planned
+        return run_program(config, project_root=REPO, monitor=monitor)
 
 
 @pytest.fixture
 def plan() -> Planner:
-    """``plan(link_dict, account=..., monitor=...)``: the stack program under mocks with that ``linking:link``."""
-
-    def run(link: dict[str, Any], *, account: str | None = None, monitor: RecordingMonitor | None = None) -> StackPlan:
-        ambient = Ambient(aws_account_id=account or link.get("aws", {}).get("accountId") or "123456789012")
-        return run_program(
-            {"aws:region": "eu-west-1", "linking:link": json.dumps(link)},
-            project_root=REPO,
-            ambient=ambient,
-            monitor=monitor,
-        )
-
-    return run
-
-
-@pytest.fixture
-def empty_monitor() -> RecordingMonitor:
-    return RecordingMonitor(PlanMocks(Ambient()))
+    return Planner()
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from linking import iam
+from linking import aws_iam as iam
 from linking.aws import AwsNames, RenderedPolicy, render_policy
 from linking.canonical import canonical_json
 from linking.errors import LinkConfigError

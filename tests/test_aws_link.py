@@ -156,7 +156,9 @@ def test_display_name_change_replaces_nothing(link, plan):
     assert [r.urn for r in before.resources] == [r.urn for r in after.resources]
     role_before, role_after = before.one(ROLE).inputs, after.one(ROLE).inputs
     assert {k: v for k, v in role_before.items() if k != "description"} == {k: v for k, v in role_after.items() if k != "description"}
-    assert role_after["description"] == "linking: ACME production (EU) ? (owner platform@acme.example, tier admin)"
+    assert role_after["description"] == (
+        "linking acme-prod: ACME production (EU) ?; owner platform@acme.example; tier admin; expires never"
+    )
 
 
 def test_session_length_and_boundary_reach_the_role(link, plan):
@@ -186,14 +188,13 @@ def test_oversized_custom_tier_becomes_attached_managed_policies(link, plan, tmp
     assert plan(link).by_type(POLICY)[0].inputs == result.by_type(POLICY)[0].inputs
 
 
-def test_account_guard_stops_before_anything_is_registered(link, plan, empty_monitor):
-    empty_monitor.mocks.ambient = Ambient(aws_account_id="999999999999")
+def test_account_guard_stops_before_anything_is_registered(link, plan):
     with pytest.raises(LinkConfigError) as raised:
-        plan(link, monitor=empty_monitor)
+        plan(link, ambient=Ambient(aws_account_id="999999999999"))
     message = str(raised.value)
     assert raised.value.key_path == "linking:link.aws.accountId"
     assert "123456789012" in message and "999999999999" in message
-    assert empty_monitor.planned == []
+    assert plan.registered == []
 
 
 def test_component_used_directly_from_another_program():

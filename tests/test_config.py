@@ -134,17 +134,17 @@ def test_bad_input_names_key_value_and_expectation(link, case, mutate, key_path,
 
 
 @pytest.mark.parametrize("case,mutate,key_path,shown,expected", BAD_INPUTS, ids=[c[0] for c in BAD_INPUTS])
-def test_bad_input_stops_the_program_before_any_resource(link, plan, empty_monitor, case, mutate, key_path, shown, expected):
+def test_bad_input_stops_the_program_before_any_resource(link, plan, case, mutate, key_path, shown, expected):
     if case == "expiresAt past":
         link["expiresAt"] = "2020-01-01T00:00:00Z"  # the program checks against the real clock
     mutate(link)
     with pytest.raises(LinkConfigError) as raised:
-        plan(link, monitor=empty_monitor)
+        plan(link)
     assert raised.value.key_path == key_path
-    assert empty_monitor.planned == []
+    assert plan.registered == []
 
 
-def test_invalid_custom_policy_names_the_statement(link, plan, empty_monitor, tmp_path):
+def test_invalid_custom_policy_names_the_statement(link, plan, tmp_path):
     policy = tmp_path / "bad.json"
     policy.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
         {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
@@ -152,10 +152,10 @@ def test_invalid_custom_policy_names_the_statement(link, plan, empty_monitor, tm
     ]}))
     link.update(tier="custom", policyFile=str(policy))
     with pytest.raises(LinkConfigError) as raised:
-        plan(link, monitor=empty_monitor)
+        plan(link)
     assert raised.value.key_path == "linking:link.policyFile.Statement[1].Action[0]"
     assert raised.value.value == "s3 GetObject"
-    assert empty_monitor.planned == []
+    assert plan.registered == []
 
 
 @pytest.mark.parametrize(

@@ -24,17 +24,26 @@ def python(code: str, **env: str) -> str:
 
 def test_core_imports_no_cloud_sdk():
     loaded = json.loads(python(
-        "import json, sys, linking, linking.config, linking.policy, linking.iam, linking.record, linking.tags, linking.plan;"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith('pulumi_'))))"
+        "import json, sys, linking, linking.config, linking.policy, linking.aws_iam, linking.gcp_iam, linking.names,"
+        " linking.record, linking.tags, linking.component, linking.plan, linking.cli;"
+        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('pulumi_', 'pulumiverse_')))))"
     ))
     assert loaded == []
 
 
-def test_aws_module_imports_no_other_cloud():
+@pytest.mark.parametrize(
+    "module,sdks",
+    [
+        ("linking.aws", ["pulumi_aws", "pulumi_random"]),
+        ("linking.gcp", ["pulumi_gcp", "pulumiverse_time"]),
+    ],
+)
+def test_provider_module_imports_only_its_own_sdk(module, sdks):
     loaded = json.loads(python(
-        "import json, sys, linking.aws; print(json.dumps(sorted({m.split('.')[0] for m in sys.modules if m.startswith('pulumi_')})))"
+        f"import json, sys, {module}; "
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('pulumi_', 'pulumiverse_'))})))"
     ))
-    assert loaded == ["pulumi_aws", "pulumi_random"]
+    assert loaded == sdks
 
 
 @pytest.fixture(scope="module")

@@ -47,9 +47,9 @@ def test_cli_prints_resources_trust_and_permissions():
     out = completed.stdout
     assert "+ linking:aws:AccountLink  acme-prod" in out
     assert "  + aws:iam/role:Role  acme-prod-role" in out
-    assert "aws:iam/role:Role acme-prod-role .assumeRolePolicy" in out
+    assert "aws:iam/role:Role acme-prod-role (a Pulumi secret" in out
     assert '"sts:ExternalId": "[secret]"' in out
-    assert "aws:iam/rolePolicy:RolePolicy acme-prod-permissions .policy:" in out
+    assert "aws:iam/rolePolicy:RolePolicy acme-prod-permissions:" in out
     assert '"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/linking/linking-acme-prod-workload-boundary"' in out
     assert "linkSecrets: [secret]" in out
     assert completed.stderr == ""

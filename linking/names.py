@@ -1,0 +1,21 @@
+"""Physical names derived from a link id, within each cloud's length rules; always the same for the same id."""
+
+from __future__ import annotations
+
+from .canonical import sha256_hex
+
+HASH_LENGTH = 6
+
+
+def derived_name(prefix: str, link_id: str, max_length: int) -> str:
+    """``prefix + link_id`` when it fits; otherwise a shortened id and a hash of the whole id.
+
+    The hash keeps two long ids that share a beginning apart. The result never
+    ends with ``-``, which most clouds refuse at the end of a name.
+    """
+    name = f"{prefix}{link_id}"
+    if len(name) <= max_length and not name.endswith("-"):
+        return name
+    digest = sha256_hex(link_id)[:HASH_LENGTH]
+    room = max_length - len(prefix) - 1 - HASH_LENGTH
+    return f"{prefix}{link_id[:room].rstrip('-')}-{digest}"
