@@ -6,6 +6,7 @@ builds one in code is checked by the same schema and rules as a stack file.
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import re
 import typing
@@ -21,7 +22,7 @@ CONFIG_KEY = "linking:link"
 SECRET_PLACEHOLDER = "[secret]"
 """What the offline plan puts where a stack holds a ``secure:`` value it cannot decrypt."""
 
-SECRET_KEYS = ("controlPlane.aws.externalId",)
+SECRET_KEYS = ("controlPlane.aws.externalId", "kubernetes.kubeconfig")
 """Keys that may hold a secret, relative to ``linking:link``."""
 
 _RFC3339 = re.compile(
@@ -42,8 +43,10 @@ class OidcControlPlane:
     """The control plane's OIDC identity provider and the exact token it presents."""
 
     issuer: str
-    subject: str
+    subject: Optional[str] = None
     audience: Optional[str] = None
+    group: Optional[str] = None
+    """A group claim, for Kubernetes RBAC (credential ``none``)."""
     provider_arn: Optional[str] = None
 
 
@@ -78,6 +81,21 @@ class GcpSettings:
 
 
 @dataclass(frozen=True)
+class KubernetesSettings:
+    namespace: str = "linking"
+    create_namespace: bool = True
+    credential: str = "token"
+    """``token`` (a service-account token in a kubeconfig) or ``none`` (bind controlPlane.oidc's user or group)."""
+    server: Optional[str] = None
+    ca_data: Optional[str] = None
+    kubeconfig: Optional[str] = None
+    """A secret: the kubeconfig the link's Kubernetes provider uses."""
+    context: Optional[str] = None
+    namespaces: tuple[str, ...] = ()
+    """When set, the tier is granted in these namespaces only (RoleBindings), not cluster-wide."""
+
+
+@dataclass(frozen=True)
 class LinkSpec:
     """One link: who may use which identity, with which tier, until when."""
 
@@ -85,7 +103,7 @@ class LinkSpec:
     provider: str
     tier: str
     owner: str
-    control_plane: ControlPlane
+    control_plane: ControlPlane = field(default_factory=ControlPlane)
     display_name: Optional[str] = None
     policy_file: Optional[str] = None
     """Absolute after `from_config`; relative paths resolve against the project root."""
@@ -94,6 +112,7 @@ class LinkSpec:
     enabled: bool = True
     aws: Optional[AwsSettings] = None
     gcp: Optional[GcpSettings] = None
+    kubernetes: Optional[KubernetesSettings] = None
     tags: Mapping[str, str] = field(default_factory=dict)
     _checked: bool = field(default=False, init=False, repr=False, compare=False)
 
@@ -186,6 +205,7 @@ def _check_aws(spec: LinkSpec, prefix: str) -> LinkSpec:
             raise LinkConfigError(
                 join_path(prefix, ["controlPlane", "oidc"]), MISSING, "{issuer, subject, audience} for aws.trust oidc"
             )
+        _require_oidc_subject(cp.oidc, prefix)
         if cp.oidc.audience is None:
             raise LinkConfigError(
                 join_path(prefix, ["controlPlane", "oidc", "audience"]),
@@ -211,6 +231,8 @@ def _check_gcp(spec: LinkSpec, prefix: str) -> LinkSpec:
                 sorted(k for k in ("aws", "oidc") if getattr(cp, k)),
                 "exactly one of aws or oidc: the identity the workload identity pool trusts",
             )
+        if cp.oidc is not None:
+            _require_oidc_subject(cp.oidc, prefix)
         if cp.aws is not None and not _AWS_ROLE_ARN.match(cp.aws.principal_arn):
             raise LinkConfigError(
                 join_path(prefix, ["controlPlane", "aws", "principalArn"]),
@@ -220,9 +242,43 @@ def _check_gcp(spec: LinkSpec, prefix: str) -> LinkSpec:
     return dataclasses.replace(spec, gcp=dataclasses.replace(spec.gcp, access=access))
 
 
+def _check_kubernetes(spec: LinkSpec, prefix: str) -> LinkSpec:
+    """Kubernetes rules that span keys: credential none needs an OIDC user or group to bind."""
+    settings = spec.kubernetes or KubernetesSettings()
+    oidc = spec.control_plane.oidc
+    if settings.credential == "none" and (oidc is None or (oidc.subject is None and oidc.group is None)):
+        raise LinkConfigError(
+            join_path(prefix, ["controlPlane", "oidc"]),
+            MISSING if oidc is None else spec.to_config()["controlPlane"]["oidc"],
+            "{issuer, subject or group}: the user or group the cluster's OIDC authenticator sees, for credential none",
+        )
+    if settings.ca_data is not None and not _is_base64_pem(settings.ca_data):
+        raise LinkConfigError(
+            join_path(prefix, ["kubernetes", "caData"]),
+            settings.ca_data[:40] + ("..." if len(settings.ca_data) > 40 else ""),
+            "the cluster CA certificate as base64-encoded PEM (-----BEGIN CERTIFICATE-----)",
+        )
+    return dataclasses.replace(spec, kubernetes=settings)
+
+
+def _is_base64_pem(value: str) -> bool:
+    try:
+        decoded = base64.b64decode(value, validate=True).decode("ascii")
+    except (ValueError, UnicodeDecodeError):
+        return False
+    return "-----BEGIN CERTIFICATE-----" in decoded and "-----END CERTIFICATE-----" in decoded
+
+
+def _require_oidc_subject(oidc: OidcControlPlane, prefix: str) -> None:
+    if oidc.subject is None:
+        raise LinkConfigError(
+            join_path(prefix, ["controlPlane", "oidc", "subject"]), MISSING, "the exact subject (sub claim) to trust"
+        )
+
+
 _AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/")
 
-_PROVIDER_CHECKS = {"aws": _check_aws, "gcp": _check_gcp}
+_PROVIDER_CHECKS = {"aws": _check_aws, "gcp": _check_gcp, "kubernetes": _check_kubernetes}
 
 
 def _camel(name: str) -> str:

@@ -9,7 +9,9 @@ checked offline, and the plan says so.
 
 from __future__ import annotations
 
+import base64
 import json
+import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -38,6 +40,9 @@ REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
         "attributeMapping", "attributeCondition", "aws", "oidc",
     ),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ("rules",),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ("roleRef", "subjects"),
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("roleRef", "subjects"),
 }
 """Inputs that say who gets which access: printed in full for review."""
 
@@ -87,6 +92,7 @@ class StackPlan:
     stack: str
     resources: list[PlannedResource] = field(default_factory=list)
     outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
 
     def by_type(self, type_: str) -> list[PlannedResource]:
         return [r for r in self.resources if r.type == type_]
@@ -150,6 +156,11 @@ class PlanMocks(pulumi_mocks.Mocks):
             outputs["name"] = self._pool_name(inputs["workloadIdentityPoolId"]) + f"/providers/{inputs['workloadIdentityPoolProviderId']}"
         elif args.typ == "gcp:serviceaccount/key:Key":
             outputs.update(name=f"{inputs['serviceAccountId']}/keys/{_digits(args.name, 16)}", privateKey=SECRET_PLACEHOLDER)
+        elif args.typ == "kubernetes:core/v1:Secret" and inputs.get("type") == "kubernetes.io/service-account-token":
+            outputs["data"] = {  # filled by the cluster's token controller
+                "token": base64.b64encode(SECRET_PLACEHOLDER.encode()).decode(),
+                "ca.crt": base64.b64encode(b"[cluster CA]").decode(),
+            }
         elif args.typ == "time:index/rotating:Rotating":
             outputs["rotationRfc3339"] = f"(creation time + {int(inputs['rotationDays'])} days)"
         return f"{args.name}-id", outputs
@@ -204,6 +215,19 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         return response
 
 
+class _WarningCollector(logging.Handler):
+    """Keeps what the program logs as a warning (``pulumi.log.warn``) for the plan to print."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.logger = logging.Logger("linking.plan", logging.WARNING)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _resolve(output: Any) -> Any:
     out = pulumi.Output.from_input(output)
     value = _sync_await(out.future())
@@ -226,8 +250,11 @@ def run_program(
     ``ambient`` is then ignored (the monitor's mocks answer the invokes).
     """
     monitor = monitor or RecordingMonitor(PlanMocks(ambient or Ambient()))
+    warnings = _WarningCollector()
     settings.set_root_resource(None)  # type: ignore[arg-type] # a fresh Stack for each run
-    pulumi.runtime.set_mocks(monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor)
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor, logger=warnings.logger
+    )
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
@@ -237,7 +264,9 @@ def run_program(
     root = settings.get_root_resource()
     outputs = {name: _resolve(value) for name, value in sorted(getattr(root, "outputs", {}).items())}
     # Registration order depends on thread scheduling; the URN order does not.
-    return StackPlan(stack=stack, resources=sorted(monitor.planned, key=lambda r: r.urn), outputs=outputs)
+    return StackPlan(
+        stack=stack, resources=sorted(monitor.planned, key=lambda r: r.urn), outputs=outputs, warnings=warnings.messages
+    )
 
 
 @dataclass(frozen=True)
@@ -382,6 +411,8 @@ def format_text(plan: StackPlan, source: Optional[Path] = None) -> str:
         lines += ["", label + ":"]
         shown = {k: _parsed(v.value if isinstance(v, Secret) else v) for k, v in reviewed.items()}
         lines.append(json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False))
+    if plan.warnings:
+        lines += ["", "Warnings:"] + [f"  ! {message}" for message in plan.warnings]
     lines += ["", "Outputs:"]
     for name, value in plan.outputs.items():
         if isinstance(value, Secret):

@@ -15,6 +15,7 @@ from .errors import LinkConfigError
 COMPONENTS = {
     "aws": ("linking.aws", "AwsAccountLink", "AwsAccountLinkArgs"),
     "gcp": ("linking.gcp", "GcpProjectLink", "GcpProjectLinkArgs"),
+    "kubernetes": ("linking.kubernetes", "KubernetesClusterLink", "KubernetesClusterLinkArgs"),
 }
 
 

@@ -1,0 +1,241 @@
+"""Kubernetes cluster link: a ServiceAccount, a tier ClusterRole, its binding and a credential.
+
+Importing this module imports ``pulumi_kubernetes`` only.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import pulumi_kubernetes as k8s
+
+from . import kubernetes_rbac as rbac
+from .canonical import canonical_json, sha256_hex
+from .component import checked_spec
+from .config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec
+from .errors import MISSING, LinkConfigError
+from .policy import builtin_document_path, fill_placeholders, load_document
+from .record import link_record
+from .validation import join_path
+
+TOKEN_EXPIRY_WARNING = (
+    "link {id}: expiresAt is set but credential is token: a service-account token does not expire, "
+    "so Kubernetes will not end this access at {at}; use enabled: false (or credential none) to end it"
+)
+
+
+@dataclass(frozen=True)
+class RenderedClusterRole:
+    document: dict[str, Any]
+    text: str
+    sha256: str
+
+
+def render_cluster_role(path: Path, link_id: str, key_path: str) -> RenderedClusterRole:
+    document = rbac.check_cluster_role(fill_placeholders(load_document(path, key_path), {"LinkId": link_id}, key_path), key_path)
+    text = canonical_json(document["rules"])
+    return RenderedClusterRole(document=document, text=text, sha256=sha256_hex(text))
+
+
+def tier_document_path(spec: LinkSpec) -> Path:
+    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path("kubernetes", spec.tier)
+
+
+def _ambient_kubeconfig() -> Optional[str]:
+    """The kubeconfig the Kubernetes provider falls back to: $KUBECONFIG's first file, or ~/.kube/config."""
+    path = Path((os.environ.get("KUBECONFIG") or "").split(os.pathsep)[0] or Path.home() / ".kube" / "config")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def api_server(settings: KubernetesSettings) -> str:
+    """The API server the kubeconfig output points at: from config, or from the kubeconfig the provider uses."""
+    if settings.server:
+        return settings.server
+    if settings.kubeconfig == SECRET_PLACEHOLDER:  # the offline plan cannot read a secret kubeconfig
+        return SECRET_PLACEHOLDER
+    text = settings.kubeconfig or _ambient_kubeconfig()
+    server = rbac.server_from_kubeconfig(text, settings.context) if text else None
+    if server is None or not server.startswith("https://"):
+        raise LinkConfigError(
+            join_path(CONFIG_KEY, ["kubernetes", "server"]),
+            MISSING if server is None else server,
+            "the API server URL (https://) for the kubeconfig output: no kubeconfig the provider uses names one",
+        )
+    return server
+
+
+def _rule_args(rule: dict[str, Any]) -> dict[str, Any]:
+    """A manifest rule (camelCase) as the SDK's PolicyRule arguments (snake_case)."""
+    keys = {"apiGroups": "api_groups", "resources": "resources", "resourceNames": "resource_names",
+            "nonResourceURLs": "non_resource_urls", "verbs": "verbs"}
+    return {keys[k]: v for k, v in rule.items()}
+
+
+class KubernetesClusterLinkArgs:
+    """Arguments of `KubernetesClusterLink`."""
+
+    def __init__(self, link: LinkSpec) -> None:
+        """:param link: the link; ``link.provider`` is ``kubernetes``."""
+        self.link = link
+
+
+class KubernetesClusterLink(pulumi.ComponentResource):
+    """RBAC for the control plane in one cluster, with a token kubeconfig or an external OIDC subject."""
+
+    service_account: k8s.core.v1.ServiceAccount
+    cluster_role: k8s.rbac.v1.ClusterRole
+    role: RenderedClusterRole
+    kubeconfig: Optional[pulumi.Output[str]]
+    """Secret; None with credential none or while disabled."""
+    link_record: pulumi.Output[dict[str, Any]]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
+
+    def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = checked_spec(args.link, "kubernetes")
+        settings = spec.kubernetes
+        assert settings is not None
+        role_key = join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
+        self.role = render_cluster_role(tier_document_path(spec), spec.id, role_key)
+        token = settings.credential == "token"
+        server = api_server(settings) if token else settings.server
+        object_names = rbac.names(spec.id, spec.tier)
+
+        super().__init__("linking:kubernetes:ClusterLink", name, None, opts)
+        if token and spec.expires_at:
+            pulumi.log.warn(TOKEN_EXPIRY_WARNING.format(id=spec.id, at=spec.expires_at), resource=self)
+        inherits_provider = opts is not None and bool(opts.provider or opts.providers)
+        provider = None if inherits_provider else k8s.Provider(
+            f"{name}-cluster",
+            kubeconfig=pulumi.Output.secret(settings.kubeconfig) if settings.kubeconfig else None,
+            context=settings.context,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        labels, annotations = rbac.provenance_labels(spec), rbac.provenance_annotations(spec)
+
+        def metadata(object_name: str, namespace: Optional[str] = None, **extra: str) -> dict[str, Any]:
+            meta: dict[str, Any] = {"name": object_name, "labels": labels, "annotations": {**annotations, **extra}}
+            return {**meta, "namespace": namespace} if namespace else meta
+
+        namespace_deps = []
+        if settings.create_namespace:
+            namespace_deps.append(
+                k8s.core.v1.Namespace(f"{name}-namespace", metadata=metadata(settings.namespace), opts=child)
+            )
+        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=namespace_deps))
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account", metadata=metadata(object_names["serviceAccount"], settings.namespace), opts=in_namespace
+        )
+        self.cluster_role = k8s.rbac.v1.ClusterRole(
+            f"{name}-cluster-role",
+            metadata=metadata(object_names["clusterRole"]),
+            rules=[_rule_args(rule) for rule in self.role.document["rules"]],
+            opts=child,
+        )
+        subjects = self._subjects(spec, object_names["serviceAccount"])
+        if spec.enabled:
+            self._bind(name, spec, object_names, subjects, metadata, child)
+
+        self.kubeconfig = None
+        self.link_secrets = None
+        if token and spec.enabled:
+            secret = k8s.core.v1.Secret(
+                f"{name}-token",
+                metadata=metadata(
+                    object_names["tokenSecret"],
+                    settings.namespace,
+                    **{"kubernetes.io/service-account.name": object_names["serviceAccount"]},
+                ),
+                type="kubernetes.io/service-account-token",
+                opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[self.service_account])),
+            )
+            token_value = pulumi.Output.secret(secret.data.apply(lambda data: base64.b64decode(data["token"]).decode()))
+            ca_data = settings.ca_data or secret.data.apply(lambda data: data["ca.crt"])
+            self.kubeconfig = pulumi.Output.secret(
+                pulumi.Output.all(token_value, ca_data).apply(
+                    lambda values: rbac.kubeconfig(
+                        cluster=spec.id, server=server, ca_data=values[1], user=object_names["serviceAccount"],
+                        token=values[0], namespace=settings.namespace,
+                    )
+                )
+            )
+            self.link_secrets = pulumi.Output.secret({"kubeconfig": self.kubeconfig, "token": token_value})
+
+        if token:
+            authentication: dict[str, Any] = {
+                "method": "service-account-token",
+                "kubeconfig": "linkSecrets.kubeconfig" if spec.enabled else None,
+                "token": "linkSecrets.token" if spec.enabled else None,
+            }
+        else:
+            assert spec.control_plane.oidc is not None
+            authentication = {
+                "method": "oidc",
+                "issuer": spec.control_plane.oidc.issuer,
+                "user": spec.control_plane.oidc.subject,
+                "group": spec.control_plane.oidc.group,
+            }
+        self.link_record = link_record(
+            spec,
+            policy_sha256=self.role.sha256,
+            target={"server": server},
+            identity={
+                "namespace": settings.namespace,
+                "serviceAccount": object_names["serviceAccount"],
+                "clusterRole": object_names["clusterRole"],
+            },
+            authentication=authentication,
+            expiry_enforcement=(
+                "not enforced: a service-account token does not expire; end access with enabled: false"
+                if token
+                else "not enforced by Kubernetes: RBAC bindings do not expire; the control plane's OIDC tokens "
+                "last as long as its identity provider issues them for"
+            ) if spec.expires_at else "no expiry",
+            details={
+                "credential": settings.credential,
+                "bindingKind": "RoleBinding" if settings.namespaces else "ClusterRoleBinding",
+                "namespaces": list(settings.namespaces),
+            },
+        )
+        self.register_outputs(
+            {"serviceAccount": object_names["serviceAccount"], "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
+        )
+
+    @staticmethod
+    def _subjects(spec: LinkSpec, service_account: str) -> list[dict[str, str]]:
+        settings = spec.kubernetes
+        assert settings is not None
+        if settings.credential == "token":
+            return [{"kind": "ServiceAccount", "name": service_account, "namespace": settings.namespace}]
+        oidc = spec.control_plane.oidc
+        assert oidc is not None
+        subjects = []
+        if oidc.subject:
+            subjects.append({"kind": "User", "name": oidc.subject, "api_group": rbac.RBAC_GROUP})
+        if oidc.group:
+            subjects.append({"kind": "Group", "name": oidc.group, "api_group": rbac.RBAC_GROUP})
+        return subjects
+
+    def _bind(self, name, spec, object_names, subjects, metadata, child) -> None:
+        """The tier for the subjects: cluster-wide, or per listed namespace through RoleBindings."""
+        settings = spec.kubernetes
+        role_ref = {"api_group": rbac.RBAC_GROUP, "kind": "ClusterRole", "name": object_names["clusterRole"]}
+        depends = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.cluster_role, self.service_account]))
+        if not settings.namespaces:
+            k8s.rbac.v1.ClusterRoleBinding(
+                f"{name}-binding", metadata=metadata(object_names["binding"]), role_ref=role_ref, subjects=subjects, opts=depends
+            )
+            return
+        for namespace in settings.namespaces:
+            k8s.rbac.v1.RoleBinding(
+                f"{name}-binding-{namespace}",
+                metadata=metadata(object_names["binding"], namespace),
+                role_ref=role_ref,
+                subjects=subjects,
+                opts=depends,
+            )
