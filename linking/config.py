@@ -11,7 +11,7 @@ import dataclasses
 import re
 import typing
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
@@ -81,6 +81,24 @@ class GcpSettings:
 
 
 @dataclass(frozen=True)
+class AzureClientSecret:
+    enabled: bool
+    end_date: Optional[str] = None
+    """RFC 3339, at most two years out; the secret ends at the earlier of this and the link's expiresAt."""
+
+
+@dataclass(frozen=True)
+class AzureSettings:
+    subscription_id: str
+    tenant_id: str
+    identity: str = "managed"
+    """``managed`` (user-assigned managed identity) or ``application`` (Entra application + service principal)."""
+    location: Optional[str] = None
+    resource_group_name: Optional[str] = None
+    client_secret: Optional[AzureClientSecret] = None
+
+
+@dataclass(frozen=True)
 class KubernetesSettings:
     namespace: str = "linking"
     create_namespace: bool = True
@@ -111,6 +129,7 @@ class LinkSpec:
     """RFC 3339, normalised to UTC with a ``Z`` suffix by `from_config`."""
     enabled: bool = True
     aws: Optional[AwsSettings] = None
+    azure: Optional[AzureSettings] = None
     gcp: Optional[GcpSettings] = None
     kubernetes: Optional[KubernetesSettings] = None
     tags: Mapping[str, str] = field(default_factory=dict)
@@ -145,7 +164,7 @@ class LinkSpec:
         if "policyFile" in data:
             data["policyFile"] = str(_resolve_policy_file(data["policyFile"], Path(project_root), prefix))
         spec = _build(cls, data)
-        spec = _PROVIDER_CHECKS[spec.provider](spec, prefix)
+        spec = _PROVIDER_CHECKS[spec.provider](spec, prefix, now or datetime.now(timezone.utc))
         object.__setattr__(spec, "_checked", True)
         return spec
 
@@ -160,16 +179,21 @@ class LinkSpec:
 
 def _normalise_expiry(value: str, now: Optional[datetime], key_path: str) -> str:
     expected = 'an RFC 3339 instant with a time zone in the future, such as "2027-06-30T00:00:00Z"'
-    if not _RFC3339.match(value):
-        raise LinkConfigError(key_path, value, expected)
     try:
-        instant = datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
+        instant = _parse_instant(value)
     except ValueError:
         raise LinkConfigError(key_path, value, expected) from None
     now = now or datetime.now(timezone.utc)
     if instant <= now:
         raise LinkConfigError(key_path, value, f"an instant in the future (now is {now:%Y-%m-%dT%H:%M:%SZ})")
     return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_instant(value: str) -> datetime:
+    """An RFC 3339 instant (with a zone) as an aware datetime; ValueError otherwise."""
+    if not isinstance(value, str) or not _RFC3339.match(value):
+        raise ValueError(value)
+    return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
 
 
 def _resolve_policy_file(value: str, project_root: Path, prefix: str) -> Path:
@@ -183,7 +207,7 @@ def _resolve_policy_file(value: str, project_root: Path, prefix: str) -> Path:
     return path.resolve()
 
 
-def _check_aws(spec: LinkSpec, prefix: str) -> LinkSpec:
+def _check_aws(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
     """AWS rules that span keys: which trust to use, and what it needs."""
     assert spec.aws is not None  # the schema requires the aws section for provider aws
     cp = spec.control_plane
@@ -215,7 +239,7 @@ def _check_aws(spec: LinkSpec, prefix: str) -> LinkSpec:
     return dataclasses.replace(spec, aws=dataclasses.replace(spec.aws, trust=trust))
 
 
-def _check_gcp(spec: LinkSpec, prefix: str) -> LinkSpec:
+def _check_gcp(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
     """GCP rules that span keys: what each access mode needs from controlPlane."""
     assert spec.gcp is not None  # the schema requires the gcp section for provider gcp
     cp = spec.control_plane
@@ -242,7 +266,7 @@ def _check_gcp(spec: LinkSpec, prefix: str) -> LinkSpec:
     return dataclasses.replace(spec, gcp=dataclasses.replace(spec.gcp, access=access))
 
 
-def _check_kubernetes(spec: LinkSpec, prefix: str) -> LinkSpec:
+def _check_kubernetes(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
     """Kubernetes rules that span keys: credential none needs an OIDC user or group to bind."""
     settings = spec.kubernetes or KubernetesSettings()
     oidc = spec.control_plane.oidc
@@ -278,7 +302,43 @@ def _require_oidc_subject(oidc: OidcControlPlane, prefix: str) -> None:
 
 _AWS_ROLE_ARN = re.compile(r"^arn:aws[a-z-]*:iam::[0-9]{12}:role/")
 
-_PROVIDER_CHECKS = {"aws": _check_aws, "gcp": _check_gcp, "kubernetes": _check_kubernetes}
+def _check_azure(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
+    """Azure rules that span keys: what each identity kind needs, and the client secret's end date."""
+    settings = spec.azure
+    assert settings is not None  # the schema requires the azure section for provider azure
+    secret = settings.client_secret if settings.client_secret and settings.client_secret.enabled else None
+    if settings.identity == "managed":
+        if settings.location is None:
+            raise LinkConfigError(join_path(prefix, ["azure", "location"]), MISSING, "the region of the managed identity, such as westeurope")
+        if secret is not None:
+            raise LinkConfigError(
+                join_path(prefix, ["azure", "clientSecret"]), {"enabled": True},
+                "no client secret with identity managed: a managed identity has none (use identity application)",
+            )
+    if secret is None or spec.control_plane.oidc is not None:
+        if spec.control_plane.oidc is None:
+            raise LinkConfigError(
+                join_path(prefix, ["controlPlane", "oidc"]), MISSING,
+                "{issuer, subject}: the federated credential the control plane signs in with",
+            )
+        _require_oidc_subject(spec.control_plane.oidc, prefix)
+    if secret is not None:
+        key_path = join_path(prefix, ["azure", "clientSecret", "endDate"])
+        if secret.end_date is None:
+            raise LinkConfigError(key_path, MISSING, "an end date for the client secret, at most two years out")
+        end = _normalise_expiry(secret.end_date, now, key_path)
+        latest = now + timedelta(days=MAX_CLIENT_SECRET_DAYS)
+        if _parse_instant(end) > latest:
+            raise LinkConfigError(
+                key_path, secret.end_date, f"an end date at most two years out (no later than {latest:%Y-%m-%dT%H:%M:%SZ})"
+            )
+        settings = dataclasses.replace(settings, client_secret=dataclasses.replace(secret, end_date=end))
+    return dataclasses.replace(spec, azure=settings)
+
+
+MAX_CLIENT_SECRET_DAYS = 730
+
+_PROVIDER_CHECKS = {"aws": _check_aws, "azure": _check_azure, "gcp": _check_gcp, "kubernetes": _check_kubernetes}
 
 
 def _camel(name: str) -> str:

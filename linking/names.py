@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from .canonical import sha256_hex
 
 HASH_LENGTH = 6
@@ -19,3 +21,11 @@ def derived_name(prefix: str, link_id: str, max_length: int) -> str:
     digest = sha256_hex(link_id)[:HASH_LENGTH]
     room = max_length - len(prefix) - 1 - HASH_LENGTH
     return f"{prefix}{link_id[:room].rstrip('-')}-{digest}"
+
+
+_GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://linking.dev/")
+
+
+def deterministic_guid(*parts: str) -> str:
+    """A GUID (UUID v5) from its parts: a re-run, or a rename of anything else, yields the same one."""
+    return str(uuid.uuid5(_GUID_NAMESPACE, "/".join(part.lower() for part in parts)))

@@ -26,6 +26,7 @@ from pulumi.runtime.sync_await import _sync_await
 from . import program
 from .canonical import sha256_hex
 from .config import CONFIG_KEY, SECRET_PLACEHOLDER
+from .names import deterministic_guid
 from .errors import LinkConfigError
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -40,6 +41,13 @@ REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
         "attributeMapping", "attributeCondition", "aws", "oidc",
     ),
+    "azure-native:authorization:RoleDefinition": ("roleName", "permissions", "assignableScopes"),
+    "azure-native:authorization:RoleAssignment": ("scope", "roleDefinitionId", "principalType", "condition"),
+    "azure-native:managedidentity:FederatedIdentityCredential": ("issuer", "subject", "audiences"),
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": (
+        "issuer", "subject", "audiences",
+    ),
+    "azuread:index/applicationPassword:ApplicationPassword": ("endDate",),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ("rules",),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ("roleRef", "subjects"),
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("roleRef", "subjects"),
@@ -61,6 +69,8 @@ class Ambient:
     aws_account_id: str = "123456789012"
     aws_partition: str = "aws"
     gcp_project: str = "example-project"
+    azure_subscription_id: str = "00000000-0000-0000-0000-000000000000"
+    azure_tenant_id: str = "00000000-0000-0000-0000-000000000000"
 
     @property
     def gcp_project_number(self) -> str:
@@ -161,9 +171,38 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "token": base64.b64encode(SECRET_PLACEHOLDER.encode()).decode(),
                 "ca.crt": base64.b64encode(b"[cluster CA]").decode(),
             }
+        elif args.typ.startswith(("azure-native:", "azuread:")):
+            return self._azure(args.typ, args.name, outputs)
         elif args.typ == "time:index/rotating:Rotating":
             outputs["rotationRfc3339"] = f"(creation time + {int(inputs['rotationDays'])} days)"
         return f"{args.name}-id", outputs
+
+    def _azure(self, typ: str, name: str, outputs: dict[str, Any]) -> tuple[str, dict]:
+        """Ids shaped as ARM and Entra return them; object ids are stable GUIDs derived from the logical name."""
+        subscription = f"/subscriptions/{self.ambient.azure_subscription_id}"
+        guid = deterministic_guid("offline-plan", name)
+        if typ == "azure-native:resources:ResourceGroup":
+            outputs.update(name=outputs["resourceGroupName"], id=f"{subscription}/resourceGroups/{outputs['resourceGroupName']}")
+        elif typ == "azure-native:managedidentity:UserAssignedIdentity":
+            outputs.update(
+                name=outputs["resourceName"],
+                id=f"{subscription}/resourceGroups/{outputs['resourceGroupName']}/providers/Microsoft.ManagedIdentity"
+                f"/userAssignedIdentities/{outputs['resourceName']}",
+                clientId=deterministic_guid("client", guid),
+                principalId=deterministic_guid("principal", guid),
+                tenantId=self.ambient.azure_tenant_id,
+            )
+        elif typ == "azure-native:authorization:RoleDefinition":
+            outputs["id"] = f"{outputs['scope']}/providers/Microsoft.Authorization/roleDefinitions/{outputs['roleDefinitionId']}"
+        elif typ == "azure-native:authorization:RoleAssignment":
+            outputs["id"] = f"{outputs['scope']}/providers/Microsoft.Authorization/roleAssignments/{outputs['roleAssignmentName']}"
+        elif typ == "azuread:index/application:Application":
+            outputs.update(clientId=deterministic_guid("client", guid), objectId=guid, id=f"/applications/{guid}")
+        elif typ == "azuread:index/servicePrincipal:ServicePrincipal":
+            outputs.update(objectId=guid, id=guid)
+        elif typ == "azuread:index/applicationPassword:ApplicationPassword":
+            outputs.update(value=SECRET_PLACEHOLDER, keyId=guid)
+        return outputs.get("id", guid), outputs
 
     def _pool_name(self, pool_id: str) -> str:
         return f"projects/{self.ambient.gcp_project_number}/locations/global/workloadIdentityPools/{pool_id}"
@@ -183,6 +222,13 @@ class PlanMocks(pulumi_mocks.Mocks):
                 "dnsSuffix": "amazonaws.com",
                 "reverseDnsSuffix": "com.amazonaws",
                 "id": self.ambient.aws_partition,
+            }
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "clientId": deterministic_guid("offline-plan", "client"),
+                "objectId": deterministic_guid("offline-plan", "object"),
+                "subscriptionId": self.ambient.azure_subscription_id,
+                "tenantId": self.ambient.azure_tenant_id,
             }
         if args.token == "gcp:organizations/getClientConfig:getClientConfig":
             return {"project": self.ambient.gcp_project, "region": "", "zone": "", "accessToken": SECRET_PLACEHOLDER, "id": "offline-plan"}
@@ -344,7 +390,12 @@ def ambient_for(config: Mapping[str, str]) -> Ambient:
     """Offline, the credentials are taken to reach exactly the account or project the config names."""
     try:
         link = json.loads(config.get(CONFIG_KEY, "{}"))
-        found = {"aws_account_id": link.get("aws", {}).get("accountId"), "gcp_project": link.get("gcp", {}).get("project")}
+        found = {
+            "aws_account_id": link.get("aws", {}).get("accountId"),
+            "gcp_project": link.get("gcp", {}).get("project"),
+            "azure_subscription_id": link.get("azure", {}).get("subscriptionId"),
+            "azure_tenant_id": link.get("azure", {}).get("tenantId"),
+        }
     except (ValueError, AttributeError):
         found = {}
     return Ambient(**{k: v for k, v in found.items() if isinstance(v, str)})

@@ -14,6 +14,7 @@ from .errors import LinkConfigError
 # stack for one cloud never loads another cloud's SDK.
 COMPONENTS = {
     "aws": ("linking.aws", "AwsAccountLink", "AwsAccountLinkArgs"),
+    "azure": ("linking.azure", "AzureSubscriptionLink", "AzureSubscriptionLinkArgs"),
     "gcp": ("linking.gcp", "GcpProjectLink", "GcpProjectLinkArgs"),
     "kubernetes": ("linking.kubernetes", "KubernetesClusterLink", "KubernetesClusterLinkArgs"),
 }

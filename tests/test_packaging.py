@@ -24,7 +24,7 @@ def python(code: str, **env: str) -> str:
 
 def test_core_imports_no_cloud_sdk():
     loaded = json.loads(python(
-        "import json, sys, linking, linking.config, linking.policy, linking.aws_iam, linking.gcp_iam, linking.names,"
+        "import json, sys, linking, linking.config, linking.policy, linking.aws_iam, linking.gcp_iam, linking.azure_rbac, linking.kubernetes_rbac, linking.names,"
         " linking.record, linking.tags, linking.component, linking.plan, linking.cli;"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('pulumi_', 'pulumiverse_')))))"
     ))
@@ -35,7 +35,9 @@ def test_core_imports_no_cloud_sdk():
     "module,sdks",
     [
         ("linking.aws", ["pulumi_aws", "pulumi_random"]),
+        ("linking.azure", ["pulumi_azure_native", "pulumi_azuread"]),
         ("linking.gcp", ["pulumi_gcp", "pulumiverse_time"]),
+        ("linking.kubernetes", ["pulumi_kubernetes"]),
     ],
 )
 def test_provider_module_imports_only_its_own_sdk(module, sdks):

@@ -1,0 +1,261 @@
+"""Azure subscription link: a keyless identity, a custom role at subscription scope, one role assignment.
+
+Importing this module imports ``pulumi_azure_native`` and ``pulumi_azuread`` only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+import pulumi_azuread as azuread
+from pulumi_azure_native import authorization, managedidentity, resources
+
+from . import azure_rbac
+from .canonical import canonical_json, sha256_hex
+from .component import checked_spec, invoke_options
+from .config import CONFIG_KEY, LinkSpec
+from .errors import LinkConfigError
+from .policy import builtin_document_path, fill_placeholders, load_document
+from .record import link_record
+from .tags import describe_link, provenance_tags
+from .validation import join_path
+
+FEDERATED_CREDENTIAL_NAME = "control-plane"
+WORKLOAD_ROLES_DOCUMENT = "workload-roles"
+
+
+@dataclass(frozen=True)
+class RenderedRoleDefinition:
+    document: dict[str, Any]
+    text: str
+    sha256: str
+
+
+def render_role_definition(path: Path, link_id: str, subscription_id: str, key_path: str) -> RenderedRoleDefinition:
+    placeholders = {"LinkId": link_id, "SubscriptionId": subscription_id.lower()}
+    document = azure_rbac.check_role_definition(
+        fill_placeholders(load_document(path, key_path), placeholders, key_path), subscription_id, key_path
+    )
+    text = canonical_json(document)
+    return RenderedRoleDefinition(document=document, text=text, sha256=sha256_hex(text))
+
+
+def tier_document_path(spec: LinkSpec) -> Path:
+    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path("azure", spec.tier)
+
+
+def workload_roles() -> dict[str, str]:
+    """Built-in role name -> role definition GUID, from ``policy_docs/azure/workload-roles.json``."""
+    path = builtin_document_path("azure", WORKLOAD_ROLES_DOCUMENT)
+    return dict(load_document(path, str(path))["roles"])
+
+
+def check_subscription(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
+    """Stop when the credentials reach another subscription or tenant than the config names."""
+    assert spec.azure is not None
+    client = authorization.get_client_config(opts=invoke_opts)
+    for key, configured, actual in (
+        ("subscriptionId", spec.azure.subscription_id, client.subscription_id),
+        ("tenantId", spec.azure.tenant_id, client.tenant_id),
+    ):
+        if (actual or "").lower() != configured.lower():
+            raise LinkConfigError(
+                join_path(CONFIG_KEY, ["azure", key]),
+                configured,
+                f"the {key[:-2]} the Azure credentials reach, {actual}: switch subscription (az account set) or fix the config",
+            )
+
+
+class AzureSubscriptionLinkArgs:
+    """Arguments of `AzureSubscriptionLink`."""
+
+    def __init__(self, link: LinkSpec, *, verify_subscription: bool = True) -> None:
+        """
+        :param link: the link; ``link.provider`` is ``azure`` and ``link.azure`` is set.
+        :param verify_subscription: compare subscription and tenant with the client config before creating anything.
+        """
+        self.link = link
+        self.verify_subscription = verify_subscription
+
+
+class AzureSubscriptionLink(pulumi.ComponentResource):
+    """An identity for the control plane with a custom role on one subscription."""
+
+    role: RenderedRoleDefinition
+    role_definition: authorization.RoleDefinition
+    principal_id: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    link_record: pulumi.Output[dict[str, Any]]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
+
+    def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = checked_spec(args.link, "azure")
+        settings = spec.azure
+        assert settings is not None
+        if args.verify_subscription:
+            check_subscription(spec, invoke_options(opts))
+        role_key = join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
+        self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, role_key)
+        condition = (
+            azure_rbac.delegation_condition(workload_roles().values())
+            if azure_rbac.grants_role_assignment_write(self.role.document)
+            else None
+        )
+        scope = azure_rbac.subscription_scope(settings.subscription_id)
+        secret_end = self._secret_end_date(spec)
+
+        super().__init__("linking:azure:SubscriptionLink", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = provenance_tags(spec)
+        oidc = spec.control_plane.oidc
+        federated = (
+            {"issuer": oidc.issuer, "subject": oidc.subject, "audience": oidc.audience or azure_rbac.DEFAULT_AUDIENCE}
+            if oidc
+            else None
+        )
+
+        self.link_secrets = None
+        if settings.identity == "managed":
+            identity_details = self._managed_identity(name, spec, federated, tags, child)
+        else:
+            identity_details = self._application(name, spec, federated, secret_end, tags, child)
+
+        self.role_definition = authorization.RoleDefinition(
+            f"{name}-role",
+            role_definition_id=azure_rbac.role_definition_guid(settings.subscription_id, spec.id),
+            scope=scope,
+            role_name=self.role.document["Name"],
+            description=self.role.document.get("Description") or describe_link(spec),
+            role_type="CustomRole",
+            permissions=[
+                {
+                    "actions": self.role.document["Actions"],
+                    "not_actions": self.role.document["NotActions"],
+                    "data_actions": self.role.document["DataActions"],
+                    "not_data_actions": self.role.document["NotDataActions"],
+                }
+            ],
+            assignable_scopes=self.role.document["AssignableScopes"],
+            opts=child,
+        )
+        if spec.enabled:
+            authorization.RoleAssignment(
+                f"{name}-role-assignment",
+                role_assignment_name=azure_rbac.role_assignment_guid(settings.subscription_id, spec.id),
+                scope=scope,
+                role_definition_id=self.role_definition.id,
+                principal_id=self.principal_id,
+                # Without it ARM looks the new principal up in Entra and can fail before replication.
+                principal_type="ServicePrincipal",
+                description=describe_link(spec)[:1024],
+                condition=condition,
+                condition_version="2.0" if condition else None,
+                opts=child,
+            )
+
+        authentication: dict[str, Any] = {"method": "federated-credential" if federated else "client-secret"}
+        if federated:
+            authentication.update(federated)
+        if secret_end:
+            authentication["clientSecret"] = {"value": "linkSecrets.clientSecret", "endDate": secret_end}
+        enforcement = [
+            "Azure cannot expire a role assignment: access continues after expiresAt until the link is disabled or removed"
+            if spec.expires_at
+            else "no expiry"
+        ]
+        if secret_end:
+            enforcement.append(f"the client secret ends at {secret_end}")
+        self.link_record = link_record(
+            spec,
+            policy_sha256=self.role.sha256,
+            target={"subscriptionId": settings.subscription_id.lower(), "tenantId": settings.tenant_id.lower()},
+            identity={"kind": settings.identity, "clientId": self.client_id, "principalId": self.principal_id, **identity_details},
+            authentication=authentication,
+            expiry_enforcement="; ".join(enforcement),
+            details={
+                "roleDefinitionId": self.role_definition.id,
+                "roleAssignmentCondition": condition,
+            },
+        )
+        self.register_outputs(
+            {"principalId": self.principal_id, "clientId": self.client_id, "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
+        )
+
+    @staticmethod
+    def _secret_end_date(spec: LinkSpec) -> Optional[str]:
+        """The client secret's end: the configured date, capped at the link's expiresAt."""
+        assert spec.azure is not None
+        secret = spec.azure.client_secret
+        if not (secret and secret.enabled and secret.end_date):
+            return None
+        return min(secret.end_date, spec.expires_at) if spec.expires_at else secret.end_date  # same format: sorts as time
+
+    def _managed_identity(self, name, spec: LinkSpec, federated, tags, child) -> dict[str, Any]:
+        settings = spec.azure
+        group_name = settings.resource_group_name or f"linking-{spec.id}"
+        group = resources.ResourceGroup(
+            f"{name}-resource-group", resource_group_name=group_name, location=settings.location, tags=tags, opts=child
+        )
+        identity = managedidentity.UserAssignedIdentity(
+            f"{name}-identity",
+            resource_name_=f"linking-{spec.id}",
+            resource_group_name=group.name,
+            location=settings.location,
+            tags=tags,
+            opts=child,
+        )
+        if spec.enabled:
+            managedidentity.FederatedIdentityCredential(
+                f"{name}-federated-credential",
+                federated_identity_credential_resource_name=FEDERATED_CREDENTIAL_NAME,
+                resource_name_=identity.name,
+                resource_group_name=group.name,
+                issuer=federated["issuer"],
+                subject=federated["subject"],
+                audiences=[federated["audience"]],
+                opts=child,
+            )
+        self.principal_id = identity.principal_id
+        self.client_id = identity.client_id
+        return {"resourceId": identity.id, "resourceGroupName": group_name}
+
+    def _application(self, name, spec: LinkSpec, federated, secret_end, tags, child) -> dict[str, Any]:
+        application = azuread.Application(
+            f"{name}-application",
+            display_name=f"linking-{spec.id}",
+            description=describe_link(spec)[:1024],
+            tags=[f"{k}={v}" for k, v in sorted(tags.items())],
+            opts=child,
+        )
+        principal = azuread.ServicePrincipal(
+            f"{name}-service-principal",
+            client_id=application.client_id,
+            account_enabled=spec.enabled,
+            description=describe_link(spec)[:1024],
+            opts=child,
+        )
+        if spec.enabled and federated:
+            azuread.ApplicationFederatedIdentityCredential(
+                f"{name}-federated-credential",
+                application_id=application.id,
+                display_name=FEDERATED_CREDENTIAL_NAME,
+                issuer=federated["issuer"],
+                subject=federated["subject"],
+                audiences=[federated["audience"]],
+                opts=child,
+            )
+        if spec.enabled and secret_end:
+            password = azuread.ApplicationPassword(
+                f"{name}-client-secret",
+                application_id=application.id,
+                display_name=f"linking {spec.id}",
+                end_date=secret_end,
+                opts=child,
+            )
+            self.link_secrets = pulumi.Output.secret({"clientSecret": pulumi.Output.secret(password.value)})
+        self.principal_id = principal.object_id
+        self.client_id = application.client_id
+        return {"applicationObjectId": application.object_id}
