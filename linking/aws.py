@@ -16,10 +16,10 @@ import pulumi_random as random
 
 from . import aws_iam as iam
 from .component import checked_spec, invoke_options
-from .canonical import canonical_json, sha256_hex
+from .canonical import canonical_json
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .policy import builtin_document_path, fill_placeholders, load_document
+from .policy import RenderedDocument, builtin_document_path, render_document, tier_document_path, tier_key_path
 from .record import link_record
 from .tags import describe_link, provenance_tags
 from .validation import join_path
@@ -75,24 +75,9 @@ class AwsNames:
         }
 
 
-@dataclass(frozen=True)
-class RenderedPolicy:
-    document: dict[str, Any]
-    text: str
-    sha256: str
-    source: str
-
-
-def render_policy(path: Path, names: AwsNames, key_path: str) -> RenderedPolicy:
-    """Load, fill and check an IAM policy document; canonical text and its sha256."""
-    document = fill_placeholders(load_document(path, key_path), names.placeholders(), key_path)
-    document = iam.check_identity_policy(document, key_path)
-    text = canonical_json(document)
-    return RenderedPolicy(document=document, text=text, sha256=sha256_hex(text), source=str(path))
-
-
-def tier_document_path(spec: LinkSpec) -> Path:
-    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path("aws", spec.tier)
+def render_policy(path: Path, names: AwsNames, key_path: str) -> RenderedDocument:
+    """An IAM policy document with this link's names filled in, checked and canonical."""
+    return render_document(path, names.placeholders(), iam.check_identity_policy, key_path)
 
 
 def _description(spec: LinkSpec) -> str:
@@ -132,7 +117,7 @@ class AwsAccountLink(pulumi.ComponentResource):
     role: aws.iam.Role
     external_id: Optional[pulumi.Output[str]]
     """Secret; None with OIDC trust."""
-    policy: RenderedPolicy
+    policy: RenderedDocument
     link_record: pulumi.Output[dict[str, Any]]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
@@ -144,7 +129,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         if args.verify_account:
             check_account(spec, invoke_opts)
         names = AwsNames(spec.id, spec.aws.account_id, aws.get_partition(opts=invoke_opts).partition)
-        policy_key = join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
+        policy_key = tier_key_path(spec)
         self.policy = render_policy(tier_document_path(spec), names, policy_key)
         layout = iam.layout_policy(self.policy.document, policy_key)
         boundary = None

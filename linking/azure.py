@@ -5,7 +5,6 @@ Importing this module imports ``pulumi_azure_native`` and ``pulumi_azuread`` onl
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -14,11 +13,10 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, managedidentity, resources
 
 from . import azure_rbac
-from .canonical import canonical_json, sha256_hex
 from .component import checked_spec, invoke_options
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .policy import builtin_document_path, fill_placeholders, load_document
+from .policy import RenderedDocument, builtin_document_path, load_document, render_document, tier_document_path, tier_key_path
 from .record import link_record
 from .tags import describe_link, provenance_tags
 from .validation import join_path
@@ -27,24 +25,14 @@ FEDERATED_CREDENTIAL_NAME = "control-plane"
 WORKLOAD_ROLES_DOCUMENT = "workload-roles"
 
 
-@dataclass(frozen=True)
-class RenderedRoleDefinition:
-    document: dict[str, Any]
-    text: str
-    sha256: str
-
-
-def render_role_definition(path: Path, link_id: str, subscription_id: str, key_path: str) -> RenderedRoleDefinition:
-    placeholders = {"LinkId": link_id, "SubscriptionId": subscription_id.lower()}
-    document = azure_rbac.check_role_definition(
-        fill_placeholders(load_document(path, key_path), placeholders, key_path), subscription_id, key_path
+def render_role_definition(path: Path, link_id: str, subscription_id: str, key_path: str) -> RenderedDocument:
+    """A role definition with this link's names filled in, checked against the subscription, canonical."""
+    return render_document(
+        path,
+        {"LinkId": link_id, "SubscriptionId": subscription_id.lower()},
+        lambda document, key: azure_rbac.check_role_definition(document, subscription_id, key),
+        key_path,
     )
-    text = canonical_json(document)
-    return RenderedRoleDefinition(document=document, text=text, sha256=sha256_hex(text))
-
-
-def tier_document_path(spec: LinkSpec) -> Path:
-    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path("azure", spec.tier)
 
 
 def workload_roles() -> dict[str, str]:
@@ -84,7 +72,7 @@ class AzureSubscriptionLinkArgs:
 class AzureSubscriptionLink(pulumi.ComponentResource):
     """An identity for the control plane with a custom role on one subscription."""
 
-    role: RenderedRoleDefinition
+    role: RenderedDocument
     role_definition: authorization.RoleDefinition
     principal_id: pulumi.Output[str]
     client_id: pulumi.Output[str]
@@ -97,8 +85,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         assert settings is not None
         if args.verify_subscription:
             check_subscription(spec, invoke_options(opts))
-        role_key = join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
-        self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, role_key)
+        self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, tier_key_path(spec))
         condition = (
             azure_rbac.delegation_condition(workload_roles().values())
             if azure_rbac.grants_role_assignment_write(self.role.document)

@@ -5,7 +5,6 @@ Importing this module imports ``pulumi_gcp`` (and ``pulumiverse_time`` for key r
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -15,10 +14,9 @@ import pulumiverse_time as time
 
 from . import gcp_iam
 from .component import checked_spec, invoke_options
-from .canonical import canonical_json, sha256_hex
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .policy import builtin_document_path, fill_placeholders, load_document
+from .policy import RenderedDocument, builtin_document_path, load_document, render_document, tier_document_path, tier_key_path
 from .record import link_record
 from .tags import describe_link
 from .validation import join_path
@@ -28,21 +26,9 @@ WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 SERVICES_DOCUMENT = "services"
 
 
-@dataclass(frozen=True)
-class RenderedRole:
-    document: dict[str, Any]
-    text: str
-    sha256: str
-
-
-def render_role(path: Path, link_id: str, project: str, key_path: str) -> RenderedRole:
-    """Load, fill and check a custom role document; canonical text and its sha256."""
-    placeholders = {"LinkId": link_id, "Project": project}
-    document = gcp_iam.check_custom_role(
-        fill_placeholders(load_document(path, key_path), placeholders, key_path), key_path
-    )
-    text = canonical_json(document)
-    return RenderedRole(document=document, text=text, sha256=sha256_hex(text))
+def render_role(path: Path, link_id: str, project: str, key_path: str) -> RenderedDocument:
+    """A custom role document with this link's names filled in, checked and canonical."""
+    return render_document(path, {"LinkId": link_id, "Project": project}, gcp_iam.check_custom_role, key_path)
 
 
 def required_services(spec: LinkSpec) -> list[str]:
@@ -52,10 +38,6 @@ def required_services(spec: LinkSpec) -> list[str]:
     return sorted(
         {*gcp_iam.BASE_SERVICES, *gcp_iam.ACCESS_SERVICES[spec.gcp.access], *tier_services.get(spec.tier, []), *spec.gcp.services}
     )
-
-
-def tier_document_path(spec: LinkSpec) -> Path:
-    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path("gcp", spec.tier)
 
 
 def check_project(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
@@ -88,7 +70,7 @@ class GcpProjectLink(pulumi.ComponentResource):
 
     service_account: gcp.serviceaccount.Account
     custom_role: gcp.projects.IAMCustomRole
-    role: RenderedRole
+    role: RenderedDocument
     link_record: pulumi.Output[dict[str, Any]]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
@@ -100,8 +82,7 @@ class GcpProjectLink(pulumi.ComponentResource):
         if args.verify_project:
             check_project(spec, invoke_opts)
         project_number = gcp.organizations.get_project(project_id=settings.project, opts=invoke_opts).number
-        role_key = join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
-        self.role = render_role(tier_document_path(spec), spec.id, settings.project, role_key)
+        self.role = render_role(tier_document_path(spec), spec.id, settings.project, tier_key_path(spec))
         condition = gcp_iam.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
         description = describe_link(spec)[:256]
 

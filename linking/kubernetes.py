@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import base64
 import os
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -15,11 +14,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import kubernetes_rbac as rbac
-from .canonical import canonical_json, sha256_hex
 from .component import checked_spec
 from .config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec
 from .errors import MISSING, LinkConfigError
-from .policy import builtin_document_path, fill_placeholders, load_document
+from .policy import RenderedDocument, render_document, tier_document_path, tier_key_path
 from .record import link_record
 from .validation import join_path
 
@@ -29,21 +27,9 @@ TOKEN_EXPIRY_WARNING = (
 )
 
 
-@dataclass(frozen=True)
-class RenderedClusterRole:
-    document: dict[str, Any]
-    text: str
-    sha256: str
-
-
-def render_cluster_role(path: Path, link_id: str, key_path: str) -> RenderedClusterRole:
-    document = rbac.check_cluster_role(fill_placeholders(load_document(path, key_path), {"LinkId": link_id}, key_path), key_path)
-    text = canonical_json(document["rules"])
-    return RenderedClusterRole(document=document, text=text, sha256=sha256_hex(text))
-
-
-def tier_document_path(spec: LinkSpec) -> Path:
-    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path("kubernetes", spec.tier)
+def render_cluster_role(path: Path, link_id: str, key_path: str) -> RenderedDocument:
+    """A ClusterRole manifest, checked and canonical (linking sets its name and labels when it creates it)."""
+    return render_document(path, {"LinkId": link_id}, rbac.check_cluster_role, key_path)
 
 
 def _ambient_kubeconfig() -> Optional[str]:
@@ -89,7 +75,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
 
     service_account: k8s.core.v1.ServiceAccount
     cluster_role: k8s.rbac.v1.ClusterRole
-    role: RenderedClusterRole
+    role: RenderedDocument
     kubeconfig: Optional[pulumi.Output[str]]
     """Secret; None with credential none or while disabled."""
     link_record: pulumi.Output[dict[str, Any]]
@@ -99,8 +85,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         spec = checked_spec(args.link, "kubernetes")
         settings = spec.kubernetes
         assert settings is not None
-        role_key = join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
-        self.role = render_cluster_role(tier_document_path(spec), spec.id, role_key)
+        self.role = render_cluster_role(tier_document_path(spec), spec.id, tier_key_path(spec))
         token = settings.credential == "token"
         server = api_server(settings) if token else settings.server
         object_names = rbac.names(spec.id, spec.tier)

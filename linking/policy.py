@@ -4,14 +4,18 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import yaml
 
+from .canonical import canonical_json, sha256_hex
+from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
+from .validation import join_path
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
 
@@ -81,3 +85,38 @@ def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -
         return node
 
     return walk(document)
+
+
+@dataclass(frozen=True)
+class RenderedDocument:
+    """A policy document after placeholders and checks: canonical form, its text, and the sha256 of that text."""
+
+    document: dict[str, Any]
+    text: str
+    sha256: str
+
+
+def render_document(
+    path: Path,
+    placeholders: Mapping[str, str],
+    check: Callable[[Any, str], dict[str, Any]],
+    key_path: str,
+) -> RenderedDocument:
+    """Load, fill, check and canonicalise: the one path every provider's documents take.
+
+    ``check`` is the provider's grammar check; it returns the canonical form or
+    raises a `LinkConfigError` under ``key_path``.
+    """
+    document = check(fill_placeholders(load_document(path, key_path), placeholders, key_path), key_path)
+    text = canonical_json(document)
+    return RenderedDocument(document=document, text=text, sha256=sha256_hex(text))
+
+
+def tier_document_path(spec: LinkSpec) -> Path:
+    """The user's file for tier custom, else the shipped ``policy_docs/<provider>/<tier>``."""
+    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path(spec.provider, spec.tier)
+
+
+def tier_key_path(spec: LinkSpec) -> str:
+    """Where an error in the tier document points: the user's policyFile, or the tier we ship."""
+    return join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])

@@ -12,7 +12,8 @@ from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
 from linking import aws_iam as iam
-from linking.aws import AwsNames, RenderedPolicy, render_policy
+from linking.aws import AwsNames, render_policy
+from linking.policy import RenderedDocument
 from linking.canonical import canonical_json
 from linking.errors import LinkConfigError
 from linking.policy import builtin_document_path, policy_docs_root
@@ -27,7 +28,7 @@ EXTERNAL_ID = "3f1c9e0d-example-external-id"
 ISSUER = "https://token.actions.githubusercontent.com"
 
 
-def rendered(name: str) -> RenderedPolicy:
+def rendered(name: str) -> RenderedDocument:
     return render_policy(builtin_document_path("aws", name), NAMES, f"policy_docs/aws/{name}")
 
 
