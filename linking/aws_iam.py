@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from .canonical import canonical_json
@@ -72,6 +73,13 @@ def check_identity_policy(document: Any, key_path: str) -> dict[str, Any]:
     doc = canonical_policy(document)
     validate("aws-iam-policy.schema.json", doc, key_path)
     return doc
+
+
+def workload_policy(path: Path, key_path: str) -> dict[str, Any]:
+    """A workload's inline policy file: checked and canonical, without placeholders (it names one account's ARNs)."""
+    from .policy import render_document  # policy imports config, which imports this module
+
+    return render_document(path, {}, check_identity_policy, key_path).document
 
 
 def policy_size(document: Mapping[str, Any]) -> int:

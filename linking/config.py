@@ -15,10 +15,12 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from . import aws_iam
 from .errors import MISSING, LinkConfigError
 from .validation import join_path, schema_errors
 
 CONFIG_KEY = "linking:link"
+SERVICE_ACCOUNTS_KEY = "linking:serviceAccounts"
 SECRET_PLACEHOLDER = "[secret]"
 """What the offline plan puts where a stack holds a ``secure:`` value it cannot decrypt."""
 
@@ -177,6 +179,101 @@ class LinkSpec:
         return self if self._checked else LinkSpec.from_config(self.to_config())
 
 
+@dataclass(frozen=True)
+class AwsWorkload:
+    """EKS IAM roles for service accounts: a role trusting the cluster's OIDC issuer for one ServiceAccount."""
+
+    oidc_issuer: str
+    oidc_provider_arn: Optional[str] = None
+    """The cluster's IAM OIDC provider; created by the link when absent."""
+    policy_arns: tuple[str, ...] = ()
+    policy_file: Optional[str] = None
+    """An IAM policy JSON file (absolute after `load_service_accounts`), attached inline."""
+    max_session_hours: int = 1
+
+
+@dataclass(frozen=True)
+class GcpWorkload:
+    """GKE workload identity: a Google service account the Kubernetes ServiceAccount acts as."""
+
+    project: str
+    roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class AzureRoleAssignmentSpec:
+    role_definition_id: str
+    scope: str
+
+
+@dataclass(frozen=True)
+class AzureWorkload:
+    """AKS workload identity: a managed identity with a federated credential for one ServiceAccount."""
+
+    subscription_id: str
+    resource_group_name: str
+    location: str
+    oidc_issuer: str
+    role_assignments: tuple[AzureRoleAssignmentSpec, ...] = ()
+
+
+@dataclass(frozen=True)
+class WorkloadSpec:
+    """One Kubernetes ServiceAccount and the cloud identity it assumes."""
+
+    name: str
+    namespace: str
+    cloud: str
+    owner: str
+    aws: Optional[AwsWorkload] = None
+    gcp: Optional[GcpWorkload] = None
+    azure: Optional[AzureWorkload] = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def subject(self) -> str:
+        """The ``sub`` claim of the ServiceAccount's projected token."""
+        return f"system:serviceaccount:{self.namespace}:{self.name}"
+
+
+def load_service_accounts(
+    raw: Any, *, project_root: Path | str = ".", prefix: str = SERVICE_ACCOUNTS_KEY
+) -> list[WorkloadSpec]:
+    """Validate ``linking:serviceAccounts`` and build the specs, or raise one `LinkConfigError`."""
+    errors = schema_errors("service-accounts.schema.json", raw, prefix)
+    if errors:
+        raise errors[0]
+    specs = []
+    seen: dict[tuple[str, str], int] = {}
+    shared_issuers: dict[str, int] = {}
+    for index, entry in enumerate(raw):
+        key = (entry["namespace"], entry["name"])
+        if key in seen:
+            raise LinkConfigError(
+                join_path(prefix, [index]), f"{key[0]}/{key[1]}", f"a namespace/name pair not already used by entry [{seen[key]}]"
+            )
+        seen[key] = index
+        data = dict(entry)
+        aws = entry.get("aws")
+        if aws is not None:
+            aws = dict(aws)
+            if "policyFile" in aws:
+                policy_key = join_path(prefix, [index, "aws"])
+                aws["policyFile"] = str(_resolve_policy_file(aws["policyFile"], Path(project_root), policy_key))
+                aws_iam.workload_policy(Path(aws["policyFile"]), join_path(policy_key, ["policyFile"]))
+            if "oidcProviderArn" not in aws:
+                if aws["oidcIssuer"] in shared_issuers:
+                    raise LinkConfigError(
+                        join_path(prefix, [index, "aws", "oidcProviderArn"]), MISSING,
+                        f"the cluster's OIDC provider ARN: entry [{shared_issuers[aws['oidcIssuer']]}] already creates "
+                        "the provider for this issuer, and IAM allows one per issuer per account",
+                    )
+                shared_issuers[aws["oidcIssuer"]] = index
+            data["aws"] = aws
+        specs.append(_build(WorkloadSpec, data))
+    return specs
+
+
 def _normalise_expiry(value: str, now: Optional[datetime], key_path: str) -> str:
     expected = 'an RFC 3339 instant with a time zone in the future, such as "2027-06-30T00:00:00Z"'
     try:
@@ -197,6 +294,7 @@ def _parse_instant(value: str) -> datetime:
 
 
 def _resolve_policy_file(value: str, project_root: Path, prefix: str) -> Path:
+    """``<prefix>.policyFile`` made absolute; it must exist."""
     path = Path(value)
     if not path.is_absolute():
         path = project_root / path
@@ -361,11 +459,11 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
         key = _camel(f.name)
         if not f.init or key not in data:
             continue
-        nested = _dataclass_type(hints[f.name])
-        if nested:
+        if typing.get_origin(hints[f.name]) is tuple:
+            item = _dataclass_type(typing.get_args(hints[f.name])[0])
+            kwargs[f.name] = tuple(_build(item, v) if item else v for v in data[key])
+        elif nested := _dataclass_type(hints[f.name]):
             kwargs[f.name] = _build(nested, data[key])
-        elif typing.get_origin(hints[f.name]) is tuple:
-            kwargs[f.name] = tuple(data[key])
         else:
             kwargs[f.name] = data[key]
     return cls(**kwargs)
@@ -382,6 +480,6 @@ def _unbuild(obj: Any) -> dict[str, Any]:
         elif isinstance(value, Mapping):
             value = dict(value)
         elif isinstance(value, tuple):
-            value = list(value)
+            value = [_unbuild(v) if dataclasses.is_dataclass(v) else v for v in value]
         out[_camel(f.name)] = value
     return out

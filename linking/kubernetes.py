@@ -78,6 +78,8 @@ class KubernetesClusterLink(pulumi.ComponentResource):
     role: RenderedDocument
     kubeconfig: Optional[pulumi.Output[str]]
     """Secret; None with credential none or while disabled."""
+    cluster_provider: Optional[k8s.Provider]
+    """The provider the link built for its cluster (None when it inherits one); linked service accounts share it."""
     link_record: pulumi.Output[dict[str, Any]]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
@@ -94,7 +96,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         if token and spec.expires_at:
             pulumi.log.warn(TOKEN_EXPIRY_WARNING.format(id=spec.id, at=spec.expires_at), resource=self)
         inherits_provider = opts is not None and bool(opts.provider or opts.providers)
-        provider = None if inherits_provider else k8s.Provider(
+        self.cluster_provider = provider = None if inherits_provider else k8s.Provider(
             f"{name}-cluster",
             kubeconfig=pulumi.Output.secret(settings.kubeconfig) if settings.kubeconfig else None,
             context=settings.context,

@@ -48,6 +48,8 @@ REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
         "issuer", "subject", "audiences",
     ),
     "azuread:index/applicationPassword:ApplicationPassword": ("endDate",),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("policyArn",),
+    "kubernetes:core/v1:ServiceAccount": ("metadata",),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ("rules",),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ("roleRef", "subjects"),
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("roleRef", "subjects"),

@@ -68,9 +68,12 @@ def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -
         def one(match: re.Match[str]) -> str:
             name = match.group(1)
             if name not in values:
-                raise LinkConfigError(
-                    key_path, match.group(0), "one of the placeholders " + ", ".join(f"{{{{{k}}}}}" for k in sorted(values))
+                expected = (
+                    "one of the placeholders " + ", ".join(f"{{{{{k}}}}}" for k in sorted(values))
+                    if values
+                    else "no {{placeholders}}: this document is written for one account"
                 )
+                raise LinkConfigError(key_path, match.group(0), expected)
             return values[name]
 
         return PLACEHOLDER.sub(one, text)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
+from typing import Optional
 
 import pulumi
 
-from .config import CONFIG_KEY, LinkSpec
-from .errors import LinkConfigError
+from .config import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, LinkSpec, load_service_accounts
+from .errors import MISSING, LinkConfigError
+from .validation import join_path
 
 # provider -> (module, component class, args class); modules import lazily, so a
 # stack for one cloud never loads another cloud's SDK.
@@ -20,24 +22,50 @@ COMPONENTS = {
 }
 
 
-def read_link(project_root: Path, *, allow_unreadable_secrets: bool = False) -> LinkSpec:
-    namespace, key = CONFIG_KEY.split(":")
-    raw = pulumi.Config(namespace).get_object(key)
-    if raw is None:
-        raise LinkConfigError(CONFIG_KEY, None, "a link in the stack config (see stacks/Pulumi.aws-example.yaml)")
-    return LinkSpec.from_config(raw, project_root=project_root, allow_unreadable_secrets=allow_unreadable_secrets)
-
-
 def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
-    """Create the stack's link and export ``linkRecord`` (public) and ``linkSecrets`` (secret).
+    """Create the stack's link and its linked service accounts, and export what the control plane needs.
 
-    ``allow_unreadable_secrets`` is for the offline plan, which cannot decrypt
-    ``secure:`` config values and passes a placeholder instead.
+    Exports ``linkRecord`` (public) and ``linkSecrets`` (secret) for ``linking:link``,
+    and ``serviceAccounts`` for ``linking:serviceAccounts``. Everything is
+    validated before anything is registered. ``allow_unreadable_secrets`` is
+    for the offline plan, which cannot decrypt ``secure:`` values.
     """
-    spec = read_link(project_root, allow_unreadable_secrets=allow_unreadable_secrets)
-    module_name, component_name, args_name = COMPONENTS[spec.provider]
-    module = importlib.import_module(module_name)
-    component = getattr(module, component_name)(spec.id, getattr(module, args_name)(spec))
-    pulumi.export("linkRecord", component.link_record)
-    if component.link_secrets is not None:
-        pulumi.export("linkSecrets", component.link_secrets)
+    config = pulumi.Config(CONFIG_KEY.split(":")[0])
+    raw_link = config.get_object(CONFIG_KEY.split(":")[1])
+    raw_workloads = config.get_object(SERVICE_ACCOUNTS_KEY.split(":")[1])
+    if raw_link is None and raw_workloads is None:
+        raise LinkConfigError(
+            CONFIG_KEY, MISSING, "a link in the stack config (see stacks/Pulumi.aws-example.yaml), or linking:serviceAccounts"
+        )
+    spec = (
+        LinkSpec.from_config(raw_link, project_root=project_root, allow_unreadable_secrets=allow_unreadable_secrets)
+        if raw_link is not None
+        else None
+    )
+    workloads = load_service_accounts(raw_workloads, project_root=project_root) if raw_workloads is not None else []
+
+    cluster: Optional[pulumi.ResourceOptions] = None
+    if spec is not None:
+        module_name, component_name, args_name = COMPONENTS[spec.provider]
+        module = importlib.import_module(module_name)
+        component = getattr(module, component_name)(spec.id, getattr(module, args_name)(spec))
+        pulumi.export("linkRecord", component.link_record)
+        if component.link_secrets is not None:
+            pulumi.export("linkSecrets", component.link_secrets)
+        if getattr(component, "cluster_provider", None) is not None:  # the cluster link's provider, for the workloads
+            cluster = pulumi.ResourceOptions(providers={"kubernetes": component.cluster_provider})
+    if workloads:
+        from .workload import LinkedServiceAccount, LinkedServiceAccountArgs
+
+        exported = []
+        for index, workload in enumerate(workloads):
+            key_path = join_path(SERVICE_ACCOUNTS_KEY, [index, "aws", "policyFile"])
+            linked = LinkedServiceAccount(
+                f"{workload.namespace}-{workload.name}",
+                LinkedServiceAccountArgs(workload, policy_key_path=key_path),
+                opts=cluster,
+            )
+            exported.append(
+                {"namespace": workload.namespace, "name": workload.name, "cloud": workload.cloud, "identity": linked.cloud_identity}
+            )
+        pulumi.export("serviceAccounts", exported)

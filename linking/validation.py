@@ -40,27 +40,28 @@ def join_path(prefix: str, parts: Iterable[Any]) -> str:
     return path
 
 
+def _deref(root: dict[str, Any], node: Any) -> Any:
+    """Follow local ``$ref``s (``#/$defs/x``) until a schema that is not only a reference."""
+    while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
+        target: Any = root
+        for step in node["$ref"][2:].split("/"):
+            target = target[step]
+        node = target
+    return node
+
+
 def _walk(root: dict[str, Any], schema_path: Sequence[Any]) -> list[Any]:
     """The schemas along a validator's schema path; a local ``$ref`` is followed where the path goes through it."""
-
-    def deref(node: Any) -> Any:
-        while isinstance(node, dict) and isinstance(node.get("$ref"), str) and node["$ref"].startswith("#/"):
-            target: Any = root
-            for step in node["$ref"][2:].split("/"):
-                target = target[step]
-            node = target
-        return node
-
     nodes: list[Any] = [root]
     for part in schema_path:
         node = nodes[-1]
         if isinstance(node, dict) and part not in node:
-            node = nodes[-1] = deref(node)
+            node = nodes[-1] = _deref(root, node)
         try:
             nodes.append(node[part])
         except (KeyError, IndexError, TypeError):
             return nodes + [None]
-    nodes[-1] = deref(nodes[-1])
+    nodes[-1] = _deref(root, nodes[-1])
     return nodes
 
 
@@ -98,9 +99,11 @@ def _to_config_error(error: ValidationError, root: dict[str, Any], prefix: str) 
 
 
 def _properties_of(root: dict[str, Any], instance_path: Sequence[Any]) -> dict[str, Any]:
-    node = root
+    """The ``properties`` of the schema that describes the object at ``instance_path``."""
+    node = _deref(root, root)
     for part in instance_path:
-        node = node.get("properties", {}).get(part, {}) if isinstance(part, str) else node.get("items", {})
+        child = node.get("properties", {}).get(part, {}) if isinstance(part, str) else node.get("items", {})
+        node = _deref(root, child)
     return node.get("properties", {})
 
 

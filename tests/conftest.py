@@ -46,7 +46,7 @@ def link() -> dict[str, Any]:
 
 
 class Planner:
-    """``plan(link_dict)``: the stack program under mocks with that ``linking:link``.
+    """``plan(link_dict, service_accounts=[...])``: the stack program under mocks with that config.
 
     Invokes answer as if the credentials reach the account or project the link
     names, unless ``ambient`` says otherwise. ``registered`` lists what the last
@@ -56,8 +56,12 @@ class Planner:
     def __init__(self) -> None:
         self.registered: list[Any] = []
 
-    def __call__(self, link: dict[str, Any], *, ambient: Ambient | None = None) -> StackPlan:
-        config = {"linking:link": json.dumps(link)}
+    def __call__(
+        self, link: dict[str, Any] | None, *, service_accounts: list[Any] | None = None, ambient: Ambient | None = None
+    ) -> StackPlan:
+        config = {"linking:link": json.dumps(link)} if link is not None else {}
+        if service_accounts is not None:
+            config["linking:serviceAccounts"] = json.dumps(service_accounts)
         monitor = RecordingMonitor(PlanMocks(ambient or ambient_for(config)))
         self.registered = monitor.planned
         return run_program(config, project_root=REPO, monitor=monitor)

@@ -38,6 +38,7 @@ def test_core_imports_no_cloud_sdk():
         ("linking.azure", ["pulumi_azure_native", "pulumi_azuread"]),
         ("linking.gcp", ["pulumi_gcp", "pulumiverse_time"]),
         ("linking.kubernetes", ["pulumi_kubernetes"]),
+        ("linking.workload", ["pulumi_kubernetes"]),  # each cloud's SDK loads only for a workload on it
     ],
 )
 def test_provider_module_imports_only_its_own_sdk(module, sdks):
