@@ -6,7 +6,8 @@ Importing this module imports ``pulumi_azure_native`` and ``pulumi_azuread`` onl
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from functools import cache
+from typing import Any, Callable, Optional
 
 import pulumi
 import pulumi_azuread as azuread
@@ -27,12 +28,13 @@ WORKLOAD_ROLES_DOCUMENT = "workload-roles"
 
 def render_role_definition(path: Path, link_id: str, subscription_id: str, key_path: str) -> RenderedDocument:
     """A role definition with this link's names filled in, checked against the subscription, canonical."""
-    return render_document(
-        path,
-        {"LinkId": link_id, "SubscriptionId": subscription_id.lower()},
-        lambda document, key: azure_rbac.check_role_definition(document, subscription_id, key),
-        key_path,
-    )
+    return render_document(path, {"LinkId": link_id, "SubscriptionId": subscription_id.lower()}, _checker(subscription_id), key_path)
+
+
+@cache
+def _checker(subscription_id: str) -> Callable[[Any, str], dict[str, Any]]:
+    """The role definition check for one subscription (one function per subscription, so renders cache)."""
+    return lambda document, key_path: azure_rbac.check_role_definition(document, subscription_id, key_path)
 
 
 def workload_roles() -> dict[str, str]:

@@ -84,12 +84,13 @@ class GcpProjectLink(pulumi.ComponentResource):
         project_number = gcp.organizations.get_project(project_id=settings.project, opts=invoke_opts).number
         self.role = render_role(tier_document_path(spec), spec.id, settings.project, tier_key_path(spec))
         condition = gcp_iam.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
+        services = required_services(spec)
         description = describe_link(spec)[:256]
 
         super().__init__("linking:gcp:ProjectLink", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
 
-        services = [
+        apis = [
             gcp.projects.Service(
                 f"{name}-api-{service.split('.')[0]}",
                 project=settings.project,
@@ -98,9 +99,9 @@ class GcpProjectLink(pulumi.ComponentResource):
                 disable_dependent_services=False,
                 opts=child,
             )
-            for service in required_services(spec)
+            for service in services
         ]
-        after_apis = pulumi.ResourceOptions(parent=self, depends_on=services)
+        after_apis = pulumi.ResourceOptions(parent=self, depends_on=apis)
         self.service_account = gcp.serviceaccount.Account(
             f"{name}-sa",
             project=settings.project,
@@ -150,7 +151,7 @@ class GcpProjectLink(pulumi.ComponentResource):
             details={
                 "access": settings.access,
                 "customRoleName": self.custom_role.name,
-                "services": required_services(spec),
+                "services": services,
             },
         )
         self.register_outputs(

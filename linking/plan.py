@@ -12,6 +12,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
+import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping, Optional
@@ -92,6 +93,8 @@ class PlannedResource:
     parent_urn: Optional[str]
     custom: bool
     inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """What the offline provider computed (ARNs, ids, names)."""
 
     def plain_input(self, key: str) -> Any:
         """An input with any secret wrapper removed."""
@@ -134,11 +137,19 @@ class PlanMocks(pulumi_mocks.Mocks):
 
     def __init__(self, ambient: Ambient) -> None:
         self.ambient = ambient
+        self.current = threading.local()
+        """Inputs and outputs of the registration this thread handles, for `RecordingMonitor` (saves decoding twice)."""
 
     def _arn(self, kind: str) -> str:
         return f"arn:{self.ambient.aws_partition}:iam::{self.ambient.aws_account_id}:{kind}"
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[Optional[str], dict]:
+        self.current.inputs = args.inputs
+        resource_id, outputs = self._outputs(args)
+        self.current.outputs = outputs
+        return resource_id, outputs
+
+    def _outputs(self, args: pulumi_mocks.MockResourceArgs) -> tuple[Optional[str], dict]:
         inputs = args.inputs
         outputs = dict(inputs)
         if args.typ in ("aws:iam/role:Role", "aws:iam/policy:Policy"):
@@ -160,8 +171,8 @@ class PlanMocks(pulumi_mocks.Mocks):
             )
             return outputs["name"], outputs
         elif args.typ == "gcp:projects/iAMCustomRole:IAMCustomRole":
-            outputs["name"] = f"projects/{inputs['project']}/roles/{inputs['roleId']}"
-            return outputs["name"], outputs
+            name = f"projects/{inputs['project']}/roles/{inputs['roleId']}"
+            return name, {"name": name, "roleId": inputs["roleId"]}  # not the long permission list back
         elif args.typ == "gcp:iam/workloadIdentityPool:WorkloadIdentityPool":
             outputs["name"] = self._pool_name(inputs["workloadIdentityPoolId"])
         elif args.typ == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
@@ -243,8 +254,9 @@ class PlanMocks(pulumi_mocks.Mocks):
 class RecordingMonitor(pulumi_mocks.MockMonitor):
     """The mock monitor, also keeping each registration's parent and inputs in order."""
 
-    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+    def __init__(self, mocks: PlanMocks) -> None:
         super().__init__(mocks)
+        self.mocks: PlanMocks = mocks
         self.planned: list[PlannedResource] = []
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
@@ -257,7 +269,8 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     name=request.name,
                     parent_urn=request.parent or None,
                     custom=request.custom,
-                    inputs=_unwrap_secrets(rpc.deserialize_properties(request.object)),
+                    inputs=_unwrap_secrets(self.mocks.current.inputs),
+                    outputs=_unwrap_secrets(self.mocks.current.outputs),
                 )
             )
         return response

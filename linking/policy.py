@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -17,6 +17,8 @@ from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
 from .validation import join_path
 
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's safe loader when PyYAML was built with it: the GCP tiers are long lists."""
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
 
 
@@ -51,7 +53,7 @@ def load_document(path: Path, key_path: str) -> Any:
     try:
         if path.suffix == ".json":
             return json.loads(text)
-        return yaml.safe_load(text)
+        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except json.JSONDecodeError as exc:
         raise LinkConfigError(key_path, str(path), f"valid JSON (line {exc.lineno}: {exc.msg})") from None
     except yaml.YAMLError as exc:
@@ -108,9 +110,19 @@ def render_document(
     """Load, fill, check and canonicalise: the one path every provider's documents take.
 
     ``check`` is the provider's grammar check; it returns the canonical form or
-    raises a `LinkConfigError` under ``key_path``.
+    raises a `LinkConfigError` under ``key_path``. Results are cached per file
+    version, so planning many stacks that share a tier reads and checks it once;
+    treat the returned document as read-only.
     """
-    document = check(fill_placeholders(load_document(path, key_path), placeholders, key_path), key_path)
+    return _render(path, path.stat().st_mtime_ns, tuple(sorted(placeholders.items())), check, key_path)
+
+
+@lru_cache(maxsize=256)
+def _render(
+    path: Path, mtime_ns: int, placeholders: tuple[tuple[str, str], ...], check: Callable[[Any, str], dict[str, Any]], key_path: str
+) -> RenderedDocument:
+    del mtime_ns  # part of the cache key only: an edited file is read again
+    document = check(fill_placeholders(load_document(path, key_path), dict(placeholders), key_path), key_path)
     text = canonical_json(document)
     return RenderedDocument(document=document, text=text, sha256=sha256_hex(text))
 

@@ -66,6 +66,12 @@ def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
                 opts=cluster,
             )
             exported.append(
-                {"namespace": workload.namespace, "name": workload.name, "cloud": workload.cloud, "identity": linked.cloud_identity}
+                {
+                    "namespace": workload.namespace,
+                    "name": workload.name,
+                    "cloud": workload.cloud,
+                    "owner": workload.owner,
+                    "identity": linked.cloud_identity,
+                }
             )
         pulumi.export("serviceAccounts", exported)

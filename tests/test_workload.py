@@ -81,7 +81,7 @@ def test_aws_workload_role_attachment_and_annotation(plan):
     assert (metadata["name"], metadata["namespace"]) == ("exporter", "reports")
     assert metadata["annotations"]["eks.amazonaws.com/role-arn"] == "arn:aws:iam::123456789012:role/linking-sa/linking-sa-reports-exporter"
     assert result.outputs["serviceAccounts"] == [{
-        "namespace": "reports", "name": "exporter", "cloud": "aws",
+        "namespace": "reports", "name": "exporter", "cloud": "aws", "owner": "data@acme.example",
         "identity": "arn:aws:iam::123456789012:role/linking-sa/linking-sa-reports-exporter",
     }]
 
