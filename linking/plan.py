@@ -28,6 +28,7 @@ from . import program
 from .canonical import sha256_hex
 from .config import CONFIG_KEY, SECRET_PLACEHOLDER
 from .names import deterministic_guid
+from .policy import YAML_LOADER
 from .errors import LinkConfigError
 
 STACK_TYPE = "pulumi:pulumi:Stack"
@@ -376,7 +377,7 @@ def load_stack_file(path: Path) -> StackFile:
     if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))) or name in ("Pulumi.yaml", "Pulumi.yml"):
         raise LinkConfigError(str(path), name, "a stack file named Pulumi.<stack>.yaml")
     try:
-        document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}  # noqa: S506 - a safe loader
     except OSError as exc:
         raise LinkConfigError(str(path), None, f"a readable stack file ({exc.strerror})") from None
     except yaml.YAMLError as exc:
@@ -416,8 +417,7 @@ def ambient_for(config: Mapping[str, str]) -> Ambient:
     return Ambient(**{k: v for k, v in found.items() if isinstance(v, str)})
 
 
-def plan_stack_file(path: Path) -> StackPlan:
-    stack_file = load_stack_file(path)
+def run_stack_file(stack_file: StackFile) -> StackPlan:
     return run_program(
         stack_file.config,
         project_root=stack_file.project_root,
@@ -426,6 +426,10 @@ def plan_stack_file(path: Path) -> StackPlan:
         ambient=ambient_for(stack_file.config),
         secret_keys=stack_file.secret_keys,
     )
+
+
+def plan_stack_file(path: Path) -> StackPlan:
+    return run_stack_file(load_stack_file(path))
 
 
 def _parsed(value: Any) -> Any:

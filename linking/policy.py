@@ -17,7 +17,7 @@ from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
 from .validation import join_path
 
-_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it: the GCP tiers are long lists."""
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
 
@@ -53,7 +53,7 @@ def load_document(path: Path, key_path: str) -> Any:
     try:
         if path.suffix == ".json":
             return json.loads(text)
-        return yaml.load(text, Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
+        return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
     except json.JSONDecodeError as exc:
         raise LinkConfigError(key_path, str(path), f"valid JSON (line {exc.lineno}: {exc.msg})") from None
     except yaml.YAMLError as exc:

@@ -1,0 +1,110 @@
+"""Benchmark (not a test): plan N synthetic stacks of every provider in one `linking plan` process.
+
+    python tests/benchmarks/plan_scale.py --stacks 10 100 500
+
+Prints one JSON line per N (whole-process seconds, and peak resident memory of
+the `linking plan` process and its workers together, sampled every 50 ms), then
+the marginal cost per stack between the smallest and largest N.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").decode()
+
+
+def link(provider: str, n: int) -> dict:
+    """A valid link of ``provider``; ``n`` makes its id and target unique."""
+    base = {"id": f"{provider[:3]}-{n:05d}", "provider": provider, "tier": ("admin", "readonly")[n % 2], "owner": "bench@example.com"}
+    if provider == "aws":
+        return {**base, "controlPlane": {"aws": {"principalArn": "arn:aws:iam::111122223333:role/cp"}},
+                "aws": {"accountId": f"{100000000000 + n}"}}
+    if provider == "azure":
+        return {**base, "controlPlane": {"oidc": {"issuer": "https://issuer.example", "subject": f"cp-{n}"}},
+                "azure": {"subscriptionId": f"00000000-0000-0000-0000-{n:012d}", "tenantId": "11111111-1111-1111-1111-111111111111",
+                          "location": "westeurope"}}
+    if provider == "gcp":
+        return {**base, "controlPlane": {"gcp": {"member": "serviceAccount:cp@cp-project.iam.gserviceaccount.com"}},
+                "gcp": {"project": f"bench-{n:06d}"}}
+    return {**base, "kubernetes": {"server": f"https://k8s-{n}.example:6443", "caData": CA}}
+
+
+def generate(folder: Path, count: int) -> Path:
+    stacks = folder / f"project-{count}" / "stacks"
+    stacks.mkdir(parents=True, exist_ok=True)
+    (stacks.parent / "Pulumi.yaml").write_text("name: bench\nruntime: python\nmain: stacks/\nstackConfigDir: stacks\n")
+    for n in range(count):
+        provider = ("aws", "azure", "gcp", "kubernetes")[n % 4]
+        (stacks / f"Pulumi.s{n:05d}.yaml").write_text(json.dumps({"config": {"linking:link": link(provider, n)}}))
+    return stacks
+
+
+def _tree_rss_kb(root: int) -> int:
+    """Resident memory of a process and all its descendants (the plan's worker processes), from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parents[int(entry.name)] = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent]
+        tree.update(children)
+        frontier += children
+    total = 0
+    for pid in tree:
+        try:
+            status = Path(f"/proc/{pid}/status").read_text()
+        except OSError:
+            continue
+        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
+    return total
+
+
+def measure(stacks: Path, count: int) -> dict:
+    out = stacks.parent / "plan.json"
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "linking", "plan", str(stacks), "--json", str(out), "--format", "markdown"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+    peak_kb = 0
+    while process.poll() is None:  # sample the whole process tree: workers run side by side
+        peak_kb = max(peak_kb, _tree_rss_kb(process.pid))
+        time.sleep(0.05)
+    seconds = time.perf_counter() - started
+    failed = sum(1 for s in json.loads(out.read_text())["stacks"] if s["status"] != "planned") if out.exists() else count
+    return {"stacks": count, "seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1),
+            "failed": failed, "exit": process.returncode}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stacks", type=int, nargs="+", default=[10, 100, 500])
+    parser.add_argument("--workdir", type=Path, help="where to generate the stacks (default: a temporary folder)")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.workdir or Path(scratch)
+        results = [measure(generate(folder, count), count) for count in sorted(args.stacks)]
+    for result in results:
+        print(json.dumps(result))
+    if len(results) > 1:
+        low, high = results[0], results[-1]
+        marginal = (high["seconds"] - low["seconds"]) / (high["stacks"] - low["stacks"])
+        print(json.dumps({"marginal_ms_per_stack": round(marginal * 1000, 1)}))
+    return 0 if all(r["failed"] == 0 and r["exit"] == 0 for r in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
