@@ -6,7 +6,6 @@ Importing this module imports ``pulumi_aws`` and ``pulumi_random`` only.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional
 
@@ -15,6 +14,7 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from . import aws_iam as iam
+from .aws_iam import BOUNDARY_DOCUMENT, AwsNames
 from .component import checked_spec, invoke_options
 from .canonical import canonical_json
 from .config import CONFIG_KEY, LinkSpec
@@ -24,55 +24,7 @@ from .record import link_record
 from .tags import describe_link, provenance_tags
 from .validation import join_path
 
-ROLE_PATH_NAME = "linking"
-"""Link roles live under ``/linking/``; the admin tier denies changes to anything there."""
-WORKLOAD_PATH_PREFIX = "linking-workloads"
-BOUNDARY_DOCUMENT = "workload-boundary"
 EXTERNAL_ID_LENGTH = 32
-
-
-@dataclass(frozen=True)
-class AwsNames:
-    """Every physical name and ARN of one link, derived from its id alone."""
-
-    link_id: str
-    account_id: str
-    partition: str
-
-    @property
-    def role_name(self) -> str:
-        return f"linking-{self.link_id}"
-
-    @property
-    def role_path(self) -> str:
-        return f"/{ROLE_PATH_NAME}/"
-
-    @property
-    def workload_path(self) -> str:
-        """Path (without slashes) of the roles the control plane may create, each fenced by the boundary."""
-        return f"{WORKLOAD_PATH_PREFIX}/{self.link_id}"
-
-    @property
-    def boundary_policy_name(self) -> str:
-        return f"linking-{self.link_id}-{BOUNDARY_DOCUMENT}"
-
-    @property
-    def boundary_policy_arn(self) -> str:
-        return f"arn:{self.partition}:iam::{self.account_id}:policy{self.role_path}{self.boundary_policy_name}"
-
-    def permission_policy_name(self, tier: str, part: Optional[int] = None) -> str:
-        return f"linking-{self.link_id}-{tier}" + (f"-{part}" if part else "")
-
-    def placeholders(self) -> dict[str, str]:
-        """The ``{{Placeholders}}`` an AWS policy document may use."""
-        return {
-            "Partition": self.partition,
-            "AccountId": self.account_id,
-            "LinkId": self.link_id,
-            "LinkRolePath": ROLE_PATH_NAME,
-            "WorkloadPath": self.workload_path,
-            "WorkloadBoundaryArn": self.boundary_policy_arn,
-        }
 
 
 def render_policy(path: Path, names: AwsNames, key_path: str) -> RenderedDocument:
