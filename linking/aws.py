@@ -15,11 +15,19 @@ import pulumi_random as random
 
 from . import aws_iam as iam
 from .aws_iam import BOUNDARY_DOCUMENT, AwsNames
-from .component import checked_spec, invoke_options
+from . import lint
+from .component import checked_spec, enforce_lint, invoke_options, report_warnings
 from .canonical import canonical_json
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .policy import RenderedDocument, builtin_document_path, render_document, tier_document_path, tier_key_path
+from .policy import (
+    RenderedDocument,
+    builtin_document_path,
+    render_document,
+    tier_document_label,
+    tier_document_path,
+    tier_key_path,
+)
 from .record import link_record
 from .tags import describe_link, provenance_tags
 from .validation import join_path
@@ -87,12 +95,20 @@ class AwsAccountLink(pulumi.ComponentResource):
         boundary = None
         if names.boundary_policy_arn in self.policy.text:
             boundary = render_policy(builtin_document_path("aws", BOUNDARY_DOCUMENT), names, policy_key)
+        findings = enforce_lint(
+            lint.lint_aws_trust(self._trust_document(spec, names, "[external-id]", None), "trust policy")
+            + lint.lint_aws_permissions(self.policy.document, tier_document_label(spec), tier=spec.tier)
+            + (lint.lint_aws_permissions(boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json") if boundary else []),
+            spec,
+            policy_key,
+        )
 
         super().__init__("linking:aws:AccountLink", name, None, opts)
+        warnings = report_warnings(self, findings)
         child = pulumi.ResourceOptions(parent=self)
         tags = provenance_tags(spec)
 
-        trust, authentication = self._trust(name, spec, child, tags)
+        trust, authentication = self._trust(name, spec, names, child, tags)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=names.role_name,
@@ -136,6 +152,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 "workloadRolePath": f"/{names.workload_path}/" if boundary_arn else None,
                 "workloadBoundaryArn": boundary_arn,
             },
+            warnings=warnings,
         )
         self.link_secrets = (
             pulumi.Output.secret({"externalId": self.external_id}) if self.external_id is not None else None
@@ -149,8 +166,25 @@ class AwsAccountLink(pulumi.ComponentResource):
             }
         )
 
+    @staticmethod
+    def _trust_document(spec: LinkSpec, names: AwsNames, external_id: str, provider_arn: Optional[str]) -> dict[str, Any]:
+        """The trust policy, given the external ID and OIDC provider ARN (known only once resources exist)."""
+        assert spec.aws is not None
+        cp = spec.control_plane
+        if spec.aws.trust == "principal":
+            assert cp.aws is not None
+            statement = iam.principal_trust_statement(cp.aws.principal_arn, external_id)
+        else:
+            oidc = cp.oidc
+            assert oidc is not None and oidc.audience is not None and oidc.subject is not None
+            arn = provider_arn or oidc.provider_arn or (
+                f"arn:{names.partition}:iam::{names.account_id}:oidc-provider/{iam.oidc_condition_prefix(oidc.issuer)}"
+            )
+            statement = iam.web_identity_trust_statement(arn, oidc.issuer, oidc.audience, oidc.subject)
+        return iam.trust_policy(statement, expires_at=spec.expires_at, enabled=spec.enabled)
+
     def _trust(
-        self, name: str, spec: LinkSpec, child: pulumi.ResourceOptions, tags: dict[str, str]
+        self, name: str, spec: LinkSpec, names: AwsNames, child: pulumi.ResourceOptions, tags: dict[str, str]
     ) -> tuple[pulumi.Output[str], dict[str, Any]]:
         """The trust policy (an Output, secret when it carries the external ID) and how to authenticate."""
         assert spec.aws is not None
@@ -167,20 +201,11 @@ class AwsAccountLink(pulumi.ComponentResource):
                         f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child
                     ).result
                 )
-            principal_arn = cp.aws.principal_arn
-            trust = self.external_id.apply(
-                lambda external_id: canonical_json(
-                    iam.trust_policy(
-                        iam.principal_trust_statement(principal_arn, external_id),
-                        expires_at=spec.expires_at,
-                        enabled=spec.enabled,
-                    )
-                )
-            )
-            return trust, {"method": "external-id", "principalArn": principal_arn, "externalId": "linkSecrets.externalId"}
+            trust = self.external_id.apply(lambda external_id: canonical_json(self._trust_document(spec, names, external_id, None)))
+            return trust, {"method": "external-id", "principalArn": cp.aws.principal_arn, "externalId": "linkSecrets.externalId"}
 
         oidc = cp.oidc
-        assert oidc is not None and oidc.audience is not None
+        assert oidc is not None
         provider_arn: pulumi.Input[str]
         if oidc.provider_arn:
             provider_arn = oidc.provider_arn
@@ -189,13 +214,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 f"{name}-oidc", url=oidc.issuer, client_id_lists=[oidc.audience], tags=tags, opts=child
             ).arn
         trust = pulumi.Output.from_input(provider_arn).apply(
-            lambda arn: canonical_json(
-                iam.trust_policy(
-                    iam.web_identity_trust_statement(arn, oidc.issuer, oidc.audience, oidc.subject),
-                    expires_at=spec.expires_at,
-                    enabled=spec.enabled,
-                )
-            )
+            lambda arn: canonical_json(self._trust_document(spec, names, "", arn))
         )
         return trust, {
             "method": "oidc-web-identity",

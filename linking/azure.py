@@ -14,10 +14,19 @@ import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, managedidentity, resources
 
 from . import azure_rbac
-from .component import checked_spec, invoke_options
+from . import lint
+from .component import checked_spec, enforce_lint, invoke_options, report_warnings
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .policy import RenderedDocument, builtin_document_path, load_document, render_document, tier_document_path, tier_key_path
+from .policy import (
+    RenderedDocument,
+    builtin_document_path,
+    load_document,
+    render_document,
+    tier_document_label,
+    tier_document_path,
+    tier_key_path,
+)
 from .record import link_record
 from .tags import describe_link, provenance_tags
 from .validation import join_path
@@ -95,8 +104,14 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         )
         scope = azure_rbac.subscription_scope(settings.subscription_id)
         secret_end = self._secret_end_date(spec)
+        findings = enforce_lint(
+            lint.lint_azure(self.role.document, tier_document_label(spec), tier=spec.tier, assignment_condition=condition),
+            spec,
+            tier_key_path(spec),
+        )
 
         super().__init__("linking:azure:SubscriptionLink", name, None, opts)
+        warnings = report_warnings(self, findings)
         child = pulumi.ResourceOptions(parent=self)
         tags = provenance_tags(spec)
         oidc = spec.control_plane.oidc
@@ -168,6 +183,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 "roleDefinitionId": self.role_definition.id,
                 "roleAssignmentCondition": condition,
             },
+            warnings=warnings,
         )
         self.register_outputs(
             {"principalId": self.principal_id, "clientId": self.client_id, "linkRecord": self.link_record, "linkSecrets": self.link_secrets}

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Iterable, Optional
 
 import pulumi
 
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
+from .lint import RULES, Finding, apply_waivers, errors
 from .validation import join_path
 
 
@@ -27,3 +28,27 @@ def invoke_options(opts: Optional[pulumi.ResourceOptions]) -> pulumi.InvokeOptio
     if opts is None:
         return pulumi.InvokeOptions()
     return pulumi.InvokeOptions(provider=opts.provider, parent=opts.parent)
+
+
+def enforce_lint(findings: Iterable[Finding], spec: LinkSpec, key_path: str) -> list[Finding]:
+    """Waivers applied; the first remaining error stops the link (before anything registers). Returns the warnings."""
+    findings = apply_waivers(findings, {w.rule: w.reason for w in spec.waivers})
+    blocking = errors(findings)
+    if blocking:
+        first = blocking[0]
+        raise LinkConfigError(
+            key_path,
+            f"{first.rule} at {first.location}: {first.detail}",
+            f"no {RULES[first.rule][1]}; if this link truly needs it, waive it with a reason: "
+            f"linking:link.waivers: [{{rule: {first.rule}, reason: ...}}]"
+            + (f" ({len(blocking) - 1} more lint errors)" if len(blocking) > 1 else ""),
+        )
+    return findings
+
+
+def report_warnings(component: pulumi.Resource, findings: Iterable[Finding]) -> list[str]:
+    """Log each warning (``linking plan`` prints them) and return them for the link record."""
+    rendered = [f.render() for f in findings]
+    for message in rendered:
+        pulumi.log.warn(message, resource=component)
+    return rendered

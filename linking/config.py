@@ -116,6 +116,14 @@ class KubernetesSettings:
 
 
 @dataclass(frozen=True)
+class Waiver:
+    """Turns one lint error into a warning for this link; the reason goes on record."""
+
+    rule: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class LinkSpec:
     """One link: who may use which identity, with which tier, until when."""
 
@@ -135,6 +143,7 @@ class LinkSpec:
     gcp: Optional[GcpSettings] = None
     kubernetes: Optional[KubernetesSettings] = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    waivers: tuple[Waiver, ...] = ()
     _checked: bool = field(default=False, init=False, repr=False, compare=False)
 
     @classmethod

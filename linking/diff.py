@@ -132,6 +132,12 @@ def diff_link(key: str, base: Optional[dict[str, Any]], head: Optional[dict[str,
     if base is not None:
         for grant in added:
             risks += _grant_risks(provider, grant)
+    base_warnings = set(base["lint"]["warnings"]) if base else set()
+    for warning in sorted(set(head["lint"]["warnings"]) - base_warnings if head else []):
+        if "(waived:" in warning:
+            risks.append(f"new waived lint error: {warning}")
+        else:
+            changes.append(f"new lint {warning}")
     return {
         "key": key,
         "provider": provider,
@@ -156,8 +162,9 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
         entry = diff_link(key, before, after)
         if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes")):
             links.append(entry)
+    # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.
     failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")
-    return {"links": links, "failedStacks": failed, "risky": any(link["risks"] for link in links)}
+    return {"links": links, "failedStacks": failed, "risky": bool(failed) or any(link["risks"] for link in links)}
 
 
 def format_text(diff: dict[str, Any]) -> str:

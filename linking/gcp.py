@@ -13,10 +13,19 @@ import pulumi_gcp as gcp
 import pulumiverse_time as time
 
 from . import gcp_iam
-from .component import checked_spec, invoke_options
+from . import lint
+from .component import checked_spec, enforce_lint, invoke_options, report_warnings
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .policy import RenderedDocument, builtin_document_path, load_document, render_document, tier_document_path, tier_key_path
+from .policy import (
+    RenderedDocument,
+    builtin_document_path,
+    load_document,
+    render_document,
+    tier_document_label,
+    tier_document_path,
+    tier_key_path,
+)
 from .record import link_record
 from .tags import describe_link
 from .validation import join_path
@@ -85,9 +94,15 @@ class GcpProjectLink(pulumi.ComponentResource):
         self.role = render_role(tier_document_path(spec), spec.id, settings.project, tier_key_path(spec))
         condition = gcp_iam.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
         services = required_services(spec)
+        findings = enforce_lint(
+            lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access),
+            spec,
+            tier_key_path(spec),
+        )
         description = describe_link(spec)[:256]
 
         super().__init__("linking:gcp:ProjectLink", name, None, opts)
+        warnings = report_warnings(self, findings)
         child = pulumi.ResourceOptions(parent=self)
 
         apis = [
@@ -153,6 +168,7 @@ class GcpProjectLink(pulumi.ComponentResource):
                 "customRoleName": self.custom_role.name,
                 "services": services,
             },
+            warnings=warnings,
         )
         self.register_outputs(
             {

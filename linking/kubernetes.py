@@ -14,18 +14,13 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from . import kubernetes_rbac as rbac
-from .component import checked_spec
+from . import lint
+from .component import checked_spec, enforce_lint, report_warnings
 from .config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec
 from .errors import MISSING, LinkConfigError
-from .policy import RenderedDocument, render_document, tier_document_path, tier_key_path
+from .policy import RenderedDocument, render_document, tier_document_label, tier_document_path, tier_key_path
 from .record import link_record
 from .validation import join_path
-
-TOKEN_EXPIRY_WARNING = (
-    "link {id}: expiresAt is set but credential is token: a service-account token does not expire, "
-    "so Kubernetes will not end this access at {at}; use enabled: false (or credential none) to end it"
-)
-
 
 def render_cluster_role(path: Path, link_id: str, key_path: str) -> RenderedDocument:
     """A ClusterRole manifest, checked and canonical (linking sets its name and labels when it creates it)."""
@@ -91,10 +86,17 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         token = settings.credential == "token"
         server = api_server(settings) if token else settings.server
         object_names = rbac.names(spec.id, spec.tier)
+        findings = enforce_lint(
+            lint.lint_kubernetes(
+                self.role.document["rules"], tier_document_label(spec), tier=spec.tier,
+                token_expiry=spec.expires_at if token else None,
+            ),
+            spec,
+            tier_key_path(spec),
+        )
 
         super().__init__("linking:kubernetes:ClusterLink", name, None, opts)
-        if token and spec.expires_at:
-            pulumi.log.warn(TOKEN_EXPIRY_WARNING.format(id=spec.id, at=spec.expires_at), resource=self)
+        warnings = report_warnings(self, findings)
         inherits_provider = opts is not None and bool(opts.provider or opts.providers)
         self.cluster_provider = provider = None if inherits_provider else k8s.Provider(
             f"{name}-cluster",
@@ -188,6 +190,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
                 "bindingKind": "RoleBinding" if settings.namespaces else "ClusterRoleBinding",
                 "namespaces": list(settings.namespaces),
             },
+            warnings=warnings,
         )
         self.register_outputs(
             {"serviceAccount": object_names["serviceAccount"], "linkRecord": self.link_record, "linkSecrets": self.link_secrets}

@@ -135,3 +135,9 @@ def tier_document_path(spec: LinkSpec) -> Path:
 def tier_key_path(spec: LinkSpec) -> str:
     """Where an error in the tier document points: the user's policyFile, or the tier we ship."""
     return join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
+
+
+def tier_document_label(spec: LinkSpec) -> str:
+    """How findings name the tier document: ``policy_docs/<provider>/<file>``, or the user's file."""
+    path = tier_document_path(spec)
+    return str(path) if spec.tier == "custom" else f"policy_docs/{spec.provider}/{path.name}"

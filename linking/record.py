@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any, Mapping, Sequence
 
 import pulumi
 
@@ -21,6 +21,7 @@ def link_record(
     authentication: Mapping[str, Any],
     expiry_enforcement: str,
     details: Mapping[str, Any],
+    warnings: Sequence[str] = (),
 ) -> pulumi.Output[dict[str, Any]]:
     """The public record (no secrets): values may be Outputs, nested anywhere.
 
@@ -42,5 +43,9 @@ def link_record(
         "identity": dict(identity),
         "authentication": dict(authentication),
         spec.provider: dict(details),
+        "lint": {
+            "warnings": list(warnings),
+            "waivers": [{"rule": w.rule, "reason": w.reason} for w in spec.waivers],
+        },
     }
     return pulumi.Output.from_input(record)

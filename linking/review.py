@@ -264,6 +264,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str) -> dict[str, Any]:
                     "trust": _sorted_unique(trust),
                     "conditions": _sorted_unique(conditions),
                     "grants": _sorted_unique(grants),
+                    "lint": record["lint"],
                 }
             )
     workloads = {f"{w['namespace']}-{w['name']}": w for w in plan.outputs.get("serviceAccounts", []) or []}
@@ -289,6 +290,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str) -> dict[str, Any]:
                     "trust": _sorted_unique(trust),
                     "conditions": _sorted_unique(conditions),
                     "grants": _sorted_unique(grants),
+                    "lint": {"warnings": [], "waivers": []},
                 }
             )
     return {

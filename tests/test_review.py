@@ -125,7 +125,8 @@ def test_fail_on_risky_exit_codes(project, tmp_path, capsys):
 def test_risk_rules(change, risk):
     base_link = {"key": "link:x", "kind": "account-link", "provider": "aws", "id": "x", "owner": "o", "tier": "readonly",
                  "enabled": True, "expiresAt": "2027-01-01T00:00:00Z", "expiryEnforcement": "", "credential": "impersonation",
-                 "identity": {}, "target": {}, "trust": [], "conditions": [], "grants": []}
+                 "identity": {}, "target": {}, "trust": [], "conditions": [], "grants": [],
+                 "lint": {"warnings": [], "waivers": []}}
     plan = {"stacks": [{"project": "p", "stack": "s", "file": "f", "status": "planned", "links": [base_link]}]}
     head = json.loads(json.dumps(plan))
     head["stacks"][0]["links"][0].update(change)
