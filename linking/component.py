@@ -38,8 +38,8 @@ def enforce_lint(findings: Iterable[Finding], spec: LinkSpec, key_path: str) -> 
         first = blocking[0]
         raise LinkConfigError(
             key_path,
-            f"{first.rule} at {first.location}: {first.detail}",
-            f"no {RULES[first.rule][1]}; if this link truly needs it, waive it with a reason: "
+            f"{first.rule}: {first.detail}",
+            f"no {RULES[first.rule][1]} (in {first.location}); if this link truly needs it, waive it with a reason: "
             f"linking:link.waivers: [{{rule: {first.rule}, reason: ...}}]"
             + (f" ({len(blocking) - 1} more lint errors)" if len(blocking) > 1 else ""),
         )

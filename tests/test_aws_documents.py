@@ -18,7 +18,7 @@ from linking.canonical import canonical_json
 from linking.errors import LinkConfigError
 from linking.policy import builtin_document_path, policy_docs_root
 
-from .catalogue import Catalogue
+from linking.catalogue import Catalogue
 from .conftest import REPO
 
 NAMES = AwsNames("acme-prod", "123456789012", "aws")
@@ -134,7 +134,7 @@ def test_placeholders_are_all_filled_and_iam_variables_left_alone(tmp_path):
 
 @pytest.fixture(scope="module")
 def aws_catalogue(catalogues: Path) -> Catalogue:
-    return Catalogue(catalogues / "aws" / "actions.txt", case_sensitive=False)
+    return Catalogue.from_file(catalogues / "aws" / "actions.txt", case_sensitive=False)
 
 
 def _actions(document: dict) -> list[str]:

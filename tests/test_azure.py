@@ -19,7 +19,7 @@ from linking.plan import Ambient, Secret, plan_stack_file
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
 
-from .catalogue import Catalogue
+from linking.catalogue import Catalogue
 from .conftest import REPO
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -64,8 +64,8 @@ def test_role_definitions_match_golden(tier, golden):
 @pytest.fixture(scope="module")
 def azure_catalogues(catalogues: Path) -> dict[str, Catalogue]:
     return {
-        "control": Catalogue(catalogues / "azure" / "actions.txt", case_sensitive=False),
-        "data": Catalogue(catalogues / "azure" / "data-actions.txt", case_sensitive=False),
+        "control": Catalogue.from_file(catalogues / "azure" / "actions.txt", case_sensitive=False),
+        "data": Catalogue.from_file(catalogues / "azure" / "data-actions.txt", case_sensitive=False),
     }
 
 

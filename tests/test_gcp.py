@@ -19,7 +19,7 @@ from linking.plan import Ambient, Secret
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
 
-from .catalogue import Catalogue
+from linking.catalogue import Catalogue
 
 ACCOUNT = "gcp:serviceaccount/account:Account"
 ROLE = "gcp:projects/iAMCustomRole:IAMCustomRole"
@@ -63,7 +63,7 @@ def test_custom_roles_match_golden(tier, golden):
 
 @pytest.fixture(scope="module")
 def gcp_catalogue(catalogues: Path) -> Catalogue:
-    return Catalogue(catalogues / "gcp" / "permissions.txt", case_sensitive=True)
+    return Catalogue.from_file(catalogues / "gcp" / "permissions.txt", case_sensitive=True)
 
 
 @pytest.mark.parametrize("tier", ["admin", "readonly"])

