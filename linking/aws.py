@@ -95,8 +95,11 @@ class AwsAccountLink(pulumi.ComponentResource):
         boundary = None
         if names.boundary_policy_arn in self.policy.text:
             boundary = render_policy(builtin_document_path("aws", BOUNDARY_DOCUMENT), names, policy_key)
+        external_id = spec.control_plane.aws.external_id if spec.control_plane.aws else None
+        trust_preview = self._trust_document(spec, names, external_id or "x" * EXTERNAL_ID_LENGTH, None)
+        iam.check_trust_size(trust_preview, join_path(CONFIG_KEY, ["controlPlane"]))
         findings = enforce_lint(
-            lint.lint_aws_trust(self._trust_document(spec, names, "[external-id]", None), "trust policy")
+            lint.lint_aws_trust(trust_preview, "trust policy")
             + lint.lint_aws_permissions(self.policy.document, tier_document_label(spec), tier=spec.tier)
             + (lint.lint_aws_permissions(boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json") if boundary else []),
             spec,

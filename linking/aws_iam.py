@@ -23,6 +23,8 @@ MANAGED_LIMIT = 6_144
 """Characters (whitespace not counted) of one managed policy."""
 MANAGED_PER_ROLE = 10
 """Managed policies attached to one role (IAM's default quota)."""
+TRUST_LIMIT = 2_048
+"""Characters (whitespace not counted) of a role trust policy (IAM's default quota)."""
 
 _LIST_KEYS = ("Action", "NotAction", "Resource", "NotResource")
 ROLE_PATH_NAME = "linking"
@@ -183,6 +185,15 @@ def trust_policy(statement: Mapping[str, Any], *, expires_at: Optional[str] = No
     elif expires_at:
         statement["Condition"]["DateLessThan"] = {"aws:CurrentTime": expires_at}
     return canonical_policy({"Version": VERSION, "Statement": [statement]})
+
+
+def check_trust_size(document: Mapping[str, Any], key_path: str) -> None:
+    size = policy_size(document)
+    if size > TRUST_LIMIT:
+        raise LinkConfigError(
+            key_path, f"a trust policy of {size} characters",
+            f"at most {TRUST_LIMIT} characters (IAM's default quota for a role trust policy): {size - TRUST_LIMIT} over",
+        )
 
 
 @dataclass(frozen=True)

@@ -309,3 +309,12 @@ def test_max_length_external_id_keeps_trust_under_the_default_quota():
 
 def test_policy_docs_root_is_the_checkout_in_development():
     assert policy_docs_root() == REPO / "policy_docs"
+
+
+def test_trust_over_the_quota_says_by_how_much():
+    document = iam.trust_policy(iam.principal_trust_statement(CONTROL_PLANE, "x" * 1224))
+    iam.check_trust_size(document, "k")
+    document["Statement"][0]["Condition"]["StringEquals"]["sts:ExternalId"] = "x" * 2100
+    with pytest.raises(LinkConfigError) as raised:
+        iam.check_trust_size(document, "k")
+    assert "at most 2048 characters" in raised.value.expected and "over" in raised.value.expected

@@ -25,7 +25,8 @@ def python(code: str, **env: str) -> str:
 def test_core_imports_no_cloud_sdk():
     loaded = json.loads(python(
         "import json, sys, linking, linking.config, linking.policy, linking.aws_iam, linking.gcp_iam, linking.azure_rbac, linking.kubernetes_rbac, linking.names,"
-        " linking.record, linking.tags, linking.component, linking.plan, linking.cli;"
+        " linking.record, linking.tags, linking.component, linking.plan, linking.cli, linking.lint, linking.check,"
+        " linking.review, linking.diff, linking.catalogue;"
         "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('pulumi_', 'pulumiverse_')))))"
     ))
     assert loaded == []
@@ -39,6 +40,7 @@ def test_core_imports_no_cloud_sdk():
         ("linking.gcp", ["pulumi_gcp", "pulumiverse_time"]),
         ("linking.kubernetes", ["pulumi_kubernetes"]),
         ("linking.workload", ["pulumi_kubernetes"]),  # each cloud's SDK loads only for a workload on it
+        ("linking.policypack.validators", ["pulumi_policy"]),
     ],
 )
 def test_provider_module_imports_only_its_own_sdk(module, sdks):
@@ -68,6 +70,7 @@ def test_wheel_ships_policy_docs_schemas_and_py_typed(wheel):
     for schema in sorted((REPO / "linking" / "schemas").glob("*.json")):
         assert f"linking/schemas/{schema.name}" in names
     assert "linking/py.typed" in names
+    assert "linking/policypack/PulumiPolicy.yaml" in names
     assert not any(n.startswith(("tests/", "stacks/")) for n in names)
 
 
