@@ -6,7 +6,6 @@ import copy
 import json
 from pathlib import Path
 
-
 import boto3
 import pytest
 from moto import mock_aws
