@@ -16,10 +16,9 @@ import pulumi_random as random
 from . import aws_iam as iam
 from .aws_iam import BOUNDARY_DOCUMENT, AwsNames
 from . import lint
-from .component import checked_spec, enforce_lint, invoke_options, report_warnings
+from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
 from .canonical import canonical_json
 from .config import CONFIG_KEY, LinkSpec
-from .errors import LinkConfigError
 from .policy import (
     RenderedDocument,
     builtin_document_path,
@@ -50,12 +49,7 @@ def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
     assert spec.aws is not None
     actual = aws.get_caller_identity(opts=invoke_opts).account_id
     if actual != spec.aws.account_id:
-        raise LinkConfigError(
-            join_path(CONFIG_KEY, ["aws", "accountId"]),
-            spec.aws.account_id,
-            f"the account the AWS credentials reach, {actual}: switch credentials or fix the config "
-            "(linking the wrong account is the mistake this check exists for)",
-        )
+        raise wrong_target("aws.accountId", spec.aws.account_id, actual, "switch AWS credentials or fix the config")
 
 
 class AwsAccountLinkArgs:

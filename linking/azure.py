@@ -15,9 +15,8 @@ from pulumi_azure_native import authorization, managedidentity, resources
 
 from . import azure_rbac
 from . import lint
-from .component import checked_spec, enforce_lint, invoke_options, report_warnings
-from .config import CONFIG_KEY, LinkSpec
-from .errors import LinkConfigError
+from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
+from .config import LinkSpec
 from .policy import (
     RenderedDocument,
     builtin_document_path,
@@ -29,7 +28,6 @@ from .policy import (
 )
 from .record import link_record
 from .tags import describe_link, provenance_tags
-from .validation import join_path
 
 FEDERATED_CREDENTIAL_NAME = "control-plane"
 WORKLOAD_ROLES_DOCUMENT = "workload-roles"
@@ -52,6 +50,40 @@ def workload_roles() -> dict[str, str]:
     return dict(load_document(path, str(path))["roles"])
 
 
+def federated_identity(
+    name: str,
+    *,
+    identity_name: str,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    federation: Optional[tuple[str, str, str, str]],
+) -> managedidentity.UserAssignedIdentity:
+    """A user-assigned managed identity, and (credential name, issuer, subject, audience) it trusts, if any."""
+    identity = managedidentity.UserAssignedIdentity(
+        f"{name}-identity",
+        resource_name_=identity_name,
+        resource_group_name=resource_group_name,
+        location=location,
+        tags=tags,
+        opts=opts,
+    )
+    if federation is not None:
+        credential_name, issuer, subject, audience = federation
+        managedidentity.FederatedIdentityCredential(
+            f"{name}-federated-credential",
+            federated_identity_credential_resource_name=credential_name,
+            resource_name_=identity.name,
+            resource_group_name=resource_group_name,
+            issuer=issuer,
+            subject=subject,
+            audiences=[audience],
+            opts=opts,
+        )
+    return identity
+
+
 def check_subscription(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
     """Stop when the credentials reach another subscription or tenant than the config names."""
     assert spec.azure is not None
@@ -61,11 +93,7 @@ def check_subscription(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> Non
         ("tenantId", spec.azure.tenant_id, client.tenant_id),
     ):
         if (actual or "").lower() != configured.lower():
-            raise LinkConfigError(
-                join_path(CONFIG_KEY, ["azure", key]),
-                configured,
-                f"the {key[:-2]} the Azure credentials reach, {actual}: switch subscription (az account set) or fix the config",
-            )
+            raise wrong_target(f"azure.{key}", configured, actual, "switch subscription (az account set) or fix the config")
 
 
 class AzureSubscriptionLinkArgs:
@@ -204,25 +232,17 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         group = resources.ResourceGroup(
             f"{name}-resource-group", resource_group_name=group_name, location=settings.location, tags=tags, opts=child
         )
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_name_=f"linking-{spec.id}",
+        identity = federated_identity(
+            name,
+            identity_name=f"linking-{spec.id}",
             resource_group_name=group.name,
             location=settings.location,
             tags=tags,
             opts=child,
+            federation=(FEDERATED_CREDENTIAL_NAME, federated["issuer"], federated["subject"], federated["audience"])
+            if spec.enabled
+            else None,
         )
-        if spec.enabled:
-            managedidentity.FederatedIdentityCredential(
-                f"{name}-federated-credential",
-                federated_identity_credential_resource_name=FEDERATED_CREDENTIAL_NAME,
-                resource_name_=identity.name,
-                resource_group_name=group.name,
-                issuer=federated["issuer"],
-                subject=federated["subject"],
-                audiences=[federated["audience"]],
-                opts=child,
-            )
         self.principal_id = identity.principal_id
         self.client_id = identity.client_id
         return {"resourceId": identity.id, "resourceGroupName": group_name}

@@ -52,3 +52,13 @@ def report_warnings(component: pulumi.Resource, findings: Iterable[Finding]) -> 
     for message in rendered:
         pulumi.log.warn(message, resource=component)
     return rendered
+
+
+def wrong_target(key: str, configured: str, actual: str, fix: str) -> LinkConfigError:
+    """The guard's error: the configured account/subscription/project is not the one the credentials reach."""
+    return LinkConfigError(
+        join_path(CONFIG_KEY, key.split(".")),
+        configured,
+        f"what the credentials reach, {actual or '(nothing configured)'}: {fix} "
+        "(linking the wrong account is the mistake this check exists for)",
+    )

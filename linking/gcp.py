@@ -14,9 +14,8 @@ import pulumiverse_time as time
 
 from . import gcp_iam
 from . import lint
-from .component import checked_spec, enforce_lint, invoke_options, report_warnings
-from .config import CONFIG_KEY, LinkSpec
-from .errors import LinkConfigError
+from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
+from .config import LinkSpec
 from .policy import (
     RenderedDocument,
     builtin_document_path,
@@ -28,7 +27,6 @@ from .policy import (
 )
 from .record import link_record
 from .tags import describe_link
-from .validation import join_path
 
 TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
@@ -54,12 +52,7 @@ def check_project(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
     assert spec.gcp is not None
     actual = gcp.organizations.get_client_config(opts=invoke_opts).project
     if actual != spec.gcp.project:
-        raise LinkConfigError(
-            join_path(CONFIG_KEY, ["gcp", "project"]),
-            spec.gcp.project,
-            f"the project the GCP provider is configured for, {actual or '(none: set gcp:project)'}: "
-            "fix the config or the provider's project",
-        )
+        raise wrong_target("gcp.project", spec.gcp.project, actual, "set the GCP provider's project (gcp:project) or fix the config")
 
 
 class GcpProjectLinkArgs:

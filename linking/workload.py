@@ -146,27 +146,20 @@ class LinkedServiceAccount(pulumi.ComponentResource):
 
     @staticmethod
     def _azure(name: str, spec: WorkloadSpec, tags: dict[str, str], child) -> pulumi.Output[str]:
-        from pulumi_azure_native import authorization, managedidentity
+        from pulumi_azure_native import authorization
+
+        from .azure import federated_identity
 
         settings = spec.azure
         assert settings is not None
-        identity = managedidentity.UserAssignedIdentity(
-            f"{name}-identity",
-            resource_name_=f"linking-{spec.namespace}-{spec.name}",
+        identity = federated_identity(
+            name,
+            identity_name=f"linking-{spec.namespace}-{spec.name}",
             resource_group_name=settings.resource_group_name,
             location=settings.location,
             tags=tags,
             opts=child,
-        )
-        managedidentity.FederatedIdentityCredential(
-            f"{name}-federated-credential",
-            federated_identity_credential_resource_name=f"{spec.namespace}-{spec.name}"[:120],
-            resource_name_=identity.name,
-            resource_group_name=settings.resource_group_name,
-            issuer=settings.oidc_issuer,
-            subject=spec.subject,
-            audiences=[AZURE_AUDIENCE],
-            opts=child,
+            federation=(f"{spec.namespace}-{spec.name}"[:120], settings.oidc_issuer, spec.subject, AZURE_AUDIENCE),
         )
         for grant in settings.role_assignments:
             role_id = grant.role_definition_id.rsplit("/", 1)[-1].lower()

@@ -10,6 +10,7 @@ from typing import Any, Callable
 
 import pytest
 
+from linking.errors import LinkConfigError
 from linking.plan import Ambient, PlanMocks, RecordingMonitor, StackPlan, ambient_for, run_program
 
 REPO = Path(__file__).resolve().parent.parent
@@ -55,6 +56,15 @@ class Planner:
 
     def __init__(self) -> None:
         self.registered: list[Any] = []
+
+    def expect_error(self, link: dict[str, Any] | None, key_path: str, expected: str, **kwargs: Any) -> LinkConfigError:
+        """The program stops with one error naming ``key_path`` whose expectation says ``expected``; nothing registered."""
+        with pytest.raises(LinkConfigError) as raised:
+            self(link, **kwargs)
+        assert raised.value.key_path == key_path
+        assert expected in raised.value.expected
+        assert self.registered == []
+        return raised.value
 
     def __call__(
         self, link: dict[str, Any] | None, *, service_accounts: list[Any] | None = None, ambient: Ambient | None = None
