@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
 from pathlib import Path
 from typing import Optional
 
@@ -20,6 +21,24 @@ COMPONENTS = {
     "gcp": ("linking.gcp", "GcpProjectLink", "GcpProjectLinkArgs"),
     "kubernetes": ("linking.kubernetes", "KubernetesClusterLink", "KubernetesClusterLinkArgs"),
 }
+
+
+EXTRAS = {
+    "aws": ("pulumi_aws", "pulumi_random"),
+    "azure": ("pulumi_azure_native", "pulumi_azuread"),
+    "gcp": ("pulumi_gcp", "pulumiverse_time"),
+    "kubernetes": ("pulumi_kubernetes",),
+}
+"""Per provider: the SDKs its extra (``linking[<provider>]``) installs."""
+
+
+def require_extra(provider: str, key_path: str) -> None:
+    """A clear error, before anything registers, when the provider's SDK is not installed."""
+    missing = [module for module in EXTRAS[provider] if importlib.util.find_spec(module) is None]
+    if missing:
+        raise LinkConfigError(
+            key_path, provider, f"a provider whose SDK is installed: pip install 'linking[{provider}]' (missing {', '.join(missing)})"
+        )
 
 
 def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
@@ -43,6 +62,11 @@ def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
         else None
     )
     workloads = load_service_accounts(raw_workloads, project_root=project_root) if raw_workloads is not None else []
+    if spec is not None:
+        require_extra(spec.provider, join_path(CONFIG_KEY, ["provider"]))
+    for index, workload in enumerate(workloads):
+        for provider in (workload.cloud, "kubernetes"):
+            require_extra(provider, join_path(SERVICE_ACCOUNTS_KEY, [index, "cloud"]))
 
     cluster: Optional[pulumi.ResourceOptions] = None
     if spec is not None:

@@ -91,3 +91,12 @@ def test_yaml_error_names_file_and_line(tmp_path, capsys):
 def test_stack_program_entry_point_is_thin():
     text = (REPO / "stacks" / "__main__.py").read_text()
     assert "program.run(" in text and len(text.splitlines()) < 10
+
+
+def test_a_provider_without_its_extra_is_a_clear_error(link, plan, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pulumi_aws" else real(name, *a))
+    error = plan.expect_error(link, "linking:link.provider", "pip install 'linking[aws]'")
+    assert "pulumi_aws" in error.expected
