@@ -49,7 +49,10 @@ def plan_one(path: Path, output_format: str) -> PlannedStack:
         entry = failed_stack(stack=stack, project=root.name, file=relative_file(path, root), error=str(exc))
         output, error = "", str(exc)
     else:
-        entry = review_stack(plan, file=relative_file(path, stack_file.project_root), project=stack_file.project)
+        entry = review_stack(
+            plan, file=relative_file(path, stack_file.project_root), project=stack_file.project,
+            secure_values=stack_file.secure_values,
+        )
         output, error = (format_text(plan, path) if output_format == "text" else _plan_markdown(entry)), None
     return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(entry), output, error)
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from . import aws_iam
+from . import aws_iam, lint
 from .errors import MISSING, LinkConfigError
 from .validation import join_path, schema_errors
 
@@ -279,6 +279,12 @@ def load_service_accounts(
                     )
                 shared_issuers[aws["oidcIssuer"]] = index
             data["aws"] = aws
+        for role_index, role in enumerate((entry.get("gcp") or {}).get("roles", [])):
+            for found in lint.errors(lint.lint_gcp([], "", roles=[role])):
+                raise LinkConfigError(
+                    join_path(prefix, [index, "gcp", "roles", role_index]), role,
+                    f"a predefined or custom role, not a basic role ({found.rule}: owner, editor and viewer grant far too much)",
+                )
         specs.append(_build(WorkloadSpec, data))
     return specs
 

@@ -50,6 +50,18 @@ def load_plan(path: Path) -> dict[str, Any]:
     return document
 
 
+def _secret_changes(base_stack: Optional[dict[str, Any]], head_stack: Optional[dict[str, Any]]) -> list[str]:
+    """Secure config values whose ciphertext changed (a rotated external ID, say), added or removed."""
+    if base_stack is None or head_stack is None:
+        return []
+    before, after = base_stack["secureValues"], head_stack["secureValues"]
+    return [
+        f"secret {key} {'set' if key not in before else 'removed' if key not in after else 'changed'}"
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    ]
+
+
 def _links(plan: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
     """``stack/link-key`` -> (stack, link)."""
     return {
@@ -157,9 +169,10 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
     base_links, head_links = _links(base), _links(head)
     links = []
     for key in sorted(base_links.keys() | head_links.keys()):
-        before = base_links.get(key, (None, None))[1]
-        after = head_links.get(key, (None, None))[1]
+        base_stack, before = base_links.get(key, (None, None))
+        head_stack, after = head_links.get(key, (None, None))
         entry = diff_link(key, before, after)
+        entry["changes"] += _secret_changes(base_stack, head_stack)
         if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes")):
             links.append(entry)
     # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.

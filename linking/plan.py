@@ -339,6 +339,8 @@ class StackFile:
     stack: str
     config: dict[str, str]
     secret_keys: tuple[str, ...]
+    secure_values: dict[str, str]
+    """Key path of each ``secure:`` value -> fingerprint of its ciphertext."""
 
 
 def find_project_root(start: Path) -> Path:
@@ -348,21 +350,20 @@ def find_project_root(start: Path) -> Path:
     raise LinkConfigError(str(start), None, "a stack file inside a Pulumi project (no Pulumi.yaml above it)")
 
 
-def _replace_secure(value: Any) -> tuple[Any, bool]:
-    """``{secure: ...}`` anywhere -> `SECRET_PLACEHOLDER`; says whether any was found."""
+def _replace_secure(value: Any, path: str, found: dict[str, str]) -> Any:
+    """``{secure: ...}`` anywhere -> `SECRET_PLACEHOLDER`, noting each one's key path and ciphertext fingerprint.
+
+    The fingerprint (a hash of the ciphertext, which changes whenever the secret
+    does) lets a diff say that a secret changed without knowing it.
+    """
     if isinstance(value, dict):
         if set(value) == {"secure"}:
-            return SECRET_PLACEHOLDER, True
-        found = False
-        out = {}
-        for k, v in value.items():
-            out[k], inner = _replace_secure(v)
-            found = found or inner
-        return out, found
+            found[path] = sha256_hex(str(value["secure"]))[:16]
+            return SECRET_PLACEHOLDER
+        return {k: _replace_secure(v, f"{path}.{k}", found) for k, v in value.items()}
     if isinstance(value, list):
-        pairs = [_replace_secure(v) for v in value]
-        return [p[0] for p in pairs], any(p[1] for p in pairs)
-    return value, False
+        return [_replace_secure(v, f"{path}[{i}]", found) for i, v in enumerate(value)]
+    return value
 
 
 def _config_string(value: Any) -> str:
@@ -392,14 +393,15 @@ def load_stack_file(path: Path) -> StackFile:
         raise LinkConfigError(f"{path}: config", raw_config, "a mapping of config keys")
     config: dict[str, str] = {}
     secret_keys: list[str] = []
+    secure_values: dict[str, str] = {}
     for key, value in raw_config.items():
         full_key = key if ":" in key else f"{project}:{key}"
-        value, secret = _replace_secure(value)
-        config[full_key] = _config_string(value)
-        if secret:
+        before = len(secure_values)
+        config[full_key] = _config_string(_replace_secure(value, full_key, secure_values))
+        if len(secure_values) > before:
             secret_keys.append(full_key)
     stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
-    return StackFile(path, root, project, stack, config, tuple(secret_keys))
+    return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values)
 
 
 def ambient_for(config: Mapping[str, str]) -> Ambient:

@@ -230,7 +230,7 @@ def _display_inputs(resource: PlannedResource) -> dict[str, Any]:
     return {k: _json(_plain(resource.inputs[k])) for k in REVIEWED_INPUTS.get(resource.type, ()) if k in resource.inputs}
 
 
-def review_stack(plan: StackPlan, *, file: str, project: str) -> dict[str, Any]:
+def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """The plan document's entry for one stack: resources, and each link's identity, trust and grants."""
     by_urn = {r.urn: r for r in plan.resources}
     resources = [
@@ -300,6 +300,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str) -> dict[str, Any]:
         "status": "planned",
         "error": None,
         "warnings": list(plan.warnings),
+        "secureValues": dict(sorted((secure_values or {}).items())),
         "resources": sorted(resources, key=lambda r: (r["parent"] or "", r["type"], r["name"])),
         "links": sorted(links, key=lambda link: link["key"]),
     }
@@ -307,7 +308,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str) -> dict[str, Any]:
 
 def failed_stack(*, stack: str, project: str, file: str, error: str) -> dict[str, Any]:
     return {"stack": stack, "project": project, "file": file, "status": "failed", "error": error,
-            "warnings": [], "resources": [], "links": []}
+            "warnings": [], "secureValues": {}, "resources": [], "links": []}
 
 
 def plan_document(stacks: list[dict[str, Any]]) -> dict[str, Any]:

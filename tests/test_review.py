@@ -127,7 +127,7 @@ def test_risk_rules(change, risk):
                  "enabled": True, "expiresAt": "2027-01-01T00:00:00Z", "expiryEnforcement": "", "credential": "impersonation",
                  "identity": {}, "target": {}, "trust": [], "conditions": [], "grants": [],
                  "lint": {"warnings": [], "waivers": []}}
-    plan = {"stacks": [{"project": "p", "stack": "s", "file": "f", "status": "planned", "links": [base_link]}]}
+    plan = {"stacks": [{"project": "p", "stack": "s", "file": "f", "status": "planned", "secureValues": {}, "links": [base_link]}]}
     head = json.loads(json.dumps(plan))
     head["stacks"][0]["links"][0].update(change)
     (entry,) = diff_plans(plan, head)["links"]
@@ -209,3 +209,19 @@ def test_plan_document_assembled_from_strings_equals_the_canonical_document():
     ordered = sorted(entries, key=lambda e: (e["project"], e["stack"], e["file"]))
     assert plan_document_json([canonical_json(e) for e in ordered]) == canonical_json(plan_document(entries)) + "\n"
     assert plan_document_json([]) == canonical_json(plan_document([])) + "\n"
+
+
+def test_a_rotated_secure_value_shows_as_a_changed_secret(project, tmp_path):
+    stack = project / "stacks" / "Pulumi.prod.yaml"
+    link = aws_link("acme-prod", "123456789012")
+    del link["controlPlane"]["aws"]["externalId"]
+    for name, ciphertext in (("base", "v1:AAAA"), ("head", "v1:BBBB")):
+        link["controlPlane"]["aws"]["externalId"] = {"secure": ciphertext}
+        stack.write_text(json.dumps({"config": {"linking:link": link}}))
+        plan_json(tmp_path, project / "stacks", name)
+    base, head = load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json")
+    assert "v1:" not in (tmp_path / "head.json").read_text()
+    assert list(head["stacks"][0]["secureValues"]) == ["linking:link.controlPlane.aws.externalId"]
+    (entry,) = diff_plans(base, head)["links"]
+    assert entry["changes"] == ["secret linking:link.controlPlane.aws.externalId changed"]
+    assert entry["granted"] == [] and entry["revoked"] == []

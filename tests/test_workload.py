@@ -184,6 +184,8 @@ BAD = [
      "linking:serviceAccounts[0].aws.policyArns[0]", "IAM managed policy ARN"),
     ("GCP role of a bad form", lambda s, t: [{**GCP_SA, "gcp": {"project": "acme-prod-1234", "roles": ["storage.objectViewer"]}}],
      "linking:serviceAccounts[0].gcp.roles[0]", "roles/<name>"),
+    ("GCP basic role", lambda s, t: [{**GCP_SA, "gcp": {"project": "acme-prod-1234", "roles": ["roles/editor"]}}],
+     "linking:serviceAccounts[0].gcp.roles[0]", "not a basic role (GCP001"),
     ("Azure scope outside /subscriptions", lambda s, t: [{**AZURE_SA, "azure": {**AZURE_SA["azure"], "roleAssignments": [{"roleDefinitionId": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "scope": "/providers/Microsoft.Management/managementGroups/root"}]}}],
      "linking:serviceAccounts[0].azure.roleAssignments[0].scope", "/subscriptions/"),
     ("duplicate namespace/name", lambda s, t: [AWS_SA, {**GCP_SA}], "linking:serviceAccounts[1]", "not already used by entry [0]"),
