@@ -2,9 +2,11 @@
 
 No cloud credentials, no Pulumi CLI: ``pulumi.runtime.set_mocks`` stands in for
 the engine and the providers. The real component code runs; each resource is
-recorded with its type, name, parent and inputs. Invokes (caller identity,
-partition) answer from the stack's own config, so the account guard cannot be
-checked offline, and the plan says so.
+recorded with its type, name, parent, inputs and the outputs a provider would
+compute. Invokes (AWS caller identity and partition, Azure client config, GCP
+client config and project) answer from the stack's own config, so the guards
+against the wrong account, subscription or project cannot be checked offline,
+and the plan says so.
 """
 
 from __future__ import annotations
