@@ -78,8 +78,11 @@ class AwsNames:
 
 
 
-def _as_list(value: Any) -> Any:
-    return [value] if isinstance(value, str) else value
+def as_list(value: Any) -> list[Any]:
+    """IAM's "one value or a list of them" as a list; absent is empty."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]
 
 
 def _sorted_unique(values: list[Any]) -> list[Any]:
@@ -106,8 +109,7 @@ def canonical_policy(document: Mapping[str, Any]) -> dict[str, Any]:
                 continue
             for key in _LIST_KEYS:
                 if key in statement:
-                    value = _as_list(statement[key])
-                    statement[key] = _sorted_unique(value) if isinstance(value, list) else value
+                    statement[key] = _sorted_unique(as_list(statement[key]))
             for operator in (statement.get("Condition") or {}).values() if isinstance(statement.get("Condition"), dict) else ():
                 if isinstance(operator, dict):
                     for key, value in operator.items():

@@ -13,6 +13,8 @@ from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any, Iterable, Mapping, Optional
 
+from .aws_iam import as_list
+
 ERROR, WARNING = "error", "warning"
 
 RULES: dict[str, tuple[str, str]] = {
@@ -96,10 +98,6 @@ def _matches(pattern: str, action: str) -> bool:
     return fnmatchcase(action.lower(), pattern.lower())
 
 
-def _list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value] if value is not None else []
-
-
 def _where(source: str, index: int, statement: Mapping[str, Any]) -> str:
     return f"{source} Statement[{index}]" + (f" ({statement['Sid']})" if statement.get("Sid") else "")
 
@@ -109,12 +107,12 @@ def _where(source: str, index: int, statement: Mapping[str, Any]) -> str:
 
 def lint_aws_trust(document: Mapping[str, Any], source: str) -> list[Finding]:
     findings = []
-    for index, statement in enumerate(_list(document.get("Statement"))):
+    for index, statement in enumerate(as_list(document.get("Statement"))):
         if statement.get("Effect") != "Allow":
             continue
         where = _where(source, index, statement)
         principal = statement.get("Principal", {})
-        values = [principal] if isinstance(principal, str) else [v for vs in principal.values() for v in _list(vs)]
+        values = [principal] if isinstance(principal, str) else [v for vs in principal.values() for v in as_list(vs)]
         if any("*" in str(v) for v in values):
             findings.append(finding("AWS001", where, f"Principal {json.dumps(principal)}"))
         if any(str(v).endswith(":root") for v in values):
@@ -128,15 +126,15 @@ def lint_aws_trust(document: Mapping[str, Any], source: str) -> list[Finding]:
 
 def lint_aws_permissions(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None) -> list[Finding]:
     findings = []
-    statements = _list(document.get("Statement"))
-    denied = [a for s in statements if s.get("Effect") == "Deny" for a in _list(s.get("Action"))]
-    allowed_anywhere = [a for s in statements if s.get("Effect") == "Allow" for a in _list(s.get("Action"))]
+    statements = as_list(document.get("Statement"))
+    denied = [a for s in statements if s.get("Effect") == "Deny" for a in as_list(s.get("Action"))]
+    allowed_anywhere = [a for s in statements if s.get("Effect") == "Allow" for a in as_list(s.get("Action"))]
     for index, statement in enumerate(statements):
         if statement.get("Effect") != "Allow":
             continue
         where = _where(source, index, statement)
-        actions = _list(statement.get("Action"))
-        resources = _list(statement.get("Resource"))
+        actions = as_list(statement.get("Action"))
+        resources = as_list(statement.get("Resource"))
         condition_keys = {k.lower() for op in (statement.get("Condition") or {}).values() for k in op}
         if any(a in ("*", "*:*") for a in actions):
             findings.append(finding("AWS004", where, "Action '*'"))
@@ -164,8 +162,8 @@ def lint_aws_permissions(document: Mapping[str, Any], source: str, *, tier: Opti
 def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None,
                assignment_condition: Optional[str] = None) -> list[Finding]:
     findings = []
-    actions = _list(document.get("Actions"))
-    not_actions = _list(document.get("NotActions"))
+    actions = as_list(document.get("Actions"))
+    not_actions = as_list(document.get("NotActions"))
     for action in actions:
         if action == "*" or action.lower().startswith("microsoft.authorization/*"):
             findings.append(finding("AZ001", f"{source} Actions", action))
@@ -173,7 +171,7 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
     if any(_matches(a, writes) for a in actions) and not any(_matches(n, writes) for n in not_actions) and not assignment_condition:
         findings.append(finding("AZ002", f"{source} Actions", writes))
     if tier == "readonly":
-        for data_action in _list(document.get("DataActions")):
+        for data_action in as_list(document.get("DataActions")):
             findings.append(finding("AZ003", f"{source} DataActions", data_action))
         for action in actions:
             if "listkeys" in action.lower() or "/keys/" in action.lower():
@@ -211,7 +209,7 @@ def lint_kubernetes(rules: Iterable[Mapping[str, Any]], source: str, *, tier: Op
     findings = []
     for index, rule in enumerate(rules):
         where = f"{source} rules[{index}]"
-        verbs, resources = _list(rule.get("verbs")), _list(rule.get("resources"))
+        verbs, resources = as_list(rule.get("verbs")), as_list(rule.get("resources"))
         if "*" in verbs and "*" in resources:
             findings.append(finding("K8S001", where, "verbs ['*'] on resources ['*']"))
         for verb in ("escalate", "bind", "impersonate"):

@@ -101,8 +101,7 @@ class PlannedResource:
 
     def plain_input(self, key: str) -> Any:
         """An input with any secret wrapper removed."""
-        value = self.inputs.get(key)
-        return value.value if isinstance(value, Secret) else value
+        return plain(self.inputs.get(key))
 
 
 @dataclass
@@ -436,7 +435,18 @@ def plan_stack_file(path: Path) -> StackPlan:
     return run_stack_file(load_stack_file(path))
 
 
-def _parsed(value: Any) -> Any:
+def plain(value: Any) -> Any:
+    """Secret wrappers removed, at any depth: offline they only ever hold placeholders."""
+    if isinstance(value, Secret):
+        return plain(value.value)
+    if isinstance(value, dict):
+        return {k: plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain(v) for v in value]
+    return value
+
+
+def parsed_json(value: Any) -> Any:
     """A JSON document held in a string (IAM policies) shown as the document itself."""
     if isinstance(value, str) and value.startswith("{"):
         try:
@@ -483,7 +493,7 @@ def format_text(plan: StackPlan, source: Optional[Path] = None) -> str:
         if any(isinstance(v, Secret) for v in reviewed.values()):
             label += " (a Pulumi secret: it carries a secret value, which the plan shows as [secret])"
         lines += ["", label + ":"]
-        shown = {k: _parsed(v.value if isinstance(v, Secret) else v) for k, v in reviewed.items()}
+        shown = {k: parsed_json(plain(v)) for k, v in reviewed.items()}
         lines.append(json.dumps(shown, indent=2, sort_keys=True, ensure_ascii=False))
     if plan.warnings:
         lines += ["", "Warnings:"] + [f"  ! {message}" for message in plan.warnings]

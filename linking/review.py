@@ -8,13 +8,13 @@ what the offline plan recorded.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 from .canonical import canonical_json
 from .config import SECRET_PLACEHOLDER
-from .plan import REVIEWED_INPUTS, PlannedResource, Secret, StackPlan
+from .aws_iam import as_list
+from .plan import REVIEWED_INPUTS, PlannedResource, StackPlan, parsed_json, plain
 
 PLAN_SCHEMA_VERSION = 1
 PLAN_SCHEMA_FILE = "plan.schema.json"
@@ -27,37 +27,18 @@ LINK_COMPONENTS = {
 WORKLOAD_COMPONENT = "linking:workload:LinkedServiceAccount"
 
 
-def _plain(value: Any) -> Any:
-    """Secrets as the plan holds them: placeholders only, shown as they are."""
-    if isinstance(value, Secret):
-        return _plain(value.value)
-    if isinstance(value, dict):
-        return {k: _plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain(v) for v in value]
-    return value
-
-
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) and value.startswith("{") else value
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if isinstance(value, list) else [value]
-
-
 # --- AWS -----------------------------------------------------------------------------------------------
 
 
 def aws_statement_grants(document: dict[str, Any]) -> list[dict[str, Any]]:
     """One grant per (effect, action, resource, condition); NotAction/NotResource marked ``not:``."""
     grants = []
-    for statement in _as_list(document.get("Statement", [])):
-        actions = [(a, "") for a in _as_list(statement.get("Action", []))] + [
-            (a, "not:") for a in _as_list(statement.get("NotAction", []))
+    for statement in as_list(document.get("Statement", [])):
+        actions = [(a, "") for a in as_list(statement.get("Action", []))] + [
+            (a, "not:") for a in as_list(statement.get("NotAction", []))
         ]
-        resources = [(r, "") for r in _as_list(statement.get("Resource", []))] + [
-            (r, "not:") for r in _as_list(statement.get("NotResource", []))
+        resources = [(r, "") for r in as_list(statement.get("Resource", []))] + [
+            (r, "not:") for r in as_list(statement.get("NotResource", []))
         ]
         condition = statement.get("Condition")
         for action, action_not in actions:
@@ -84,20 +65,20 @@ def _aws(resources: list[PlannedResource]) -> Extracted:
     trust: list[dict[str, Any]] = []
     for resource in resources:
         if resource.type == "aws:iam/rolePolicy:RolePolicy":
-            grants += aws_statement_grants(_json(_plain(resource.inputs["policy"])))
+            grants += aws_statement_grants(parsed_json(plain(resource.inputs["policy"])))
         elif resource.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
             arn = resource.inputs["policyArn"]
             if arn in policies:  # a policy of this link: its statements are the grant
-                grants += aws_statement_grants(_json(_plain(policies[arn].inputs["policy"])))
+                grants += aws_statement_grants(parsed_json(plain(policies[arn].inputs["policy"])))
             else:  # a managed policy defined elsewhere (an AWS managed policy): named, not expanded
                 grants.append({"effect": "Allow", "action": f"policy:{arn}", "resource": "*", "condition": None})
         elif resource.type == "aws:iam/role:Role":
-            for statement in _as_list(_json(_plain(resource.inputs["assumeRolePolicy"]))["Statement"]):
+            for statement in as_list(parsed_json(plain(resource.inputs["assumeRolePolicy"]))["Statement"]):
                 trust.append(
                     {
                         "effect": statement["Effect"],
                         "principal": canonical_json(statement.get("Principal")),
-                        "action": ",".join(_as_list(statement.get("Action", []))),
+                        "action": ",".join(as_list(statement.get("Action", []))),
                         "condition": canonical_json(statement["Condition"]) if statement.get("Condition") else None,
                     }
                 )
@@ -114,7 +95,7 @@ def _azure(resources: list[PlannedResource]) -> Extracted:
     conditions: list[dict[str, Any]] = []
     kinds = {"actions": "action", "notActions": "notAction", "dataActions": "dataAction", "notDataActions": "notDataAction"}
     for resource in resources:
-        inputs = _plain(resource.inputs)
+        inputs = plain(resource.inputs)
         if resource.type == "azure-native:authorization:RoleAssignment":
             definition = definitions.get(inputs["roleDefinitionId"])
             if inputs.get("condition"):
@@ -147,7 +128,7 @@ def _gcp(resources: list[PlannedResource]) -> Extracted:
     trust: list[dict[str, Any]] = []
     conditions: list[dict[str, Any]] = []
     for resource in resources:
-        inputs = _plain(resource.inputs)
+        inputs = plain(resource.inputs)
         condition = (inputs.get("condition") or {}).get("expression")
         if resource.type == "gcp:projects/iAMMember:IAMMember":
             scope = f"projects/{inputs['project']}"
@@ -227,7 +208,7 @@ def _descendants(plan: StackPlan, root: PlannedResource) -> list[PlannedResource
 
 
 def _display_inputs(resource: PlannedResource) -> dict[str, Any]:
-    return {k: _json(_plain(resource.inputs[k])) for k in REVIEWED_INPUTS.get(resource.type, ()) if k in resource.inputs}
+    return {k: parsed_json(plain(resource.inputs[k])) for k in REVIEWED_INPUTS.get(resource.type, ()) if k in resource.inputs}
 
 
 def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Optional[dict[str, str]] = None) -> dict[str, Any]:
