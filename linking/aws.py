@@ -6,7 +6,6 @@ Importing this module imports ``pulumi_aws`` and ``pulumi_random`` only.
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
@@ -14,15 +13,14 @@ import pulumi_aws as aws
 import pulumi_random as random
 
 from . import aws_iam as iam
-from .aws_iam import BOUNDARY_DOCUMENT, AwsNames
 from . import lint
-from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
+from .aws_iam import BOUNDARY_DOCUMENT, AwsNames, render_policy
 from .canonical import canonical_json
+from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
 from .config import CONFIG_KEY, LinkSpec
 from .policy import (
     RenderedDocument,
     builtin_document_path,
-    render_document,
     tier_document_label,
     tier_document_path,
     tier_key_path,
@@ -32,11 +30,6 @@ from .tags import describe_link, provenance_tags
 from .validation import join_path
 
 EXTERNAL_ID_LENGTH = 32
-
-
-def render_policy(path: Path, names: AwsNames, key_path: str) -> RenderedDocument:
-    """An IAM policy document with this link's names filled in, checked and canonical."""
-    return render_document(path, names.placeholders(), iam.check_identity_policy, key_path)
 
 
 def _description(spec: LinkSpec) -> str:

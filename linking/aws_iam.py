@@ -10,11 +10,14 @@ import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
 from .canonical import canonical_json
 from .errors import LinkConfigError
 from .validation import validate
+
+if TYPE_CHECKING:
+    from .policy import RenderedDocument
 
 VERSION = "2012-10-17"
 INLINE_LIMIT = 10_240
@@ -128,11 +131,14 @@ def check_identity_policy(document: Any, key_path: str) -> dict[str, Any]:
     return doc
 
 
-def workload_policy(path: Path, key_path: str) -> dict[str, Any]:
-    """A workload's inline policy file: checked and canonical, without placeholders (it names one account's ARNs)."""
+def render_policy(path: Path, names: Optional["AwsNames"], key_path: str) -> "RenderedDocument":
+    """An IAM policy document with a link's names filled in, checked and canonical.
+
+    Without ``names`` (a workload's inline policy, written for one account) it may hold no placeholders.
+    """
     from .policy import render_document  # policy imports config, which imports this module
 
-    return render_document(path, {}, check_identity_policy, key_path).document
+    return render_document(path, names.placeholders() if names else {}, check_identity_policy, key_path)
 
 
 def policy_size(document: Mapping[str, Any]) -> int:

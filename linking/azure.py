@@ -5,23 +5,20 @@ Importing this module imports ``pulumi_azure_native`` and ``pulumi_azuread`` onl
 
 from __future__ import annotations
 
-from pathlib import Path
-from functools import cache
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import pulumi
 import pulumi_azuread as azuread
 from pulumi_azure_native import authorization, managedidentity, resources
 
-from . import azure_rbac
-from . import lint
+from . import azure_rbac, lint
+from .azure_rbac import render_role_definition
 from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
 from .config import LinkSpec
 from .policy import (
     RenderedDocument,
     builtin_document_path,
     load_document,
-    render_document,
     tier_document_label,
     tier_document_path,
     tier_key_path,
@@ -31,17 +28,6 @@ from .tags import describe_link, provenance_tags
 
 FEDERATED_CREDENTIAL_NAME = "control-plane"
 WORKLOAD_ROLES_DOCUMENT = "workload-roles"
-
-
-def render_role_definition(path: Path, link_id: str, subscription_id: str, key_path: str) -> RenderedDocument:
-    """A role definition with this link's names filled in, checked against the subscription, canonical."""
-    return render_document(path, {"LinkId": link_id, "SubscriptionId": subscription_id.lower()}, _checker(subscription_id), key_path)
-
-
-@cache
-def _checker(subscription_id: str) -> Callable[[Any, str], dict[str, Any]]:
-    """The role definition check for one subscription (one function per subscription, so renders cache)."""
-    return lambda document, key_path: azure_rbac.check_role_definition(document, subscription_id, key_path)
 
 
 def workload_roles() -> dict[str, str]:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import copy
 from fnmatch import fnmatchcase
-from typing import Any, Iterable, Mapping
+from functools import cache
+from pathlib import Path
+from typing import Any, Callable, Iterable, Mapping
 
 from .errors import LinkConfigError
 from .names import deterministic_guid
+from .policy import RenderedDocument, render_document
 from .validation import join_path, validate
 
 OPERATION_LISTS = ("Actions", "NotActions", "DataActions", "NotDataActions")
@@ -49,6 +52,17 @@ def check_role_definition(document: Any, subscription_id: str, key_path: str) ->
                 join_path(key_path, ["AssignableScopes", index]), assignable, f"{scope} or a scope under it (the linked subscription)"
             )
     return doc
+
+
+def render_role_definition(path: Path, link_id: str, subscription_id: str, key_path: str) -> RenderedDocument:
+    """A role definition with this link's names filled in, checked against the subscription, canonical."""
+    return render_document(path, {"LinkId": link_id, "SubscriptionId": subscription_id.lower()}, _checker(subscription_id), key_path)
+
+
+@cache
+def _checker(subscription_id: str) -> Callable[[Any, str], dict[str, Any]]:
+    """The role definition check for one subscription (one function per subscription, so renders cache)."""
+    return lambda document, key_path: check_role_definition(document, subscription_id, key_path)
 
 
 def grants_role_assignment_write(document: Mapping[str, Any]) -> bool:

@@ -12,7 +12,7 @@ from .aws_iam import AwsNames
 from .catalogue import KUBERNETES_BUILTIN, KUBERNETES_VERBS, Catalogue
 from .errors import LinkConfigError
 from .lint import Finding
-from .policy import RenderedDocument, render_document
+from .policy import RenderedDocument
 
 SAMPLE_SUBSCRIPTION = "00000000-0000-0000-0000-000000000000"
 TIERS = ("admin", "readonly")
@@ -52,17 +52,15 @@ class DocumentCheck:
 
 
 def _render(provider: str, path: Path) -> RenderedDocument:
+    """The document as a link would render it, with sample names in its placeholders."""
     key = str(path)
     if provider == "aws":
-        return render_document(path, AwsNames("example", "123456789012", "aws").placeholders(), aws_iam.check_identity_policy, key)
+        return aws_iam.render_policy(path, AwsNames("example", "123456789012", "aws"), key)
     if provider == "azure":
-        return render_document(
-            path, {"LinkId": "example", "SubscriptionId": SAMPLE_SUBSCRIPTION},
-            lambda doc, k: azure_rbac.check_role_definition(doc, SAMPLE_SUBSCRIPTION, k), key,
-        )
+        return azure_rbac.render_role_definition(path, "example", SAMPLE_SUBSCRIPTION, key)
     if provider == "gcp":
-        return render_document(path, {"LinkId": "example", "Project": "example-project"}, gcp_iam.check_custom_role, key)
-    return render_document(path, {"LinkId": "example"}, kubernetes_rbac.check_cluster_role, key)
+        return gcp_iam.render_role(path, "example", "example-project", key)
+    return kubernetes_rbac.render_cluster_role(path, "example", key)
 
 
 def _aws(check: DocumentCheck, document: dict[str, Any], catalogues: dict[str, Catalogue]) -> None:

@@ -269,7 +269,7 @@ def load_service_accounts(
             if "policyFile" in aws:
                 policy_key = join_path(prefix, [index, "aws"])
                 aws["policyFile"] = str(_resolve_policy_file(aws["policyFile"], Path(project_root), policy_key))
-                aws_iam.workload_policy(Path(aws["policyFile"]), join_path(policy_key, ["policyFile"]))
+                aws_iam.render_policy(Path(aws["policyFile"]), None, join_path(policy_key, ["policyFile"]))
             if "oidcProviderArn" not in aws:
                 if aws["oidcIssuer"] in shared_issuers:
                     raise LinkConfigError(

@@ -5,22 +5,20 @@ Importing this module imports ``pulumi_gcp`` (and ``pulumiverse_time`` for key r
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
 import pulumi_gcp as gcp
 import pulumiverse_time as time
 
-from . import gcp_iam
-from . import lint
+from . import gcp_iam, lint
+from .gcp_iam import render_role
 from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
 from .config import LinkSpec
 from .policy import (
     RenderedDocument,
     builtin_document_path,
     load_document,
-    render_document,
     tier_document_label,
     tier_document_path,
     tier_key_path,
@@ -31,11 +29,6 @@ from .tags import describe_link
 TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
 SERVICES_DOCUMENT = "services"
-
-
-def render_role(path: Path, link_id: str, project: str, key_path: str) -> RenderedDocument:
-    """A custom role document with this link's names filled in, checked and canonical."""
-    return render_document(path, {"LinkId": link_id, "Project": project}, gcp_iam.check_custom_role, key_path)
 
 
 def required_services(spec: LinkSpec) -> list[str]:

@@ -6,10 +6,12 @@ import copy
 import json
 import re
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 from .errors import LinkConfigError
 from .names import derived_name
+from .policy import RenderedDocument, render_document
 from .validation import join_path, validate
 
 MAX_PERMISSIONS = 3000
@@ -68,6 +70,11 @@ def check_custom_role(document: Any, key_path: str) -> dict[str, Any]:
     validate("gcp-custom-role.schema.json", doc, key_path)
     doc.setdefault("stage", "GA")
     return doc
+
+
+def render_role(path: Path, link_id: str, project: str, key_path: str) -> RenderedDocument:
+    """A custom role document with a link's names filled in, checked and canonical."""
+    return render_document(path, {"LinkId": link_id, "Project": project}, check_custom_role, key_path)
 
 
 def expiry_condition(link_id: str, expires_at: str) -> dict[str, str]:

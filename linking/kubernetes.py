@@ -15,17 +15,13 @@ import pulumi_kubernetes as k8s
 
 from . import kubernetes_rbac as rbac
 from . import lint
+from .kubernetes_rbac import render_cluster_role
 from .component import checked_spec, enforce_lint, report_warnings
 from .config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec
 from .errors import MISSING, LinkConfigError
-from .policy import RenderedDocument, render_document, tier_document_label, tier_document_path, tier_key_path
+from .policy import RenderedDocument, tier_document_label, tier_document_path, tier_key_path
 from .record import link_record
 from .validation import join_path
-
-def render_cluster_role(path: Path, link_id: str, key_path: str) -> RenderedDocument:
-    """A ClusterRole manifest, checked and canonical (linking sets its name and labels when it creates it)."""
-    return render_document(path, {"LinkId": link_id}, rbac.check_cluster_role, key_path)
-
 
 def _ambient_kubeconfig() -> Optional[str]:
     """The kubeconfig the Kubernetes provider falls back to: $KUBECONFIG's first file, or ~/.kube/config."""

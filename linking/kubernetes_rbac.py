@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+from pathlib import Path
 from typing import Any, Mapping, Optional
 
 import yaml
 
 from .config import LinkSpec
 from .errors import LinkConfigError
+from .policy import RenderedDocument, render_document
 from .validation import validate
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
@@ -28,6 +30,11 @@ def check_cluster_role(document: Any, key_path: str) -> dict[str, Any]:
                         rule[key] = sorted(set(rule[key]))
     validate("kubernetes-cluster-role.schema.json", doc, key_path)
     return doc
+
+
+def render_cluster_role(path: Path, link_id: str, key_path: str) -> RenderedDocument:
+    """A ClusterRole manifest, checked and canonical (linking sets its name and labels when it creates it)."""
+    return render_document(path, {"LinkId": link_id}, check_cluster_role, key_path)
 
 
 def names(link_id: str, tier: str) -> dict[str, str]:

@@ -65,7 +65,7 @@ class LinkedServiceAccount(pulumi.ComponentResource):
     def __init__(self, name: str, args: LinkedServiceAccountArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         spec = args.workload
         inline_policy = (
-            aws_iam.workload_policy(Path(spec.aws.policy_file), args.policy_key_path)
+            aws_iam.render_policy(Path(spec.aws.policy_file), None, args.policy_key_path).document
             if spec.aws and spec.aws.policy_file
             else None
         )
