@@ -9,9 +9,8 @@ import re
 from typing import Any, Optional
 
 import pulumi
-import pulumi_aws as aws
-import pulumi_random as random
 
+from .extras import require_extra
 from . import aws_iam as iam
 from . import lint
 from .aws_iam import BOUNDARY_DOCUMENT, AwsNames, render_policy
@@ -28,6 +27,10 @@ from .policy import (
 from .record import link_record
 from .tags import describe_link, provenance_tags
 from .validation import join_path
+
+require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_aws as aws  # noqa: E402
+import pulumi_random as random  # noqa: E402
 
 EXTERNAL_ID_LENGTH = 32
 
@@ -72,7 +75,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         # Everything that can fail on user input runs before the component registers.
         spec = checked_spec(args.link, "aws")
         assert spec.aws is not None
-        invoke_opts = invoke_options(opts)
+        invoke_opts = invoke_options(opts, "aws")
         if args.verify_account:
             check_account(spec, invoke_opts)
         names = AwsNames(spec.id, spec.aws.account_id, aws.get_partition(opts=invoke_opts).partition)

@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pulumi
-import pulumi_azuread as azuread
-from pulumi_azure_native import authorization, managedidentity, resources
 
+from .extras import require_extra
 from . import azure_rbac, lint
 from .azure_rbac import render_role_definition
 from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
@@ -25,6 +24,10 @@ from .policy import (
 )
 from .record import link_record
 from .tags import describe_link, provenance_tags
+
+require_extra("azure")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_azuread as azuread  # noqa: E402
+from pulumi_azure_native import authorization, managedidentity, resources  # noqa: E402
 
 FEDERATED_CREDENTIAL_NAME = "control-plane"
 WORKLOAD_ROLES_DOCUMENT = "workload-roles"
@@ -109,7 +112,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         settings = spec.azure
         assert settings is not None
         if args.verify_subscription:
-            check_subscription(spec, invoke_options(opts))
+            check_subscription(spec, invoke_options(opts, "azure-native"))
         self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, tier_key_path(spec))
         condition = (
             azure_rbac.delegation_condition(workload_roles().values())

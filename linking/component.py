@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Iterable, Optional
+from typing import Iterable, Mapping, Optional
 
 import pulumi
 
@@ -20,14 +20,34 @@ def checked_spec(link: LinkSpec, provider: str) -> LinkSpec:
     return spec
 
 
-def invoke_options(opts: Optional[pulumi.ResourceOptions]) -> pulumi.InvokeOptions:
-    """Invoke with the provider the component itself will use (explicit, or inherited from a parent).
+def child_provider(opts: Optional[pulumi.ResourceOptions], package: str) -> Optional[pulumi.ProviderResource]:
+    """The provider the component's ``package`` children will use, by the SDK's rules for a component.
 
-    Invokes run before the component registers, so a failed guard leaves nothing behind.
+    ``providers`` (a map or a list) wins over ``provider``, which wins over what
+    the parent carries; None is the default provider.
+    """
+    if opts is None:
+        return None
+    if isinstance(opts.providers, Mapping):
+        given = dict(opts.providers)
+    else:
+        given = {p.package: p for p in opts.providers or ()}
+    if opts.provider is not None:
+        given.setdefault(opts.provider.package, opts.provider)
+    if package in given:
+        return given[package]
+    return opts.parent.get_provider(f"{package}::") if opts.parent is not None else None
+
+
+def invoke_options(opts: Optional[pulumi.ResourceOptions], package: str) -> pulumi.InvokeOptions:
+    """Invoke ``package`` functions with the provider the component's children will use.
+
+    Invokes run before the component registers, so a failed guard leaves nothing
+    behind; they must ask the same account the resources will be created in.
     """
     if opts is None:
         return pulumi.InvokeOptions()
-    return pulumi.InvokeOptions(provider=opts.provider, parent=opts.parent)
+    return pulumi.InvokeOptions(provider=child_provider(opts, package), parent=opts.parent)
 
 
 def enforce_lint(findings: Iterable[Finding], spec: LinkSpec, key_path: str) -> list[Finding]:

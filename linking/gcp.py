@@ -8,9 +8,8 @@ from __future__ import annotations
 from typing import Any, Optional
 
 import pulumi
-import pulumi_gcp as gcp
-import pulumiverse_time as time
 
+from .extras import require_extra
 from . import gcp_iam, lint
 from .gcp_iam import render_role
 from .component import checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
@@ -25,6 +24,10 @@ from .policy import (
 )
 from .record import link_record
 from .tags import describe_link
+
+require_extra("gcp")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_gcp as gcp  # noqa: E402
+import pulumiverse_time as time  # noqa: E402
 
 TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
@@ -73,7 +76,7 @@ class GcpProjectLink(pulumi.ComponentResource):
         spec = checked_spec(args.link, "gcp")
         settings = spec.gcp
         assert settings is not None
-        invoke_opts = invoke_options(opts)
+        invoke_opts = invoke_options(opts, "gcp")
         if args.verify_project:
             check_project(spec, invoke_opts)
         project_number = gcp.organizations.get_project(project_id=settings.project, opts=invoke_opts).number

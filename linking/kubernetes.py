@@ -11,17 +11,20 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
-import pulumi_kubernetes as k8s
 
+from .extras import require_extra
 from . import kubernetes_rbac as rbac
 from . import lint
 from .kubernetes_rbac import render_cluster_role
-from .component import checked_spec, enforce_lint, report_warnings
+from .component import child_provider, checked_spec, enforce_lint, report_warnings
 from .config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec
 from .errors import MISSING, LinkConfigError
 from .policy import RenderedDocument, tier_document_label, tier_document_path, tier_key_path
 from .record import link_record
 from .validation import join_path
+
+require_extra("kubernetes")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_kubernetes as k8s  # noqa: E402
 
 def _ambient_kubeconfig() -> Optional[str]:
     """The kubeconfig the Kubernetes provider falls back to: $KUBECONFIG's first file, or ~/.kube/config."""
@@ -93,7 +96,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
 
         super().__init__("linking:kubernetes:ClusterLink", name, None, opts)
         warnings = report_warnings(self, findings)
-        inherits_provider = opts is not None and bool(opts.provider or opts.providers)
+        inherits_provider = child_provider(opts, "kubernetes") is not None
         self.cluster_provider = provider = None if inherits_provider else k8s.Provider(
             f"{name}-cluster",
             kubeconfig=pulumi.Output.secret(settings.kubeconfig) if settings.kubeconfig else None,

@@ -17,7 +17,7 @@ import logging
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Callable, Mapping, Optional
 
 import pulumi
 import yaml
@@ -98,6 +98,8 @@ class PlannedResource:
     inputs: dict[str, Any]
     outputs: dict[str, Any] = field(default_factory=dict)
     """What the offline provider computed (ARNs, ids, names)."""
+    provider: Optional[str] = None
+    """The provider reference (``urn::id``) it registers with; None for the default provider."""
 
     def plain_input(self, key: str) -> Any:
         """An input with any secret wrapper removed."""
@@ -273,6 +275,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     custom=request.custom,
                     inputs=_unwrap_secrets(self.mocks.current.inputs),
                     outputs=_unwrap_secrets(self.mocks.current.outputs),
+                    provider=request.provider or None,
                 )
             )
         return response
@@ -306,8 +309,9 @@ def run_program(
     ambient: Optional[Ambient] = None,
     secret_keys: tuple[str, ...] = (),
     monitor: Optional[RecordingMonitor] = None,
+    main: Optional[Callable[[], None]] = None,
 ) -> StackPlan:
-    """Run the stack program once under mocks with this config (``ns:key`` -> string, as Pulumi passes it).
+    """Run the stack program (or ``main``) once under mocks with this config (``ns:key`` -> string, as Pulumi passes it).
 
     Pass ``monitor`` to see what was registered even when the program raises;
     ``ambient`` is then ignored (the monitor's mocks answer the invokes).
@@ -322,7 +326,7 @@ def run_program(
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
     _sync_await(
-        run_pulumi_func(lambda: program.run(project_root, allow_unreadable_secrets=True))
+        run_pulumi_func(main or (lambda: program.run(project_root, allow_unreadable_secrets=True)))
     )
     root = settings.get_root_resource()
     outputs = {name: _resolve(value) for name, value in sorted(getattr(root, "outputs", {}).items())}
@@ -342,6 +346,8 @@ class StackFile:
     secret_keys: tuple[str, ...]
     secure_values: dict[str, str]
     """Key path of each ``secure:`` value -> fingerprint of its ciphertext."""
+    environments: tuple[str, ...] = ()
+    """Pulumi ESC environments the stack imports (``environment:``): the offline plan cannot resolve them."""
 
 
 def find_project_root(start: Path) -> Path:
@@ -402,7 +408,18 @@ def load_stack_file(path: Path) -> StackFile:
         if len(secure_values) > before:
             secret_keys.append(full_key)
     stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
-    return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values)
+    environments = _environments(document.get("environment"), path)
+    return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values, environments)
+
+
+def _environments(value: Any, path: Path) -> tuple[str, ...]:
+    """The ESC environments named by a stack file's ``environment:`` (a list, or ``{imports: [...]}``)."""
+    if value is None:
+        return ()
+    imports = value.get("imports") if isinstance(value, dict) else value
+    if not isinstance(imports, list) or not all(isinstance(name, str) for name in imports):
+        raise LinkConfigError(f"{path}: environment", value, "a list of Pulumi ESC environment names")
+    return tuple(imports)
 
 
 def ambient_for(config: Mapping[str, str]) -> Ambient:
@@ -421,6 +438,17 @@ def ambient_for(config: Mapping[str, str]) -> Ambient:
 
 
 def run_stack_file(stack_file: StackFile) -> StackPlan:
+    plan = _run_stack_program(stack_file)
+    if stack_file.environments:
+        plan.warnings.insert(0, (
+            "the stack imports Pulumi ESC environments that an offline plan cannot resolve: "
+            + ", ".join(stack_file.environments)
+            + "; config and secrets they supply are missing here, so `pulumi preview` may differ"
+        ))
+    return plan
+
+
+def _run_stack_program(stack_file: StackFile) -> StackPlan:
     return run_program(
         stack_file.config,
         project_root=stack_file.project_root,

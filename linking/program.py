@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import importlib
-import importlib.util
 from pathlib import Path
 from typing import Optional
 
 import pulumi
 
+from . import extras
 from .config import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, LinkSpec, load_service_accounts
 from .errors import MISSING, LinkConfigError
 from .validation import join_path
@@ -23,21 +23,12 @@ COMPONENTS = {
 }
 
 
-EXTRAS = {
-    "aws": ("pulumi_aws", "pulumi_random"),
-    "azure": ("pulumi_azure_native", "pulumi_azuread"),
-    "gcp": ("pulumi_gcp", "pulumiverse_time"),
-    "kubernetes": ("pulumi_kubernetes",),
-}
-"""Per provider: the SDKs its extra (``linking[<provider>]``) installs."""
-
-
 def require_extra(provider: str, key_path: str) -> None:
     """A clear error, before anything registers, when the provider's SDK is not installed."""
-    missing = [module for module in EXTRAS[provider] if importlib.util.find_spec(module) is None]
+    missing = extras.missing_modules(provider)
     if missing:
         raise LinkConfigError(
-            key_path, provider, f"a provider whose SDK is installed: pip install 'linking[{provider}]' (missing {', '.join(missing)})"
+            key_path, provider, f"a provider whose SDK is installed: {extras.install_hint(provider)} (missing {', '.join(missing)})"
         )
 
 

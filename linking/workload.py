@@ -12,12 +12,15 @@ from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
-import pulumi_kubernetes as k8s
 
+from .extras import require_extra
 from . import aws_iam
 from .canonical import canonical_json, sha256_hex
 from .config import WorkloadSpec
 from .names import derived_name, deterministic_guid
+
+require_extra("kubernetes")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_kubernetes as k8s  # noqa: E402
 
 AZURE_AUDIENCE = "api://AzureADTokenExchange"
 EKS_AUDIENCE = "sts.amazonaws.com"

@@ -133,8 +133,8 @@ def test_placeholders_are_all_filled_and_iam_variables_left_alone(tmp_path):
 
 
 @pytest.fixture(scope="module")
-def aws_catalogue(catalogues: Path) -> Catalogue:
-    return Catalogue.from_file(catalogues / "aws" / "actions.txt", case_sensitive=False)
+def aws_catalogue(catalogues: dict[str, Catalogue]) -> Catalogue:
+    return catalogues["aws"]
 
 
 def _actions(document: dict) -> list[str]:

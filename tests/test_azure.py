@@ -19,7 +19,7 @@ from linking.plan import Ambient, Secret, plan_stack_file
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
 
-from linking.catalogue import Catalogue
+from linking.catalogue import Catalogue, azure_built_in_roles
 from .conftest import REPO
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -62,11 +62,8 @@ def test_role_definitions_match_golden(tier, golden):
 
 
 @pytest.fixture(scope="module")
-def azure_catalogues(catalogues: Path) -> dict[str, Catalogue]:
-    return {
-        "control": Catalogue.from_file(catalogues / "azure" / "actions.txt", case_sensitive=False),
-        "data": Catalogue.from_file(catalogues / "azure" / "data-actions.txt", case_sensitive=False),
-    }
+def azure_catalogues(catalogues: dict[str, Catalogue]) -> dict[str, Catalogue]:
+    return {"control": catalogues["azure"], "data": catalogues["azure-data"]}
 
 
 # Operations the catalogue (dated 2024-11 to 2026-08) does not list although Azure has them. Empty: keep it so,
@@ -110,8 +107,8 @@ def test_readonly_reads_without_data_actions_or_keys(azure_catalogues):
     assert not {op for op in effective if any(word in op for word in secret_bearing)}
 
 
-def test_workload_roles_are_real_built_in_roles(catalogues):
-    built_in = {r["name"]: r["roleName"] for r in json.loads((catalogues / "azure" / "built-in-roles.json").read_text())}
+def test_workload_roles_are_real_built_in_roles():
+    built_in = {guid: role["roleName"] for guid, role in azure_built_in_roles().items()}
     for name, guid in workload_roles().items():
         assert built_in.get(guid) == name
     assert not {"Owner", "Contributor", "User Access Administrator", "Role Based Access Control Administrator"} & set(workload_roles())

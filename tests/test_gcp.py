@@ -62,8 +62,8 @@ def test_custom_roles_match_golden(tier, golden):
 
 
 @pytest.fixture(scope="module")
-def gcp_catalogue(catalogues: Path) -> Catalogue:
-    return Catalogue.from_file(catalogues / "gcp" / "permissions.txt", case_sensitive=True)
+def gcp_catalogue(catalogues: dict[str, Catalogue]) -> Catalogue:
+    return catalogues["gcp"]
 
 
 @pytest.mark.parametrize("tier", ["admin", "readonly"])

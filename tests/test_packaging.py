@@ -58,7 +58,7 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "--quiet", "-w", str(out), str(REPO)],
         check=True, capture_output=True, timeout=600,
     )
-    (found,) = out.glob("linking-*.whl")
+    (found,) = out.glob("cloud_linking-*.whl")
     return found
 
 

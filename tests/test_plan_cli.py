@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
+import yaml
 
 from linking.cli import main
 from linking.plan import Secret, load_stack_file, plan_stack_file
@@ -98,5 +102,33 @@ def test_a_provider_without_its_extra_is_a_clear_error(link, plan, monkeypatch):
 
     real = importlib.util.find_spec
     monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pulumi_aws" else real(name, *a))
-    error = plan.expect_error(link, "linking:link.provider", "pip install 'linking[aws]'")
+    error = plan.expect_error(link, "linking:link.provider", "pip install 'cloud-linking[aws]'")
     assert "pulumi_aws" in error.expected
+
+
+def _stack_with_environment(tmp_path: Path, environment: object) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: linking\nruntime: python\n")
+    stack = tmp_path / "Pulumi.esc.yaml"
+    stack.write_text(yaml.safe_dump({"environment": environment, **yaml.safe_load(EXAMPLE.read_text())}))
+    return stack
+
+
+@pytest.mark.parametrize("environment", [["acme/prod", "acme/aws-creds"], {"imports": ["acme/prod", "acme/aws-creds"]}])
+def test_esc_environments_are_named_in_a_warning_in_every_format(tmp_path, capsys, environment):
+    stack = _stack_with_environment(tmp_path, environment)
+    plan_json = tmp_path / "plan.json"
+    assert main(["plan", str(stack), "--json", str(plan_json)]) == 0
+    text = capsys.readouterr().out
+    assert main(["plan", str(stack), "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    warnings = json.loads(plan_json.read_text())["stacks"][0]["warnings"]
+    expected = "Pulumi ESC environments that an offline plan cannot resolve: acme/prod, acme/aws-creds"
+    assert any(expected in w for w in warnings)
+    assert expected in text.split("Warnings:")[1]
+    assert f"> warning: the stack imports {expected}" in markdown
+
+
+def test_a_malformed_environment_block_is_an_error_naming_it(tmp_path, capsys):
+    stack = _stack_with_environment(tmp_path, {"imports": "acme/prod"})
+    assert main(["plan", str(stack)]) == 1
+    assert "environment" in capsys.readouterr().err

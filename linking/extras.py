@@ -1,0 +1,46 @@
+"""Which cloud SDKs each provider needs, and the error that names the extra to install.
+
+The SDKs are hundreds of MB, so each provider is an extra of the distribution
+(``cloud-linking[aws]``, ...) and nothing imports an SDK that its provider does not need.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pulumi
+
+DISTRIBUTION = "cloud-linking"
+"""The name on PyPI (the import package is ``linking``; PyPI's ``linking`` is an unrelated project)."""
+
+EXTRAS = {
+    "aws": ("pulumi_aws", "pulumi_random"),
+    "azure": ("pulumi_azure_native", "pulumi_azuread"),
+    "gcp": ("pulumi_gcp", "pulumiverse_time"),
+    "kubernetes": ("pulumi_kubernetes",),
+    "policy": ("pulumi_policy",),
+}
+"""Per extra: the modules it installs."""
+
+
+def install_hint(extra: str) -> str:
+    return f"pip install '{DISTRIBUTION}[{extra}]'"
+
+
+def missing_modules(extra: str) -> list[str]:
+    return [module for module in EXTRAS[extra] if importlib.util.find_spec(module) is None]
+
+
+class MissingExtraError(ModuleNotFoundError, pulumi.RunError):
+    """A provider's SDK is not installed. A ``RunError`` too, so Pulumi prints the message without a traceback."""
+
+    def __init__(self, extra: str, missing: list[str]) -> None:
+        super().__init__(f"linking.{extra} needs the {extra} extra: {install_hint(extra)} (missing {', '.join(missing)})")
+        self.name = missing[0]
+
+
+def require_extra(extra: str) -> None:
+    """Raise `MissingExtraError` unless every SDK of ``extra`` is importable; called before the SDK is imported."""
+    missing = missing_modules(extra)
+    if missing:
+        raise MissingExtraError(extra, missing)
