@@ -16,3 +16,10 @@ def canonical_json(value: Any, *, pretty: bool = False) -> str:
 
 def sha256_hex(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def as_list(value: Any) -> list[Any]:
+    """A "one value or a list of them" field (IAM's, RBAC's) as a list; absent is empty."""
+    if value is None:
+        return []
+    return value if isinstance(value, list) else [value]

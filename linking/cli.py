@@ -6,81 +6,21 @@ import argparse
 import os
 import sys
 from pathlib import Path
-from typing import Any, NamedTuple, Optional, Sequence
+from typing import Optional, Sequence
 
 from .errors import LinkConfigError
-
-
-def stack_files(paths: Sequence[Path]) -> list[Path]:
-    """Stack files named on the command line, and every ``Pulumi.<stack>.yaml`` in a named directory."""
-    found: list[Path] = []
-    for path in paths:
-        if path.is_dir():
-            found += sorted(p for p in path.glob("Pulumi.*.y*ml") if p.name not in ("Pulumi.yaml", "Pulumi.yml"))
-        else:
-            found.append(path)
-    return found
-
-
-class PlannedStack(NamedTuple):
-    """One stack's result, as compact as it travels between processes: its plan entry as canonical JSON."""
-
-    sort_key: tuple[str, str, str]
-    entry_json: str
-    output: str
-    error: Optional[str]
-
-
-def plan_one(path: Path, output_format: str) -> PlannedStack:
-    """Plan one stack file: its plan-document entry, what to print, and the error if it failed."""
-    from .canonical import canonical_json
-    from .plan import find_project_root, format_text, load_stack_file, run_stack_file
-    from .review import failed_stack, relative_file, review_stack
-
-    try:
-        stack_file = load_stack_file(path)
-        plan = run_stack_file(stack_file)
-    except LinkConfigError as exc:
-        try:
-            root = find_project_root(path.resolve().parent)
-        except LinkConfigError:
-            root = Path.cwd()
-        stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
-        entry = failed_stack(stack=stack, project=root.name, file=relative_file(path, root), error=str(exc))
-        output, error = "", str(exc)
-    else:
-        entry = review_stack(
-            plan, file=relative_file(path, stack_file.project_root), project=stack_file.project,
-            secure_values=stack_file.secure_values,
-        )
-        output, error = (format_text(plan, path) if output_format == "text" else _plan_markdown(entry)), None
-    return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(entry), output, error)
-
-
-def _plan_all(files: list[Path], output_format: str, jobs: int) -> list[PlannedStack]:
-    """Every stack, in order. Many stacks spread over ``jobs`` worker processes, each planning one stack
-    after another in its own mock runtime; a few run here, where no worker has to start."""
-    if jobs <= 1 or len(files) < PARALLEL_FROM:
-        return [plan_one(path, output_format) for path in files]
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
-
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        return list(pool.map(plan_one, files, [output_format] * len(files), chunksize=4))
-
-
-PARALLEL_FROM = 16
-"""Below this many stacks, starting worker processes costs more than it saves."""
+from .plan.batch import PARALLEL_FROM
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from .review import plan_document_json
+    from .plan.batch import plan_all, stack_files
+    from .review.grants import plan_document_json
 
     files = stack_files(args.paths)
     if not files:
         print(f"error: no stack files (Pulumi.<stack>.yaml) in {', '.join(map(str, args.paths))}", file=sys.stderr)
         return 1
-    results = _plan_all(files, args.format, args.jobs)
+    results = plan_all(files, args.format, args.jobs)
     for path, result in zip(files, results):
         if result.error is not None:
             print(f"error: {path}: {result.error}", file=sys.stderr)
@@ -91,26 +31,8 @@ def _plan(args: argparse.Namespace) -> int:
     return 1 if any(r.error is not None for r in results) else 0
 
 
-def _plan_markdown(stack: dict[str, Any]) -> str:
-    from .review import grant_text, trust_text
-
-    lines = [f"## Stack `{stack['stack']}` ({stack['file']})", ""]
-    lines += [f"> warning: {w}" for w in stack["warnings"]]
-    lines += ["| resource | name | parent |", "|---|---|---|"]
-    lines += [f"| `{r['type']}` | `{r['name']}` | {r['parent'] or ''} |" for r in stack["resources"]]
-    for link in stack["links"]:
-        lines += ["", f"### {link['key']} ({link['provider']}, tier {link['tier']}, owner {link['owner']})", ""]
-        lines += [f"- credential: {link['credential']}; enabled: {link['enabled']}; expires: {link['expiresAt'] or 'never'} ({link['expiryEnforcement']})"]
-        lines += [f"- trust: `{trust_text(t)}`" for t in link["trust"]]
-        lines += [f"- condition: `{c['expression']}`" for c in link["conditions"]]
-        lines += ["", f"<details><summary>{len(link['grants'])} grants</summary>", ""]
-        lines += [f"- `{grant_text(link['provider'], g)}`" for g in link["grants"]]
-        lines += ["", "</details>"]
-    return "\n".join(lines) + "\n\n"
-
-
 def _diff(args: argparse.Namespace) -> int:
-    from .diff import diff_plans, format_markdown, format_text, load_plan
+    from .review.diff import diff_plans, format_markdown, format_text, load_plan
 
     try:
         diff = diff_plans(load_plan(args.base), load_plan(args.head))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
 import pulumi
 
 from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .lint import RULES, Finding, apply_waivers, errors
+from .findings import Finding, apply_waivers, errors
+from .policy import builtin_document_path
 from .validation import join_path
 
 
@@ -59,7 +61,7 @@ def enforce_lint(findings: Iterable[Finding], spec: LinkSpec, key_path: str) -> 
         raise LinkConfigError(
             key_path,
             f"{first.rule}: {first.detail}",
-            f"no {RULES[first.rule][1]} (in {first.location}); if this link truly needs it, waive it with a reason: "
+            f"no {first.title} (in {first.location}); if this link truly needs it, waive it with a reason: "
             f"linking:link.waivers: [{{rule: {first.rule}, reason: ...}}]"
             + (f" ({len(blocking) - 1} more lint errors)" if len(blocking) > 1 else ""),
         )
@@ -82,3 +84,19 @@ def wrong_target(key: str, configured: str, actual: str, fix: str) -> LinkConfig
         f"what the credentials reach, {actual or '(nothing configured)'}: {fix} "
         "(linking the wrong account is the mistake this check exists for)",
     )
+
+
+def tier_document_path(spec: LinkSpec) -> Path:
+    """The user's file for tier custom, else the shipped ``policy_docs/<provider>/<tier>``."""
+    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path(spec.provider, spec.tier)
+
+
+def tier_key_path(spec: LinkSpec) -> str:
+    """Where an error in the tier document points: the user's policyFile, or the tier we ship."""
+    return join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
+
+
+def tier_document_label(spec: LinkSpec) -> str:
+    """How findings name the tier document: ``policy_docs/<provider>/<file>``, or the user's file."""
+    path = tier_document_path(spec)
+    return str(path) if spec.tier == "custom" else f"policy_docs/{spec.provider}/{path.name}"

@@ -15,7 +15,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from . import aws_iam, lint
 from .errors import MISSING, LinkConfigError
 from .validation import join_path, schema_errors
 
@@ -248,7 +247,10 @@ class WorkloadSpec:
 def load_service_accounts(
     raw: Any, *, project_root: Path | str = ".", prefix: str = SERVICE_ACCOUNTS_KEY
 ) -> list[WorkloadSpec]:
-    """Validate ``linking:serviceAccounts`` and build the specs, or raise one `LinkConfigError`."""
+    """Validate ``linking:serviceAccounts`` and build the specs, or raise one `LinkConfigError`.
+
+    Their documents are rendered and linted by `linking.workload.documents.check_workload`, before registration.
+    """
     errors = schema_errors("service-accounts.schema.json", raw, prefix)
     if errors:
         raise errors[0]
@@ -269,7 +271,6 @@ def load_service_accounts(
             if "policyFile" in aws:
                 policy_key = join_path(prefix, [index, "aws"])
                 aws["policyFile"] = str(_resolve_policy_file(aws["policyFile"], Path(project_root), policy_key))
-                aws_iam.render_policy(Path(aws["policyFile"]), None, join_path(policy_key, ["policyFile"]))
             if "oidcProviderArn" not in aws:
                 if aws["oidcIssuer"] in shared_issuers:
                     raise LinkConfigError(
@@ -279,12 +280,6 @@ def load_service_accounts(
                     )
                 shared_issuers[aws["oidcIssuer"]] = index
             data["aws"] = aws
-        for role_index, role in enumerate((entry.get("gcp") or {}).get("roles", [])):
-            for found in lint.errors(lint.lint_gcp([], "", roles=[role])):
-                raise LinkConfigError(
-                    join_path(prefix, [index, "gcp", "roles", role_index]), role,
-                    f"a predefined or custom role, not a basic role ({found.rule}: owner, editor and viewer grant far too much)",
-                )
         specs.append(_build(WorkloadSpec, data))
     return specs
 

@@ -6,7 +6,9 @@ The SDKs are hundreds of MB, so each provider is an extra of the distribution
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
+from typing import Any, Callable, Iterable
 
 import pulumi
 
@@ -27,8 +29,15 @@ def install_hint(extra: str) -> str:
     return f"pip install '{DISTRIBUTION}[{extra}]'"
 
 
+def _importable(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except (ImportError, ValueError):  # ValueError: blocked with sys.modules[module] = None
+        return False
+
+
 def missing_modules(extra: str) -> list[str]:
-    return [module for module in EXTRAS[extra] if importlib.util.find_spec(module) is None]
+    return [module for module in EXTRAS[extra] if not _importable(module)]
 
 
 class MissingExtraError(ModuleNotFoundError, pulumi.RunError):
@@ -44,3 +53,19 @@ def require_extra(extra: str) -> None:
     missing = missing_modules(extra)
     if missing:
         raise MissingExtraError(extra, missing)
+
+
+def lazy_exports(package: str, names: Iterable[str]) -> Callable[[str], Any]:
+    """A package ``__getattr__`` that imports ``<package>.component`` (and so its SDK) on first use of ``names``.
+
+    ``import linking.aws`` then costs no SDK import, and the SDK-free document rules
+    stay usable without the extra; ``from linking.aws import AwsAccountLink`` works as before.
+    """
+    exported = frozenset(names)
+
+    def __getattr__(name: str) -> Any:
+        if name in exported:
+            return getattr(importlib.import_module(f"{package}.component"), name)
+        raise AttributeError(f"module {package!r} has no attribute {name!r}")
+
+    return __getattr__

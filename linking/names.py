@@ -29,3 +29,8 @@ _GUID_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "https://linking.dev/")
 def deterministic_guid(*parts: str) -> str:
     """A GUID (UUID v5) from its parts: a re-run, or a rename of anything else, yields the same one."""
     return str(uuid.uuid5(_GUID_NAMESPACE, "/".join(part.lower() for part in parts)))
+
+
+def stable_digits(seed: str, length: int) -> str:
+    """A run of digits derived from ``seed`` (stand-in project numbers and ids in the offline plan)."""
+    return str(int(sha256_hex(seed), 16))[:length]

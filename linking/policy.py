@@ -13,9 +13,7 @@ from typing import Any, Callable, Mapping
 import yaml
 
 from .canonical import canonical_json, sha256_hex
-from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
-from .validation import join_path
 
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's safe loader when PyYAML was built with it: the GCP tiers are long lists."""
@@ -125,19 +123,3 @@ def _render(
     document = check(fill_placeholders(load_document(path, key_path), dict(placeholders), key_path), key_path)
     text = canonical_json(document)
     return RenderedDocument(document=document, text=text, sha256=sha256_hex(text))
-
-
-def tier_document_path(spec: LinkSpec) -> Path:
-    """The user's file for tier custom, else the shipped ``policy_docs/<provider>/<tier>``."""
-    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path(spec.provider, spec.tier)
-
-
-def tier_key_path(spec: LinkSpec) -> str:
-    """Where an error in the tier document points: the user's policyFile, or the tier we ship."""
-    return join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
-
-
-def tier_document_label(spec: LinkSpec) -> str:
-    """How findings name the tier document: ``policy_docs/<provider>/<file>``, or the user's file."""
-    path = tier_document_path(spec)
-    return str(path) if spec.tier == "custom" else f"policy_docs/{spec.provider}/{path.name}"

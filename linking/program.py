@@ -12,14 +12,15 @@ from . import extras
 from .config import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, LinkSpec, load_service_accounts
 from .errors import MISSING, LinkConfigError
 from .validation import join_path
+from .workload.documents import check_workload
 
 # provider -> (module, component class, args class); modules import lazily, so a
 # stack for one cloud never loads another cloud's SDK.
 COMPONENTS = {
-    "aws": ("linking.aws", "AwsAccountLink", "AwsAccountLinkArgs"),
-    "azure": ("linking.azure", "AzureSubscriptionLink", "AzureSubscriptionLinkArgs"),
-    "gcp": ("linking.gcp", "GcpProjectLink", "GcpProjectLinkArgs"),
-    "kubernetes": ("linking.kubernetes", "KubernetesClusterLink", "KubernetesClusterLinkArgs"),
+    "aws": ("linking.aws.component", "AwsAccountLink", "AwsAccountLinkArgs"),
+    "azure": ("linking.azure.component", "AzureSubscriptionLink", "AzureSubscriptionLinkArgs"),
+    "gcp": ("linking.gcp.component", "GcpProjectLink", "GcpProjectLinkArgs"),
+    "kubernetes": ("linking.kubernetes.component", "KubernetesClusterLink", "KubernetesClusterLinkArgs"),
 }
 
 
@@ -53,6 +54,9 @@ def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
         else None
     )
     workloads = load_service_accounts(raw_workloads, project_root=project_root) if raw_workloads is not None else []
+    workload_keys = [join_path(SERVICE_ACCOUNTS_KEY, [index]) for index in range(len(workloads))]
+    for workload, key_path in zip(workloads, workload_keys):
+        check_workload(workload, key_path)  # every document checked before anything registers
     if spec is not None:
         require_extra(spec.provider, join_path(CONFIG_KEY, ["provider"]))
     for index, workload in enumerate(workloads):
@@ -70,15 +74,12 @@ def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
         if getattr(component, "cluster_provider", None) is not None:  # the cluster link's provider, for the workloads
             cluster = pulumi.ResourceOptions(providers={"kubernetes": component.cluster_provider})
     if workloads:
-        from .workload import LinkedServiceAccount, LinkedServiceAccountArgs
+        from .workload.component import LinkedServiceAccount, LinkedServiceAccountArgs
 
         exported = []
-        for index, workload in enumerate(workloads):
-            key_path = join_path(SERVICE_ACCOUNTS_KEY, [index, "aws", "policyFile"])
+        for workload, key_path in zip(workloads, workload_keys):
             linked = LinkedServiceAccount(
-                f"{workload.namespace}-{workload.name}",
-                LinkedServiceAccountArgs(workload, policy_key_path=key_path),
-                opts=cluster,
+                f"{workload.namespace}-{workload.name}", LinkedServiceAccountArgs(workload, key_path=key_path), opts=cluster
             )
             exported.append(
                 {

@@ -12,10 +12,11 @@ import pytest
 
 from linking.catalogue import Catalogue, load_catalogues
 from linking.errors import LinkConfigError
-from linking.plan import Ambient, PlanMocks, RecordingMonitor, StackPlan, ambient_for, run_program
+from linking.plan.runtime import Ambient, PlanMocks, RecordingMonitor, StackPlan, run_program
+from linking.plan.stackfile import ambient_for
 
 REPO = Path(__file__).resolve().parent.parent
-GOLDEN = Path(__file__).resolve().parent / "golden"
+TESTS = Path(__file__).resolve().parent
 
 BASE_LINK: dict[str, Any] = {
     "id": "acme-prod",
@@ -85,11 +86,13 @@ def plan() -> Planner:
 
 @pytest.fixture
 def golden(request: pytest.FixtureRequest) -> Callable[[str, str], None]:
-    """``golden("aws/admin.json", text)``: compare with the reviewed file, or rewrite it with --update-golden."""
+    """``golden("aws/admin.json", text)``: compare with the reviewed file ``tests/aws/golden/admin.json``, next to
+    the tests of what it pins, or rewrite it with --update-golden."""
     update = request.config.getoption("--update-golden")
 
     def check(name: str, text: str) -> None:
-        path = GOLDEN / name
+        folder, _, rest = name.partition("/")
+        path = TESTS / folder / "golden" / rest
         if update:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(text, encoding="utf-8")

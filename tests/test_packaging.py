@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from linking.extras import EXTRAS
+
 from .conftest import REPO
 
 
@@ -22,33 +24,72 @@ def python(code: str, **env: str) -> str:
     return completed.stdout
 
 
-def test_core_imports_no_cloud_sdk():
-    loaded = json.loads(python(
-        "import json, sys, linking, linking.config, linking.policy, linking.aws_iam, linking.gcp_iam, linking.azure_rbac, linking.kubernetes_rbac, linking.names,"
-        " linking.record, linking.tags, linking.component, linking.plan, linking.cli, linking.lint, linking.check,"
-        " linking.review, linking.diff, linking.catalogue;"
-        "print(json.dumps(sorted(m for m in sys.modules if m.startswith(('pulumi_', 'pulumiverse_')))))"
+SDK_MODULES = {"linking.policypack.__main__", "linking.policypack.validators"} | {
+    f"linking.{folder}.component" for folder in ("aws", "azure", "gcp", "kubernetes", "workload")
+}
+"""The only modules that import a cloud (or policy) SDK."""
+
+
+def _package_modules() -> list[str]:
+    found = []
+    for path in sorted((REPO / "linking").rglob("*.py")):
+        parts = path.relative_to(REPO).with_suffix("").parts
+        found.append(".".join(parts[:-1] if parts[-1] == "__init__" else parts))
+    return found
+
+
+def _sdks_loaded_by(modules: list[str]) -> list[str]:
+    return json.loads(python(
+        "import importlib, json, sys\n"
+        f"for name in {modules!r}: importlib.import_module(name)\n"
+        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('pulumi_', 'pulumiverse_'))})))"
     ))
-    assert loaded == []
+
+
+def test_every_module_but_the_components_imports_no_cloud_sdk():
+    sdk_free = [m for m in _package_modules() if m not in SDK_MODULES and m != "linking.__main__"]
+    assert "linking.aws" in sdk_free and "linking.plan.runtime" in sdk_free
+    assert _sdks_loaded_by(sdk_free) == []
 
 
 @pytest.mark.parametrize(
     "module,sdks",
     [
-        ("linking.aws", ["pulumi_aws", "pulumi_random"]),
-        ("linking.azure", ["pulumi_azure_native", "pulumi_azuread"]),
-        ("linking.gcp", ["pulumi_gcp", "pulumiverse_time"]),
-        ("linking.kubernetes", ["pulumi_kubernetes"]),
-        ("linking.workload", ["pulumi_kubernetes"]),  # each cloud's SDK loads only for a workload on it
+        ("linking.aws.component", ["pulumi_aws", "pulumi_random"]),
+        ("linking.azure.component", ["pulumi_azure_native", "pulumi_azuread"]),
+        ("linking.gcp.component", ["pulumi_gcp", "pulumiverse_time"]),
+        ("linking.kubernetes.component", ["pulumi_kubernetes"]),
+        ("linking.workload.component", ["pulumi_kubernetes"]),  # each cloud's SDK loads only for a workload on it
         ("linking.policypack.validators", ["pulumi_policy"]),
     ],
 )
 def test_provider_module_imports_only_its_own_sdk(module, sdks):
-    loaded = json.loads(python(
-        f"import json, sys, {module}; "
-        "print(json.dumps(sorted({m.split('.')[0] for m in sys.modules if m.startswith(('pulumi_', 'pulumiverse_'))})))"
-    ))
-    assert loaded == sdks
+    assert _sdks_loaded_by([module]) == sdks
+
+
+@pytest.mark.parametrize("package,component", [("linking.aws", "AwsAccountLink"), ("linking.gcp", "GcpProjectLink"),
+                                               ("linking.workload", "LinkedServiceAccount")])
+def test_the_component_is_importable_from_its_cloud_package(package, component):
+    out = python(f"import sys; from {package} import {component}; print({component}.__module__)")
+    assert out.strip() == f"{package}.component"
+
+
+@pytest.mark.parametrize("extra,module", [("gcp", "linking.gcp"), ("azure", "linking.azure"), ("aws", "linking.aws"),
+                                          ("kubernetes", "linking.kubernetes")])
+def test_a_missing_extra_is_one_line_naming_it_on_import(extra, module):
+    blocked = EXTRAS[extra][0]
+    code = (
+        f"import sys; sys.modules[{blocked!r}] = None\n"
+        "import pulumi\n"
+        "from linking.extras import MissingExtraError\n"
+        "try:\n"
+        f"    from {module} import *\n"
+        "except MissingExtraError as exc:\n"
+        "    print(isinstance(exc, ModuleNotFoundError), isinstance(exc, pulumi.RunError), exc)\n"
+    )
+    out = python(code).strip()
+    assert out.startswith("True True ")
+    assert f"pip install 'cloud-linking[{extra}]'" in out and blocked in out and "\n" not in out
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,248 @@
+"""AWS account link: an IAM role the control plane assumes, with a tier of permissions.
+
+Importing this module imports ``pulumi_aws`` and ``pulumi_random`` only.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Optional
+
+import pulumi
+
+from ..canonical import canonical_json
+from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..config import CONFIG_KEY, LinkSpec
+from ..extras import require_extra
+from ..policy import RenderedDocument, builtin_document_path
+from ..record import link_record
+from ..tags import describe_link, provenance_tags
+from ..validation import join_path
+from . import documents
+from . import lint
+from .documents import BOUNDARY_DOCUMENT, AwsNames, render_policy
+
+require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_aws as aws  # noqa: E402
+import pulumi_random as random  # noqa: E402
+
+EXTERNAL_ID_LENGTH = 32
+
+
+def _description(spec: LinkSpec) -> str:
+    """IAM descriptions allow Latin-1 printable characters only; others become '?'."""
+    return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", describe_link(spec))[:1000]
+
+
+def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
+    """Stop when the ambient credentials reach another account than the config names."""
+    assert spec.aws is not None
+    actual = aws.get_caller_identity(opts=invoke_opts).account_id
+    if actual != spec.aws.account_id:
+        raise wrong_target("aws.accountId", spec.aws.account_id, actual, "switch AWS credentials or fix the config")
+
+
+class AwsAccountLinkArgs:
+    """Arguments of `AwsAccountLink`."""
+
+    def __init__(self, link: LinkSpec, *, verify_account: bool = True) -> None:
+        """
+        :param link: the link; ``link.provider`` is ``aws`` and ``link.aws`` is set.
+        :param verify_account: compare ``link.aws.accountId`` with the caller identity
+            before creating anything (turn off only where no credentials exist).
+        """
+        self.link = link
+        self.verify_account = verify_account
+
+
+class AwsAccountLink(pulumi.ComponentResource):
+    """An IAM role for the control plane: trust, tier permissions, provenance tags, link record."""
+
+    role: aws.iam.Role
+    external_id: Optional[pulumi.Output[str]]
+    """Secret; None with OIDC trust."""
+    policy: RenderedDocument
+    link_record: pulumi.Output[dict[str, Any]]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
+
+    def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        # Everything that can fail on user input runs before the component registers.
+        spec = checked_spec(args.link, "aws")
+        assert spec.aws is not None
+        invoke_opts = invoke_options(opts, "aws")
+        if args.verify_account:
+            check_account(spec, invoke_opts)
+        names = AwsNames(spec.id, spec.aws.account_id, aws.get_partition(opts=invoke_opts).partition)
+        policy_key = tier_key_path(spec)
+        self.policy = render_policy(tier_document_path(spec), names, policy_key)
+        layout = documents.layout_policy(self.policy.document, policy_key)
+        boundary = None
+        if names.boundary_policy_arn in self.policy.text:
+            boundary = render_policy(builtin_document_path("aws", BOUNDARY_DOCUMENT), names, policy_key)
+        external_id = spec.control_plane.aws.external_id if spec.control_plane.aws else None
+        trust_preview = self._trust_document(spec, names, external_id or "x" * EXTERNAL_ID_LENGTH, None)
+        documents.check_trust_size(trust_preview, join_path(CONFIG_KEY, ["controlPlane"]))
+        findings = enforce_lint(
+            lint.lint_aws_trust(trust_preview, "trust policy")
+            + lint.lint_aws_permissions(self.policy.document, tier_document_label(spec), tier=spec.tier)
+            + (lint.lint_aws_permissions(boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json") if boundary else []),
+            spec,
+            policy_key,
+        )
+
+        super().__init__("linking:aws:AccountLink", name, None, opts)
+        warnings = report_warnings(self, findings)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = provenance_tags(spec)
+
+        trust, authentication = self._trust(name, spec, names, child, tags)
+        self.role = aws.iam.Role(
+            f"{name}-role",
+            name=names.role_name,
+            path=names.role_path,
+            description=_description(spec),
+            assume_role_policy=trust,
+            max_session_duration=spec.aws.max_session_hours * 3600,
+            permissions_boundary=spec.aws.permissions_boundary_arn,
+            tags=tags,
+            opts=child,
+        )
+        boundary_arn = None
+        if boundary is not None:
+            boundary_arn = aws.iam.Policy(
+                f"{name}-workload-boundary",
+                name=names.boundary_policy_name,
+                path=names.role_path,
+                description=f"Most that any role created by link {spec.id} may do (no IAM writes)",
+                policy=boundary.text,
+                tags=tags,
+                opts=child,
+            ).arn
+        managed_arns = self._permissions(name, spec, names, layout, tags, child) if spec.enabled else []
+
+        self.link_record = link_record(
+            spec,
+            policy_sha256=self.policy.sha256,
+            target={"accountId": names.account_id, "partition": names.partition},
+            identity={"roleArn": self.role.arn, "roleName": self.role.name},
+            authentication=authentication,
+            expiry_enforcement=(
+                "STS refuses AssumeRole from expiresAt on (trust policy condition aws:CurrentTime); "
+                f"a session issued before then lasts at most {spec.aws.max_session_hours} h"
+                if spec.expires_at
+                else "no expiry"
+            ),
+            details={
+                "maxSessionSeconds": spec.aws.max_session_hours * 3600,
+                "permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
+                "managedPolicyArns": managed_arns,
+                "workloadRolePath": f"/{names.workload_path}/" if boundary_arn else None,
+                "workloadBoundaryArn": boundary_arn,
+            },
+            warnings=warnings,
+        )
+        self.link_secrets = (
+            pulumi.Output.secret({"externalId": self.external_id}) if self.external_id is not None else None
+        )
+        self.register_outputs(
+            {
+                "roleArn": self.role.arn,
+                "policySha256": self.policy.sha256,
+                "linkRecord": self.link_record,
+                "linkSecrets": self.link_secrets,
+            }
+        )
+
+    @staticmethod
+    def _trust_document(spec: LinkSpec, names: AwsNames, external_id: str, provider_arn: Optional[str]) -> dict[str, Any]:
+        """The trust policy, given the external ID and OIDC provider ARN (known only once resources exist)."""
+        assert spec.aws is not None
+        cp = spec.control_plane
+        if spec.aws.trust == "principal":
+            assert cp.aws is not None
+            statement = documents.principal_trust_statement(cp.aws.principal_arn, external_id)
+        else:
+            oidc = cp.oidc
+            assert oidc is not None and oidc.audience is not None and oidc.subject is not None
+            arn = provider_arn or oidc.provider_arn or (
+                f"arn:{names.partition}:iam::{names.account_id}:oidc-provider/{documents.oidc_condition_prefix(oidc.issuer)}"
+            )
+            statement = documents.web_identity_trust_statement(arn, oidc.issuer, oidc.audience, oidc.subject)
+        return documents.trust_policy(statement, expires_at=spec.expires_at, enabled=spec.enabled)
+
+    def _trust(
+        self, name: str, spec: LinkSpec, names: AwsNames, child: pulumi.ResourceOptions, tags: dict[str, str]
+    ) -> tuple[pulumi.Output[str], dict[str, Any]]:
+        """The trust policy (an Output, secret when it carries the external ID) and how to authenticate."""
+        assert spec.aws is not None
+        cp = spec.control_plane
+        self.external_id = None
+        if spec.aws.trust == "principal":
+            assert cp.aws is not None
+            if cp.aws.external_id is not None:
+                self.external_id = pulumi.Output.secret(cp.aws.external_id)
+            else:
+                # RandomPassword marks `result` secret through the engine; wrapping says so in code too.
+                self.external_id = pulumi.Output.secret(
+                    random.RandomPassword(
+                        f"{name}-external-id", length=EXTERNAL_ID_LENGTH, special=False, opts=child
+                    ).result
+                )
+            trust = self.external_id.apply(lambda external_id: canonical_json(self._trust_document(spec, names, external_id, None)))
+            return trust, {"method": "external-id", "principalArn": cp.aws.principal_arn, "externalId": "linkSecrets.externalId"}
+
+        oidc = cp.oidc
+        assert oidc is not None
+        provider_arn: pulumi.Input[str]
+        if oidc.provider_arn:
+            provider_arn = oidc.provider_arn
+        else:
+            provider_arn = aws.iam.OpenIdConnectProvider(
+                f"{name}-oidc", url=oidc.issuer, client_id_lists=[oidc.audience], tags=tags, opts=child
+            ).arn
+        trust = pulumi.Output.from_input(provider_arn).apply(
+            lambda arn: canonical_json(self._trust_document(spec, names, "", arn))
+        )
+        return trust, {
+            "method": "oidc-web-identity",
+            "issuer": oidc.issuer,
+            "audience": oidc.audience,
+            "subject": oidc.subject,
+            "providerArn": provider_arn,
+        }
+
+    def _permissions(
+        self,
+        name: str,
+        spec: LinkSpec,
+        names: AwsNames,
+        layout: documents.PolicyLayout,
+        tags: dict[str, str],
+        child: pulumi.ResourceOptions,
+    ) -> list[pulumi.Output[str]]:
+        """The tier document on the role: inline, or split into managed policies (their ARNs)."""
+        if layout.inline is not None:
+            aws.iam.RolePolicy(
+                f"{name}-permissions",
+                role=self.role.name,
+                name=names.permission_policy_name(spec.tier),
+                policy=canonical_json(layout.inline),
+                opts=child,
+            )
+            return []
+        arns = []
+        for part, document in enumerate(layout.managed, start=1):
+            managed = aws.iam.Policy(
+                f"{name}-permissions-{part}",
+                name=names.permission_policy_name(spec.tier, part),
+                path=names.role_path,
+                description=f"Tier {spec.tier} of link {spec.id}, part {part} of {len(layout.managed)}",
+                policy=canonical_json(document),
+                tags=tags,
+                opts=child,
+            )
+            aws.iam.RolePolicyAttachment(
+                f"{name}-permissions-{part}-attachment", role=self.role.name, policy_arn=managed.arn, opts=child
+            )
+            arns.append(managed.arn)
+        return arns

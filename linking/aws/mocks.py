@@ -1,0 +1,36 @@
+"""What AWS would answer, offline: ARNs from names, the caller identity and partition from the stack's config."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..config import SECRET_PLACEHOLDER
+
+PACKAGES = ("aws", "random")
+
+
+def _arn(ambient: Any, kind: str) -> str:
+    return f"arn:{ambient.aws_partition}:iam::{ambient.aws_account_id}:{kind}"
+
+
+def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Optional[tuple[str, dict[str, Any]]]:
+    """(id, outputs) for the types whose outputs differ from their inputs; None for the rest."""
+    if typ in ("aws:iam/role:Role", "aws:iam/policy:Policy"):
+        kind = "role" if typ == "aws:iam/role:Role" else "policy"
+        return inputs["name"], {**inputs, "arn": _arn(ambient, f"{kind}{inputs.get('path', '/')}{inputs['name']}")}
+    if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        arn = _arn(ambient, "oidc-provider/" + inputs["url"].removeprefix("https://"))
+        return arn, {**inputs, "arn": arn}
+    if typ == "random:index/randomPassword:RandomPassword":
+        return f"{name}-id", {**inputs, "result": SECRET_PLACEHOLDER}
+    return None
+
+
+def invoke(token: str, args: dict[str, Any], ambient: Any) -> Optional[dict[str, Any]]:
+    if token == "aws:index/getCallerIdentity:getCallerIdentity":
+        account = ambient.aws_account_id
+        return {"accountId": account, "arn": _arn(ambient, "user/offline-plan"), "userId": "OFFLINEPLAN", "id": account}
+    if token == "aws:index/getPartition:getPartition":
+        return {"partition": ambient.aws_partition, "dnsSuffix": "amazonaws.com", "reverseDnsSuffix": "com.amazonaws",
+                "id": ambient.aws_partition}
+    return None

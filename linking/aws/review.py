@@ -1,0 +1,91 @@
+"""AWS roles in the review: statements as grants, trust statements as who may assume the role."""
+
+from __future__ import annotations
+
+import re
+from typing import TYPE_CHECKING, Any
+
+from ..canonical import as_list, canonical_json
+from ..plan.runtime import PlannedResource
+from ..plan.values import parsed_json, plain
+
+if TYPE_CHECKING:
+    from ..review.per_provider import Extracted
+
+REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
+    "aws:iam/role:Role": ("assumeRolePolicy",),
+    "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/policy:Policy": ("policy",),
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("policyArn",),
+}
+"""Inputs that say who gets which access: printed in full for review."""
+_IAM_WRITE = re.compile(
+    r"^iam:(Create|Put|Attach|Detach|Update|Delete|Pass|Add|Remove|Set|Upload|Change|Enable|Reset)", re.IGNORECASE
+)
+
+
+def aws_statement_grants(document: dict[str, Any]) -> list[dict[str, Any]]:
+    """One grant per (effect, action, resource, condition); NotAction/NotResource marked ``not:``."""
+    grants = []
+    for statement in as_list(document.get("Statement", [])):
+        actions = [(a, "") for a in as_list(statement.get("Action", []))] + [
+            (a, "not:") for a in as_list(statement.get("NotAction", []))
+        ]
+        resources = [(r, "") for r in as_list(statement.get("Resource", []))] + [
+            (r, "not:") for r in as_list(statement.get("NotResource", []))
+        ]
+        condition = statement.get("Condition")
+        for action, action_not in actions:
+            for resource, resource_not in resources:
+                grants.append(
+                    {
+                        "effect": statement["Effect"],
+                        "action": action_not + action,
+                        "resource": resource_not + resource,
+                        "condition": canonical_json(condition) if condition else None,
+                    }
+                )
+    return grants
+
+
+
+
+def extract(resources: list[PlannedResource]) -> "Extracted":
+    """The resources of one link or workload -> (grants, trust, conditions)."""
+    policies = {r.outputs.get("arn"): r for r in resources if r.type == "aws:iam/policy:Policy"}
+    grants: list[dict[str, Any]] = []
+    trust: list[dict[str, Any]] = []
+    for resource in resources:
+        if resource.type == "aws:iam/rolePolicy:RolePolicy":
+            grants += aws_statement_grants(parsed_json(plain(resource.inputs["policy"])))
+        elif resource.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
+            arn = resource.inputs["policyArn"]
+            if arn in policies:  # a policy of this link: its statements are the grant
+                grants += aws_statement_grants(parsed_json(plain(policies[arn].inputs["policy"])))
+            else:  # a managed policy defined elsewhere (an AWS managed policy): named, not expanded
+                grants.append({"effect": "Allow", "action": f"policy:{arn}", "resource": "*", "condition": None})
+        elif resource.type == "aws:iam/role:Role":
+            for statement in as_list(parsed_json(plain(resource.inputs["assumeRolePolicy"]))["Statement"]):
+                trust.append(
+                    {
+                        "effect": statement["Effect"],
+                        "principal": canonical_json(statement.get("Principal")),
+                        "action": ",".join(as_list(statement.get("Action", []))),
+                        "condition": canonical_json(statement["Condition"]) if statement.get("Condition") else None,
+                    }
+                )
+    return grants, trust, []
+
+
+def grant_text(grant: dict[str, Any]) -> str:
+    return f"{grant['effect']} {grant['action']} on {grant['resource']}"
+
+
+def grant_risks(grant: dict[str, Any]) -> list[str]:
+    """Why a newly granted entry needs a second reviewer (empty when it does not)."""
+    risks = []
+    if "*" in grant["action"].split(":")[-1] or grant["action"] in ("*", "not:*"):
+        risks.append(f"new wildcard: {grant['action']}")
+    if grant["effect"] == "Allow" and _IAM_WRITE.match(grant["action"].removeprefix("not:")):
+        risks.append(f"new IAM write: {grant['action']}")
+    return risks

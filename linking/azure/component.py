@@ -1,0 +1,260 @@
+"""Azure subscription link: a keyless identity, a custom role at subscription scope, one role assignment.
+
+Importing this module imports ``pulumi_azure_native`` and ``pulumi_azuread`` only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+
+from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..config import LinkSpec
+from ..extras import require_extra
+from ..policy import RenderedDocument
+from ..record import link_record
+from ..tags import describe_link, provenance_tags
+from . import documents
+from . import lint
+from .documents import render_role_definition, workload_roles
+
+require_extra("azure")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_azuread as azuread  # noqa: E402
+from pulumi_azure_native import authorization, managedidentity, resources  # noqa: E402
+
+FEDERATED_CREDENTIAL_NAME = "control-plane"
+def federated_identity(
+    name: str,
+    *,
+    identity_name: str,
+    resource_group_name: pulumi.Input[str],
+    location: str,
+    tags: dict[str, str],
+    opts: pulumi.ResourceOptions,
+    federation: Optional[tuple[str, str, str, str]],
+) -> managedidentity.UserAssignedIdentity:
+    """A user-assigned managed identity, and (credential name, issuer, subject, audience) it trusts, if any."""
+    identity = managedidentity.UserAssignedIdentity(
+        f"{name}-identity",
+        resource_name_=identity_name,
+        resource_group_name=resource_group_name,
+        location=location,
+        tags=tags,
+        opts=opts,
+    )
+    if federation is not None:
+        credential_name, issuer, subject, audience = federation
+        managedidentity.FederatedIdentityCredential(
+            f"{name}-federated-credential",
+            federated_identity_credential_resource_name=credential_name,
+            resource_name_=identity.name,
+            resource_group_name=resource_group_name,
+            issuer=issuer,
+            subject=subject,
+            audiences=[audience],
+            opts=opts,
+        )
+    return identity
+
+
+def check_subscription(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
+    """Stop when the credentials reach another subscription or tenant than the config names."""
+    assert spec.azure is not None
+    client = authorization.get_client_config(opts=invoke_opts)
+    for key, configured, actual in (
+        ("subscriptionId", spec.azure.subscription_id, client.subscription_id),
+        ("tenantId", spec.azure.tenant_id, client.tenant_id),
+    ):
+        if (actual or "").lower() != configured.lower():
+            raise wrong_target(f"azure.{key}", configured, actual, "switch subscription (az account set) or fix the config")
+
+
+class AzureSubscriptionLinkArgs:
+    """Arguments of `AzureSubscriptionLink`."""
+
+    def __init__(self, link: LinkSpec, *, verify_subscription: bool = True) -> None:
+        """
+        :param link: the link; ``link.provider`` is ``azure`` and ``link.azure`` is set.
+        :param verify_subscription: compare subscription and tenant with the client config before creating anything.
+        """
+        self.link = link
+        self.verify_subscription = verify_subscription
+
+
+class AzureSubscriptionLink(pulumi.ComponentResource):
+    """An identity for the control plane with a custom role on one subscription."""
+
+    role: RenderedDocument
+    role_definition: authorization.RoleDefinition
+    principal_id: pulumi.Output[str]
+    client_id: pulumi.Output[str]
+    link_record: pulumi.Output[dict[str, Any]]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
+
+    def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = checked_spec(args.link, "azure")
+        settings = spec.azure
+        assert settings is not None
+        if args.verify_subscription:
+            check_subscription(spec, invoke_options(opts, "azure-native"))
+        self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, tier_key_path(spec))
+        condition = (
+            documents.delegation_condition(workload_roles().values())
+            if documents.grants_role_assignment_write(self.role.document)
+            else None
+        )
+        scope = documents.subscription_scope(settings.subscription_id)
+        secret_end = self._secret_end_date(spec)
+        findings = enforce_lint(
+            lint.lint_azure(self.role.document, tier_document_label(spec), tier=spec.tier, assignment_condition=condition),
+            spec,
+            tier_key_path(spec),
+        )
+
+        super().__init__("linking:azure:SubscriptionLink", name, None, opts)
+        warnings = report_warnings(self, findings)
+        child = pulumi.ResourceOptions(parent=self)
+        tags = provenance_tags(spec)
+        oidc = spec.control_plane.oidc
+        federated = (
+            {"issuer": oidc.issuer, "subject": oidc.subject, "audience": oidc.audience or documents.DEFAULT_AUDIENCE}
+            if oidc
+            else None
+        )
+
+        self.link_secrets = None
+        if settings.identity == "managed":
+            identity_details = self._managed_identity(name, spec, federated, tags, child)
+        else:
+            identity_details = self._application(name, spec, federated, secret_end, tags, child)
+
+        self.role_definition = authorization.RoleDefinition(
+            f"{name}-role",
+            role_definition_id=documents.role_definition_guid(settings.subscription_id, spec.id),
+            scope=scope,
+            role_name=self.role.document["Name"],
+            description=self.role.document.get("Description") or describe_link(spec),
+            role_type="CustomRole",
+            permissions=[
+                {
+                    "actions": self.role.document["Actions"],
+                    "not_actions": self.role.document["NotActions"],
+                    "data_actions": self.role.document["DataActions"],
+                    "not_data_actions": self.role.document["NotDataActions"],
+                }
+            ],
+            assignable_scopes=self.role.document["AssignableScopes"],
+            opts=child,
+        )
+        if spec.enabled:
+            authorization.RoleAssignment(
+                f"{name}-role-assignment",
+                role_assignment_name=documents.role_assignment_guid(settings.subscription_id, spec.id),
+                scope=scope,
+                role_definition_id=self.role_definition.id,
+                principal_id=self.principal_id,
+                # Without it ARM looks the new principal up in Entra and can fail before replication.
+                principal_type="ServicePrincipal",
+                description=describe_link(spec)[:1024],
+                condition=condition,
+                condition_version="2.0" if condition else None,
+                opts=child,
+            )
+
+        authentication: dict[str, Any] = {"method": "federated-credential" if federated else "client-secret"}
+        if federated:
+            authentication.update(federated)
+        if secret_end:
+            authentication["clientSecret"] = {"value": "linkSecrets.clientSecret", "endDate": secret_end}
+        enforcement = [
+            "Azure cannot expire a role assignment: access continues after expiresAt until the link is disabled or removed"
+            if spec.expires_at
+            else "no expiry"
+        ]
+        if secret_end:
+            enforcement.append(f"the client secret ends at {secret_end}")
+        self.link_record = link_record(
+            spec,
+            policy_sha256=self.role.sha256,
+            target={"subscriptionId": settings.subscription_id.lower(), "tenantId": settings.tenant_id.lower()},
+            identity={"kind": settings.identity, "clientId": self.client_id, "principalId": self.principal_id, **identity_details},
+            authentication=authentication,
+            expiry_enforcement="; ".join(enforcement),
+            details={
+                "roleDefinitionId": self.role_definition.id,
+                "roleAssignmentCondition": condition,
+            },
+            warnings=warnings,
+        )
+        self.register_outputs(
+            {"principalId": self.principal_id, "clientId": self.client_id, "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
+        )
+
+    @staticmethod
+    def _secret_end_date(spec: LinkSpec) -> Optional[str]:
+        """The client secret's end: the configured date, capped at the link's expiresAt."""
+        assert spec.azure is not None
+        secret = spec.azure.client_secret
+        if not (secret and secret.enabled and secret.end_date):
+            return None
+        return min(secret.end_date, spec.expires_at) if spec.expires_at else secret.end_date  # same format: sorts as time
+
+    def _managed_identity(self, name, spec: LinkSpec, federated, tags, child) -> dict[str, Any]:
+        settings = spec.azure
+        group_name = settings.resource_group_name or f"linking-{spec.id}"
+        group = resources.ResourceGroup(
+            f"{name}-resource-group", resource_group_name=group_name, location=settings.location, tags=tags, opts=child
+        )
+        identity = federated_identity(
+            name,
+            identity_name=f"linking-{spec.id}",
+            resource_group_name=group.name,
+            location=settings.location,
+            tags=tags,
+            opts=child,
+            federation=(FEDERATED_CREDENTIAL_NAME, federated["issuer"], federated["subject"], federated["audience"])
+            if spec.enabled
+            else None,
+        )
+        self.principal_id = identity.principal_id
+        self.client_id = identity.client_id
+        return {"resourceId": identity.id, "resourceGroupName": group_name}
+
+    def _application(self, name, spec: LinkSpec, federated, secret_end, tags, child) -> dict[str, Any]:
+        application = azuread.Application(
+            f"{name}-application",
+            display_name=f"linking-{spec.id}",
+            description=describe_link(spec)[:1024],
+            tags=[f"{k}={v}" for k, v in sorted(tags.items())],
+            opts=child,
+        )
+        principal = azuread.ServicePrincipal(
+            f"{name}-service-principal",
+            client_id=application.client_id,
+            account_enabled=spec.enabled,
+            description=describe_link(spec)[:1024],
+            opts=child,
+        )
+        if spec.enabled and federated:
+            azuread.ApplicationFederatedIdentityCredential(
+                f"{name}-federated-credential",
+                application_id=application.id,
+                display_name=FEDERATED_CREDENTIAL_NAME,
+                issuer=federated["issuer"],
+                subject=federated["subject"],
+                audiences=[federated["audience"]],
+                opts=child,
+            )
+        if spec.enabled and secret_end:
+            password = azuread.ApplicationPassword(
+                f"{name}-client-secret",
+                application_id=application.id,
+                display_name=f"linking {spec.id}",
+                end_date=secret_end,
+                opts=child,
+            )
+            self.link_secrets = pulumi.Output.secret({"clientSecret": pulumi.Output.secret(password.value)})
+        self.principal_id = principal.object_id
+        self.client_id = application.client_id
+        return {"applicationObjectId": application.object_id}

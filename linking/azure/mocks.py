@@ -1,0 +1,49 @@
+"""What ARM and Entra would answer, offline: ids shaped as they return them, object ids as stable GUIDs."""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+from ..config import SECRET_PLACEHOLDER
+from ..names import deterministic_guid
+
+PACKAGES = ("azure-native", "azuread")
+
+
+def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Optional[tuple[str, dict[str, Any]]]:
+    out = dict(inputs)
+    subscription = f"/subscriptions/{ambient.azure_subscription_id}"
+    guid = deterministic_guid("offline-plan", name)
+    if typ == "azure-native:resources:ResourceGroup":
+        out.update(name=out["resourceGroupName"], id=f"{subscription}/resourceGroups/{out['resourceGroupName']}")
+    elif typ == "azure-native:managedidentity:UserAssignedIdentity":
+        out.update(
+            name=out["resourceName"],
+            id=f"{subscription}/resourceGroups/{out['resourceGroupName']}/providers/Microsoft.ManagedIdentity"
+            f"/userAssignedIdentities/{out['resourceName']}",
+            clientId=deterministic_guid("client", guid),
+            principalId=deterministic_guid("principal", guid),
+            tenantId=ambient.azure_tenant_id,
+        )
+    elif typ == "azure-native:authorization:RoleDefinition":
+        out["id"] = f"{out['scope']}/providers/Microsoft.Authorization/roleDefinitions/{out['roleDefinitionId']}"
+    elif typ == "azure-native:authorization:RoleAssignment":
+        out["id"] = f"{out['scope']}/providers/Microsoft.Authorization/roleAssignments/{out['roleAssignmentName']}"
+    elif typ == "azuread:index/application:Application":
+        out.update(clientId=deterministic_guid("client", guid), objectId=guid, id=f"/applications/{guid}")
+    elif typ == "azuread:index/servicePrincipal:ServicePrincipal":
+        out.update(objectId=guid, id=guid)
+    elif typ == "azuread:index/applicationPassword:ApplicationPassword":
+        out.update(value=SECRET_PLACEHOLDER, keyId=guid)
+    return out.get("id", guid), out
+
+
+def invoke(token: str, args: dict[str, Any], ambient: Any) -> Optional[dict[str, Any]]:
+    if token == "azure-native:authorization:getClientConfig":
+        return {
+            "clientId": deterministic_guid("offline-plan", "client"),
+            "objectId": deterministic_guid("offline-plan", "object"),
+            "subscriptionId": ambient.azure_subscription_id,
+            "tenantId": ambient.azure_tenant_id,
+        }
+    return None

@@ -1,0 +1,69 @@
+"""Azure in the review: role-definition operations as grants at the assignment scope, federated credentials as trust."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..plan.runtime import PlannedResource
+from ..plan.values import plain
+
+if TYPE_CHECKING:
+    from ..review.per_provider import Extracted
+
+REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
+    "azure-native:authorization:RoleDefinition": ("roleName", "permissions", "assignableScopes"),
+    "azure-native:authorization:RoleAssignment": ("scope", "roleDefinitionId", "principalType", "condition"),
+    "azure-native:managedidentity:FederatedIdentityCredential": ("issuer", "subject", "audiences"),
+    "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential": (
+        "issuer", "subject", "audiences",
+    ),
+    "azuread:index/applicationPassword:ApplicationPassword": ("endDate",),
+}
+"""Inputs that say who gets which access: printed in full for review."""
+
+
+def extract(resources: list[PlannedResource]) -> "Extracted":
+    """The resources of one link or workload -> (grants, trust, conditions)."""
+    definitions = {r.outputs.get("id"): r for r in resources if r.type == "azure-native:authorization:RoleDefinition"}
+    grants: list[dict[str, Any]] = []
+    trust: list[dict[str, Any]] = []
+    conditions: list[dict[str, Any]] = []
+    kinds = {"actions": "action", "notActions": "notAction", "dataActions": "dataAction", "notDataActions": "notDataAction"}
+    for resource in resources:
+        inputs = plain(resource.inputs)
+        if resource.type == "azure-native:authorization:RoleAssignment":
+            definition = definitions.get(inputs["roleDefinitionId"])
+            if inputs.get("condition"):
+                conditions.append({"on": inputs["roleDefinitionId"], "expression": inputs["condition"]})
+            if definition is None:  # a role defined elsewhere (built-in): named, not expanded
+                grants.append({"kind": "role", "operation": inputs["roleDefinitionId"], "scope": inputs["scope"]})
+                continue
+            for permission in definition.inputs.get("permissions", []):
+                for key, kind in kinds.items():
+                    for operation in permission.get(key, []):
+                        grants.append({"kind": kind, "operation": operation, "scope": inputs["scope"]})
+        elif resource.type in (
+            "azure-native:managedidentity:FederatedIdentityCredential",
+            "azuread:index/applicationFederatedIdentityCredential:ApplicationFederatedIdentityCredential",
+        ):
+            trust.append(
+                {"kind": "federated-credential", "issuer": inputs["issuer"], "subject": inputs["subject"], "audiences": ",".join(inputs["audiences"])}
+            )
+        elif resource.type == "azuread:index/applicationPassword:ApplicationPassword":
+            trust.append({"kind": "client-secret", "endDate": inputs.get("endDate")})
+    return grants, trust, conditions
+
+
+def grant_text(grant: dict[str, Any]) -> str:
+    return f"{grant['kind']} {grant['operation']} at {grant['scope']}"
+
+
+def grant_risks(grant: dict[str, Any]) -> list[str]:
+    """Why a newly granted entry needs a second reviewer (empty when it does not)."""
+    risks = []
+    operation = grant["operation"]
+    if grant["kind"] in ("action", "dataAction") and "*" in operation and operation != "*/read":
+        risks.append(f"new wildcard: {operation}")
+    if grant["kind"] == "action" and operation.lower().startswith(("microsoft.authorization/", "*")) and not operation.lower().endswith("/read"):
+        risks.append(f"new role-assignment write: {operation}")
+    return risks

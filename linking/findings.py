@@ -1,0 +1,66 @@
+"""Lint findings: what a rule found, where, how severe, and the waivers that soften it.
+
+Each cloud's rules live in ``linking/<cloud>/lint.py`` with a table of rule ids;
+`linking.lint` joins the tables. An error stops a link before anything is
+registered, unless the stack waives it (``linking:link.waivers``) with a reason;
+a waived error becomes a warning and is printed in the plan, the diff and the
+link record.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from fnmatch import fnmatchcase
+from typing import Any, Iterable, Mapping, Optional
+
+ERROR, WARNING = "error", "warning"
+
+RuleTable = Mapping[str, tuple[str, str]]
+"""Rule id -> (severity, what the rule forbids)."""
+
+
+@dataclass(frozen=True)
+class Finding:
+    rule: str
+    severity: str
+    location: str
+    """The document and statement (or rule) at fault."""
+    detail: str
+    title: str
+    """What the rule forbids, from its table."""
+    waiver: Optional[str] = None
+    """The stack's reason, when an error was waived (it is then reported as a warning)."""
+
+    @property
+    def message(self) -> str:
+        return f"{self.rule} {self.location}: {self.title}: {self.detail}"
+
+    def render(self) -> str:
+        return f"{self.severity}: {self.message}" + (f" (waived: {self.waiver})" if self.waiver else "")
+
+
+def finding(rules: RuleTable, rule: str, location: str, detail: str) -> Finding:
+    severity, title = rules[rule]
+    return Finding(rule, severity, location, detail, title)
+
+
+def matches(pattern: str, action: str) -> bool:
+    """A wildcard action pattern against an action name, case-insensitively (IAM's and Azure's rule)."""
+    return fnmatchcase(action.lower(), pattern.lower())
+
+
+def where(source: str, index: int, statement: Mapping[str, Any]) -> str:
+    """``<document> Statement[i] (Sid)``: how a finding names an IAM statement."""
+    return f"{source} Statement[{index}]" + (f" ({statement['Sid']})" if statement.get("Sid") else "")
+
+
+def apply_waivers(findings: Iterable[Finding], waivers: Mapping[str, str]) -> list[Finding]:
+    """A waived error becomes a warning that carries the stack's reason."""
+    return [
+        replace(f, severity=WARNING, waiver=waivers[f.rule]) if f.severity == ERROR and f.rule in waivers else f
+        for f in findings
+    ]
+
+
+def errors(findings: Iterable[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity == ERROR]

@@ -1,0 +1,257 @@
+"""GCP project link: a service account with a least-privilege custom role and keyless access.
+
+Importing this module imports ``pulumi_gcp`` (and ``pulumiverse_time`` for key rotation) only.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Optional
+
+import pulumi
+
+from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..config import LinkSpec
+from ..extras import require_extra
+from ..policy import RenderedDocument, builtin_document_path, load_document
+from ..record import link_record
+from ..tags import describe_link
+from . import documents
+from . import lint
+from .documents import render_role
+
+require_extra("gcp")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_gcp as gcp  # noqa: E402
+import pulumiverse_time as time  # noqa: E402
+
+TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
+WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
+SERVICES_DOCUMENT = "services"
+
+
+def required_services(spec: LinkSpec) -> list[str]:
+    """Base APIs, those of the access mode, those the tier needs, and the user's, sorted."""
+    assert spec.gcp is not None and spec.gcp.access is not None
+    tier_services = load_document(builtin_document_path("gcp", SERVICES_DOCUMENT), "policy_docs/gcp/services.yaml")
+    return sorted(
+        {*documents.BASE_SERVICES, *documents.ACCESS_SERVICES[spec.gcp.access], *tier_services.get(spec.tier, []), *spec.gcp.services}
+    )
+
+
+def check_project(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
+    """Stop when the provider is configured for another project than the config names."""
+    assert spec.gcp is not None
+    actual = gcp.organizations.get_client_config(opts=invoke_opts).project
+    if actual != spec.gcp.project:
+        raise wrong_target("gcp.project", spec.gcp.project, actual, "set the GCP provider's project (gcp:project) or fix the config")
+
+
+class GcpProjectLinkArgs:
+    """Arguments of `GcpProjectLink`."""
+
+    def __init__(self, link: LinkSpec, *, verify_project: bool = True) -> None:
+        """
+        :param link: the link; ``link.provider`` is ``gcp`` and ``link.gcp`` is set.
+        :param verify_project: compare ``link.gcp.project`` with the provider's project before creating anything.
+        """
+        self.link = link
+        self.verify_project = verify_project
+
+
+class GcpProjectLink(pulumi.ComponentResource):
+    """A service account with a custom role on the project, and one keyless way in for the control plane."""
+
+    service_account: gcp.serviceaccount.Account
+    custom_role: gcp.projects.IAMCustomRole
+    role: RenderedDocument
+    link_record: pulumi.Output[dict[str, Any]]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
+
+    def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = checked_spec(args.link, "gcp")
+        settings = spec.gcp
+        assert settings is not None
+        invoke_opts = invoke_options(opts, "gcp")
+        if args.verify_project:
+            check_project(spec, invoke_opts)
+        project_number = gcp.organizations.get_project(project_id=settings.project, opts=invoke_opts).number
+        self.role = render_role(tier_document_path(spec), spec.id, settings.project, tier_key_path(spec))
+        condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
+        services = required_services(spec)
+        findings = enforce_lint(
+            lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access),
+            spec,
+            tier_key_path(spec),
+        )
+        description = describe_link(spec)[:256]
+
+        super().__init__("linking:gcp:ProjectLink", name, None, opts)
+        warnings = report_warnings(self, findings)
+        child = pulumi.ResourceOptions(parent=self)
+
+        apis = [
+            gcp.projects.Service(
+                f"{name}-api-{service.split('.')[0]}",
+                project=settings.project,
+                service=service,
+                disable_on_destroy=False,
+                disable_dependent_services=False,
+                opts=child,
+            )
+            for service in services
+        ]
+        after_apis = pulumi.ResourceOptions(parent=self, depends_on=apis)
+        self.service_account = gcp.serviceaccount.Account(
+            f"{name}-sa",
+            project=settings.project,
+            account_id=documents.service_account_id(spec.id),
+            display_name=(spec.display_name or spec.id)[:100],
+            description=description,
+            disabled=not spec.enabled,
+            opts=after_apis,
+        )
+        self.custom_role = gcp.projects.IAMCustomRole(
+            f"{name}-role",
+            project=settings.project,
+            role_id=documents.custom_role_id(spec.id),
+            title=self.role.document["title"],
+            description=self.role.document.get("description", description)[:256],
+            stage=self.role.document["stage"],
+            permissions=self.role.document["includedPermissions"],
+            opts=after_apis,
+        )
+        if spec.enabled:
+            gcp.projects.IAMMember(
+                f"{name}-role-binding",
+                project=settings.project,
+                role=self.custom_role.name,
+                member=self.service_account.member,
+                condition=condition,
+                opts=child,
+            )
+        authentication, secrets = self._access(name, spec, str(project_number), condition, after_apis)
+        self.link_secrets = pulumi.Output.secret(secrets) if secrets else None
+
+        self.link_record = link_record(
+            spec,
+            policy_sha256=self.role.sha256,
+            target={"projectId": settings.project, "projectNumber": str(project_number)},
+            identity={
+                "serviceAccountEmail": self.service_account.email,
+                "serviceAccountUniqueId": self.service_account.unique_id,
+            },
+            authentication=authentication,
+            expiry_enforcement=(
+                "Google IAM stops the role binding and the control plane's access binding at expiresAt "
+                "(IAM condition request.time < expiresAt); the service account itself remains"
+                if spec.expires_at
+                else "no expiry"
+            ),
+            details={
+                "access": settings.access,
+                "customRoleName": self.custom_role.name,
+                "services": services,
+            },
+            warnings=warnings,
+        )
+        self.register_outputs(
+            {
+                "serviceAccountEmail": self.service_account.email,
+                "customRoleName": self.custom_role.name,
+                "linkRecord": self.link_record,
+                "linkSecrets": self.link_secrets,
+            }
+        )
+
+    def _access(
+        self,
+        name: str,
+        spec: LinkSpec,
+        project_number: str,
+        condition: Optional[dict[str, str]],
+        opts: pulumi.ResourceOptions,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The control plane's way in; returns how to authenticate (public) and any secrets."""
+        assert spec.gcp is not None
+        settings = spec.gcp
+        cp = spec.control_plane
+        email = self.service_account.email
+
+        if settings.access == "impersonation":
+            assert cp.gcp is not None
+            if spec.enabled:
+                gcp.serviceaccount.IAMMember(
+                    f"{name}-impersonation",
+                    service_account_id=self.service_account.name,
+                    role=TOKEN_CREATOR,
+                    member=cp.gcp.member,
+                    condition=condition,
+                    opts=opts,
+                )
+            return {"method": "impersonation", "member": cp.gcp.member, "targetServiceAccount": email}, {}
+
+        if settings.access == "workload-identity":
+            if cp.aws is not None:
+                trust = documents.aws_trust(cp.aws.principal_arn)
+                source: dict[str, Any] = {"aws": {"account_id": trust.aws_account_id}}
+            else:
+                assert cp.oidc is not None
+                trust = documents.oidc_trust(cp.oidc.issuer, cp.oidc.subject, cp.oidc.audience)
+                source = {"oidc": {"issuer_uri": trust.oidc_issuer, "allowed_audiences": list(trust.oidc_audiences)}}
+            pool = gcp.iam.WorkloadIdentityPool(
+                f"{name}-pool",
+                project=settings.project,
+                workload_identity_pool_id=documents.workload_identity_pool_id(spec.id),
+                display_name=f"linking {spec.id}"[:32],
+                description=describe_link(spec)[:256],
+                disabled=not spec.enabled,
+                opts=opts,
+            )
+            provider = gcp.iam.WorkloadIdentityPoolProvider(
+                f"{name}-pool-provider",
+                project=settings.project,
+                workload_identity_pool_id=pool.workload_identity_pool_id,
+                workload_identity_pool_provider_id="control-plane",
+                display_name="control plane",
+                attribute_mapping=trust.attribute_mapping,
+                attribute_condition=trust.attribute_condition,
+                disabled=not spec.enabled,
+                opts=opts,
+                **source,
+            )
+            pool_name = f"projects/{project_number}/locations/global/workloadIdentityPools/{documents.workload_identity_pool_id(spec.id)}"
+            member = trust.member(pool_name)
+            if spec.enabled:
+                gcp.serviceaccount.IAMMember(
+                    f"{name}-workload-identity-user",
+                    service_account_id=self.service_account.name,
+                    role=WORKLOAD_IDENTITY_USER,
+                    member=member,
+                    condition=condition,
+                    opts=opts,
+                )
+            return {
+                "method": "workload-identity-federation",
+                "providerName": provider.name,
+                "member": member,
+                "targetServiceAccount": email,
+            }, {}
+
+        # key: only when asked; rotated by replacing the key when the rotation keeper fires.
+        rotation = time.Rotating(f"{name}-key-rotation", rotation_days=settings.key_rotation_days, opts=opts)
+        if not spec.enabled:
+            return {"method": "service-account-key", "privateKey": None, "rotatesAt": rotation.rotation_rfc3339}, {}
+        key = gcp.serviceaccount.Key(
+            f"{name}-key",
+            service_account_id=self.service_account.name,
+            keepers={"rotation": rotation.id},
+            opts=opts,
+        )
+        return (
+            {
+                "method": "service-account-key",
+                "keyId": key.name,
+                "privateKey": "linkSecrets.privateKey",
+                "rotatesAt": rotation.rotation_rfc3339,
+            },
+            {"privateKey": pulumi.Output.secret(key.private_key)},
+        )

@@ -1,0 +1,60 @@
+"""GCP lint rules: custom-role permissions, roles granted, access modes."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping, Iterable, Optional
+
+from ..findings import ERROR, WARNING, Finding, finding
+from .documents import BASIC_ROLES
+
+RULES = {
+    "GCP001": (ERROR, "basic role (owner, editor, viewer)"),
+    "GCP002": (ERROR, "project-wide IAM escalation permission"),
+    "GCP003": (ERROR, "readonly tier reads data"),
+    "GCP004": (WARNING, "access by service account key (a long-lived secret)"),
+}
+
+ESCALATION = (
+    "resourcemanager.projects.setIamPolicy", "iam.serviceAccountKeys.create", "iam.serviceAccounts.actAs",
+    "iam.roles.update", "iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.setIamPolicy",
+)
+
+DATA_READS = (
+    "storage.objects.get", "storage.objects.list", "secretmanager.versions.access", "bigquery.tables.getData",
+    "cloudkms.cryptoKeyVersions.useToDecrypt", "pubsub.subscriptions.consume", "logging.logEntries.list",
+    "logging.privateLogEntries.list", "container.secrets.get", "container.secrets.list", "cloudsql.instances.export",
+    "spanner.databases.read", "datastore.entities.get",
+)
+
+def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = None, access: Optional[str] = None,
+             roles: Iterable[str] = ()) -> list[Finding]:
+    findings = []
+    permissions = list(permissions)
+    for role in [*permissions, *roles]:
+        if role in BASIC_ROLES:
+            findings.append(finding(RULES, "GCP001", source, role))
+    for permission in ESCALATION:
+        if permission in permissions:
+            findings.append(finding(RULES, "GCP002", f"{source} includedPermissions", permission))
+    if tier == "readonly":
+        for permission in DATA_READS:
+            if permission in permissions:
+                findings.append(finding(RULES, "GCP003", f"{source} includedPermissions", permission))
+    if access == "key":
+        findings.append(finding(RULES, "GCP004", source, "prefer impersonation or workload identity federation"))
+    return findings
+
+
+def _lint_custom_role(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    return lint_gcp(props.get("permissions") or [], f"{name} permissions", tier=tier)
+
+
+def _lint_member(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    return lint_gcp([], f"{name} role", roles=[props.get("role", "")])
+
+
+RESOURCE_LINTERS = {
+    "gcp:projects/iAMCustomRole:IAMCustomRole": _lint_custom_role,
+    "gcp:projects/iAMMember:IAMMember": _lint_member,
+}
+"""Resource type -> lint of its properties, for the policy pack."""

@@ -1,0 +1,65 @@
+"""GCP in the review: custom-role permissions as grants on the project, bindings and keys as trust."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..canonical import canonical_json
+from ..plan.runtime import PlannedResource
+from ..plan.values import plain
+
+if TYPE_CHECKING:
+    from ..review.per_provider import Extracted
+
+REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
+    "gcp:projects/iAMCustomRole:IAMCustomRole": ("permissions",),
+    "gcp:projects/iAMMember:IAMMember": ("role", "member", "condition"),
+    "gcp:serviceaccount/iAMMember:IAMMember": ("role", "member", "condition"),
+    "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
+        "attributeMapping", "attributeCondition", "aws", "oidc",
+    ),
+}
+"""Inputs that say who gets which access: printed in full for review."""
+
+
+def extract(resources: list[PlannedResource]) -> "Extracted":
+    """The resources of one link or workload -> (grants, trust, conditions)."""
+    roles = {r.outputs.get("name"): r for r in resources if r.type == "gcp:projects/iAMCustomRole:IAMCustomRole"}
+    grants: list[dict[str, Any]] = []
+    trust: list[dict[str, Any]] = []
+    conditions: list[dict[str, Any]] = []
+    for resource in resources:
+        inputs = plain(resource.inputs)
+        condition = (inputs.get("condition") or {}).get("expression")
+        if resource.type == "gcp:projects/iAMMember:IAMMember":
+            scope = f"projects/{inputs['project']}"
+            role = roles.get(inputs["role"])
+            if condition:
+                conditions.append({"on": inputs["role"], "expression": condition})
+            if role is None:  # a predefined or existing role: named, not expanded
+                grants.append({"permission": inputs["role"], "scope": scope})
+            else:
+                grants += [{"permission": p, "scope": scope} for p in role.inputs["permissions"]]
+        elif resource.type == "gcp:serviceaccount/iAMMember:IAMMember":
+            trust.append({"kind": "binding", "member": inputs["member"], "role": inputs["role"], "condition": condition})
+        elif resource.type == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
+            trust.append({"kind": "workload-identity-provider", "member": canonical_json(inputs.get("aws") or inputs.get("oidc")),
+                          "role": "", "condition": inputs.get("attributeCondition")})
+        elif resource.type == "gcp:serviceaccount/key:Key":
+            trust.append({"kind": "key", "member": "holder of the key", "role": "", "condition": None})
+    return grants, trust, conditions
+
+
+def grant_text(grant: dict[str, Any]) -> str:
+    return f"{grant['permission']} on {grant['scope']}"
+
+
+def grant_risks(grant: dict[str, Any]) -> list[str]:
+    """Why a newly granted entry needs a second reviewer (empty when it does not)."""
+    risks = []
+    permission = grant["permission"]
+    if permission.endswith(".setIamPolicy") or (permission.startswith("iam.") and not permission.endswith((".get", ".list"))):
+        risks.append(f"new IAM write: {permission}")
+    if permission in ("roles/owner", "roles/editor"):
+        risks.append(f"basic role: {permission}")
+    return risks

@@ -1,0 +1,230 @@
+"""Kubernetes cluster link: a ServiceAccount, a tier ClusterRole, its binding and a credential.
+
+Importing this module imports ``pulumi_kubernetes`` only.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+import pulumi
+
+from ..component import checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
+from ..config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec
+from ..errors import MISSING, LinkConfigError
+from ..extras import require_extra
+from ..policy import RenderedDocument
+from ..record import link_record
+from ..validation import join_path
+from . import documents
+from . import lint
+from .documents import render_cluster_role
+
+require_extra("kubernetes")  # before the SDK import: a missing extra is a one-line error naming it
+import pulumi_kubernetes as k8s  # noqa: E402
+
+def _ambient_kubeconfig() -> Optional[str]:
+    """The kubeconfig the Kubernetes provider falls back to: $KUBECONFIG's first file, or ~/.kube/config."""
+    path = Path((os.environ.get("KUBECONFIG") or "").split(os.pathsep)[0] or Path.home() / ".kube" / "config")
+    return path.read_text(encoding="utf-8") if path.is_file() else None
+
+
+def api_server(settings: KubernetesSettings) -> str:
+    """The API server the kubeconfig output points at: from config, or from the kubeconfig the provider uses."""
+    if settings.server:
+        return settings.server
+    if settings.kubeconfig == SECRET_PLACEHOLDER:  # the offline plan cannot read a secret kubeconfig
+        return SECRET_PLACEHOLDER
+    text = settings.kubeconfig or _ambient_kubeconfig()
+    server = documents.server_from_kubeconfig(text, settings.context) if text else None
+    if server is None or not server.startswith("https://"):
+        raise LinkConfigError(
+            join_path(CONFIG_KEY, ["kubernetes", "server"]),
+            MISSING if server is None else server,
+            "the API server URL (https://) for the kubeconfig output: no kubeconfig the provider uses names one",
+        )
+    return server
+
+
+def _rule_args(rule: dict[str, Any]) -> dict[str, Any]:
+    """A manifest rule (camelCase) as the SDK's PolicyRule arguments (snake_case)."""
+    keys = {"apiGroups": "api_groups", "resources": "resources", "resourceNames": "resource_names",
+            "nonResourceURLs": "non_resource_urls", "verbs": "verbs"}
+    return {keys[k]: v for k, v in rule.items()}
+
+
+class KubernetesClusterLinkArgs:
+    """Arguments of `KubernetesClusterLink`."""
+
+    def __init__(self, link: LinkSpec) -> None:
+        """:param link: the link; ``link.provider`` is ``kubernetes``."""
+        self.link = link
+
+
+class KubernetesClusterLink(pulumi.ComponentResource):
+    """RBAC for the control plane in one cluster, with a token kubeconfig or an external OIDC subject."""
+
+    service_account: k8s.core.v1.ServiceAccount
+    cluster_role: k8s.rbac.v1.ClusterRole
+    role: RenderedDocument
+    kubeconfig: Optional[pulumi.Output[str]]
+    """Secret; None with credential none or while disabled."""
+    cluster_provider: Optional[k8s.Provider]
+    """The provider the link built for its cluster (None when it inherits one); linked service accounts share it."""
+    link_record: pulumi.Output[dict[str, Any]]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
+
+    def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        spec = checked_spec(args.link, "kubernetes")
+        settings = spec.kubernetes
+        assert settings is not None
+        self.role = render_cluster_role(tier_document_path(spec), spec.id, tier_key_path(spec))
+        token = settings.credential == "token"
+        server = api_server(settings) if token else settings.server
+        object_names = documents.names(spec.id, spec.tier)
+        findings = enforce_lint(
+            lint.lint_kubernetes(
+                self.role.document["rules"], tier_document_label(spec), tier=spec.tier,
+                token_expiry=spec.expires_at if token else None,
+            ),
+            spec,
+            tier_key_path(spec),
+        )
+
+        super().__init__("linking:kubernetes:ClusterLink", name, None, opts)
+        warnings = report_warnings(self, findings)
+        inherits_provider = child_provider(opts, "kubernetes") is not None
+        self.cluster_provider = provider = None if inherits_provider else k8s.Provider(
+            f"{name}-cluster",
+            kubeconfig=pulumi.Output.secret(settings.kubeconfig) if settings.kubeconfig else None,
+            context=settings.context,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+        child = pulumi.ResourceOptions(parent=self, provider=provider)
+        labels, annotations = documents.provenance_labels(spec), documents.provenance_annotations(spec)
+
+        def metadata(object_name: str, namespace: Optional[str] = None, **extra: str) -> dict[str, Any]:
+            meta: dict[str, Any] = {"name": object_name, "labels": labels, "annotations": {**annotations, **extra}}
+            return {**meta, "namespace": namespace} if namespace else meta
+
+        namespace_deps = []
+        if settings.create_namespace:
+            namespace_deps.append(
+                k8s.core.v1.Namespace(f"{name}-namespace", metadata=metadata(settings.namespace), opts=child)
+            )
+        in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=namespace_deps))
+        self.service_account = k8s.core.v1.ServiceAccount(
+            f"{name}-service-account", metadata=metadata(object_names["serviceAccount"], settings.namespace), opts=in_namespace
+        )
+        self.cluster_role = k8s.rbac.v1.ClusterRole(
+            f"{name}-cluster-role",
+            metadata=metadata(object_names["clusterRole"]),
+            rules=[_rule_args(rule) for rule in self.role.document["rules"]],
+            opts=child,
+        )
+        subjects = self._subjects(spec, object_names["serviceAccount"])
+        if spec.enabled:
+            self._bind(name, spec, object_names, subjects, metadata, child)
+
+        self.kubeconfig = None
+        self.link_secrets = None
+        if token and spec.enabled:
+            secret = k8s.core.v1.Secret(
+                f"{name}-token",
+                metadata=metadata(
+                    object_names["tokenSecret"],
+                    settings.namespace,
+                    **{"kubernetes.io/service-account.name": object_names["serviceAccount"]},
+                ),
+                type="kubernetes.io/service-account-token",
+                opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[self.service_account])),
+            )
+            token_value = pulumi.Output.secret(secret.data.apply(lambda data: base64.b64decode(data["token"]).decode()))
+            ca_data = settings.ca_data or secret.data.apply(lambda data: data["ca.crt"])
+            self.kubeconfig = pulumi.Output.secret(
+                pulumi.Output.all(token_value, ca_data).apply(
+                    lambda values: documents.kubeconfig(
+                        cluster=spec.id, server=server, ca_data=values[1], user=object_names["serviceAccount"],
+                        token=values[0], namespace=settings.namespace,
+                    )
+                )
+            )
+            self.link_secrets = pulumi.Output.secret({"kubeconfig": self.kubeconfig, "token": token_value})
+
+        if token:
+            authentication: dict[str, Any] = {
+                "method": "service-account-token",
+                "kubeconfig": "linkSecrets.kubeconfig" if spec.enabled else None,
+                "token": "linkSecrets.token" if spec.enabled else None,
+            }
+        else:
+            assert spec.control_plane.oidc is not None
+            authentication = {
+                "method": "oidc",
+                "issuer": spec.control_plane.oidc.issuer,
+                "user": spec.control_plane.oidc.subject,
+                "group": spec.control_plane.oidc.group,
+            }
+        self.link_record = link_record(
+            spec,
+            policy_sha256=self.role.sha256,
+            target={"server": server},
+            identity={
+                "namespace": settings.namespace,
+                "serviceAccount": object_names["serviceAccount"],
+                "clusterRole": object_names["clusterRole"],
+            },
+            authentication=authentication,
+            expiry_enforcement=(
+                "not enforced: a service-account token does not expire; end access with enabled: false"
+                if token
+                else "not enforced by Kubernetes: RBAC bindings do not expire; the control plane's OIDC tokens "
+                "last as long as its identity provider issues them for"
+            ) if spec.expires_at else "no expiry",
+            details={
+                "credential": settings.credential,
+                "bindingKind": "RoleBinding" if settings.namespaces else "ClusterRoleBinding",
+                "namespaces": list(settings.namespaces),
+            },
+            warnings=warnings,
+        )
+        self.register_outputs(
+            {"serviceAccount": object_names["serviceAccount"], "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
+        )
+
+    @staticmethod
+    def _subjects(spec: LinkSpec, service_account: str) -> list[dict[str, str]]:
+        settings = spec.kubernetes
+        assert settings is not None
+        if settings.credential == "token":
+            return [{"kind": "ServiceAccount", "name": service_account, "namespace": settings.namespace}]
+        oidc = spec.control_plane.oidc
+        assert oidc is not None
+        subjects = []
+        if oidc.subject:
+            subjects.append({"kind": "User", "name": oidc.subject, "api_group": documents.RBAC_GROUP})
+        if oidc.group:
+            subjects.append({"kind": "Group", "name": oidc.group, "api_group": documents.RBAC_GROUP})
+        return subjects
+
+    def _bind(self, name, spec, object_names, subjects, metadata, child) -> None:
+        """The tier for the subjects: cluster-wide, or per listed namespace through RoleBindings."""
+        settings = spec.kubernetes
+        role_ref = {"api_group": documents.RBAC_GROUP, "kind": "ClusterRole", "name": object_names["clusterRole"]}
+        depends = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.cluster_role, self.service_account]))
+        if not settings.namespaces:
+            k8s.rbac.v1.ClusterRoleBinding(
+                f"{name}-binding", metadata=metadata(object_names["binding"]), role_ref=role_ref, subjects=subjects, opts=depends
+            )
+            return
+        for namespace in settings.namespaces:
+            k8s.rbac.v1.RoleBinding(
+                f"{name}-binding-{namespace}",
+                metadata=metadata(object_names["binding"], namespace),
+                role_ref=role_ref,
+                subjects=subjects,
+                opts=depends,
+            )

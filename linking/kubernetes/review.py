@@ -1,0 +1,66 @@
+"""Kubernetes in the review: ClusterRole rules as grants where they are bound, subjects and tokens as trust."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from ..plan.runtime import PlannedResource
+
+if TYPE_CHECKING:
+    from ..review.per_provider import Extracted
+
+REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
+    "kubernetes:core/v1:ServiceAccount": ("metadata",),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ("rules",),
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ("roleRef", "subjects"),
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("roleRef", "subjects"),
+}
+"""Inputs that say who gets which access: printed in full for review."""
+_RBAC_WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "bind", "escalate", "*"}
+
+
+def kubernetes_rule_grants(rules: list[dict[str, Any]], scope: str) -> list[dict[str, Any]]:
+    """(apiGroup, resource, verb) triples; non-resource URLs as (``url``, path, verb)."""
+    grants = []
+    for rule in rules:
+        for verb in rule.get("verbs", []):
+            for group in rule.get("apiGroups", []):
+                for resource in rule.get("resources", []):
+                    grants.append({"apiGroup": group, "resource": resource, "verb": verb, "scope": scope})
+            for url in rule.get("nonResourceURLs", []):
+                grants.append({"apiGroup": "url", "resource": url, "verb": verb, "scope": scope})
+    return grants
+
+
+def extract(resources: list[PlannedResource]) -> "Extracted":
+    """The resources of one link or workload -> (grants, trust, conditions)."""
+    cluster_roles = {r.inputs["metadata"]["name"]: r for r in resources if r.type == "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"}
+    grants: list[dict[str, Any]] = []
+    trust: list[dict[str, Any]] = []
+    for resource in resources:
+        if resource.type in ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"):
+            scope = resource.inputs["metadata"].get("namespace", "cluster")
+            role = cluster_roles.get(resource.inputs["roleRef"]["name"])
+            if role is not None:
+                grants += kubernetes_rule_grants(role.inputs["rules"], scope)
+            for subject in resource.inputs.get("subjects", []):
+                trust.append({"kind": subject["kind"], "name": subject["name"], "namespace": subject.get("namespace", ""), "scope": scope})
+        elif resource.type == "kubernetes:core/v1:Secret" and resource.inputs.get("type") == "kubernetes.io/service-account-token":
+            trust.append({"kind": "token", "name": resource.inputs["metadata"]["name"], "namespace": resource.inputs["metadata"].get("namespace", ""), "scope": ""})
+    return grants, trust, []
+
+
+def grant_text(grant: dict[str, Any]) -> str:
+    return f"{grant['verb']} {grant['apiGroup'] or 'core'}/{grant['resource']} in {grant['scope']}"
+
+
+def grant_risks(grant: dict[str, Any]) -> list[str]:
+    """Why a newly granted entry needs a second reviewer (empty when it does not)."""
+    risks = []
+    if "*" in (grant["verb"], grant["resource"], grant["apiGroup"]):
+        risks.append(f"new wildcard: {grant['verb']} {grant['apiGroup'] or 'core'}/{grant['resource']}")
+    if grant["apiGroup"] == "rbac.authorization.k8s.io" and grant["verb"] in _RBAC_WRITE_VERBS:
+        risks.append(f"new RBAC write: {grant['verb']} {grant['resource']}")
+    if grant["verb"] in ("impersonate", "escalate", "bind"):
+        risks.append(f"new {grant['verb']}")
+    return risks

@@ -1,0 +1,71 @@
+"""Plan many stack files: each one isolated, many spread over worker processes, results in a stable order."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import NamedTuple, Optional, Sequence
+
+from ..canonical import canonical_json
+from ..errors import LinkConfigError
+from ..review.grants import failed_stack, relative_file, review_stack
+from .markdown import format_markdown
+from .stackfile import find_project_root, load_stack_file, run_stack_file
+from .text import format_text
+
+
+def stack_files(paths: Sequence[Path]) -> list[Path]:
+    """Stack files named on the command line, and every ``Pulumi.<stack>.yaml`` in a named directory."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            found += sorted(p for p in path.glob("Pulumi.*.y*ml") if p.name not in ("Pulumi.yaml", "Pulumi.yml"))
+        else:
+            found.append(path)
+    return found
+
+
+class PlannedStack(NamedTuple):
+    """One stack's result, as compact as it travels between processes: its plan entry as canonical JSON."""
+
+    sort_key: tuple[str, str, str]
+    entry_json: str
+    output: str
+    error: Optional[str]
+
+
+def plan_one(path: Path, output_format: str) -> PlannedStack:
+    """Plan one stack file: its plan-document entry, what to print, and the error if it failed."""
+    try:
+        stack_file = load_stack_file(path)
+        plan = run_stack_file(stack_file)
+    except LinkConfigError as exc:
+        try:
+            root = find_project_root(path.resolve().parent)
+        except LinkConfigError:
+            root = Path.cwd()
+        stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+        entry = failed_stack(stack=stack, project=root.name, file=relative_file(path, root), error=str(exc))
+        output, error = "", str(exc)
+    else:
+        entry = review_stack(
+            plan, file=relative_file(path, stack_file.project_root), project=stack_file.project,
+            secure_values=stack_file.secure_values,
+        )
+        output, error = (format_text(plan, path) if output_format == "text" else format_markdown(entry)), None
+    return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(entry), output, error)
+
+
+def plan_all(files: list[Path], output_format: str, jobs: int) -> list[PlannedStack]:
+    """Every stack, in order. Many stacks spread over ``jobs`` worker processes, each planning one stack
+    after another in its own mock runtime; a few run here, where no worker has to start."""
+    if jobs <= 1 or len(files) < PARALLEL_FROM:
+        return [plan_one(path, output_format) for path in files]
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(plan_one, files, [output_format] * len(files), chunksize=4))
+
+
+PARALLEL_FROM = 16
+"""Below this many stacks, starting worker processes costs more than it saves."""

@@ -1,0 +1,205 @@
+"""The offline plan: run a stack's program under Pulumi's mock runtime and record what it would create.
+
+No cloud credentials, no Pulumi CLI: ``pulumi.runtime.set_mocks`` stands in for
+the engine and the providers. The real component code runs; each resource is
+recorded with its type, name, parent, inputs and the outputs a provider would
+compute. Invokes (AWS caller identity and partition, Azure client config, GCP
+client config and project) answer from the stack's own config, so the guards
+against the wrong account, subscription or project cannot be checked offline,
+and the plan says so.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional
+
+import pulumi
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc, settings
+from pulumi.runtime.stack import run_pulumi_func
+from pulumi.runtime.sync_await import _sync_await
+
+from .. import program
+from ..names import stable_digits
+from ..providers import parts
+from .values import Secret, plain
+
+STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+
+@dataclass(frozen=True)
+class Ambient:
+    """What the invokes answer offline: the identity the credentials would have."""
+
+    aws_account_id: str = "123456789012"
+    aws_partition: str = "aws"
+    gcp_project: str = "example-project"
+    azure_subscription_id: str = "00000000-0000-0000-0000-000000000000"
+    azure_tenant_id: str = "00000000-0000-0000-0000-000000000000"
+
+    @property
+    def gcp_project_number(self) -> str:
+        """A stand-in project number, stable for the project id."""
+        return stable_digits(self.gcp_project, 12)
+
+
+@dataclass
+class PlannedResource:
+    urn: str
+    type: str
+    name: str
+    parent_urn: Optional[str]
+    custom: bool
+    inputs: dict[str, Any]
+    outputs: dict[str, Any] = field(default_factory=dict)
+    """What the offline provider computed (ARNs, ids, names)."""
+    provider: Optional[str] = None
+    """The provider reference (``urn::id``) it registers with; None for the default provider."""
+
+    def plain_input(self, key: str) -> Any:
+        """An input with any secret wrapper removed."""
+        return plain(self.inputs.get(key))
+
+
+@dataclass
+class StackPlan:
+    stack: str
+    resources: list[PlannedResource] = field(default_factory=list)
+    outputs: dict[str, Any] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)
+
+    def by_type(self, type_: str) -> list[PlannedResource]:
+        return [r for r in self.resources if r.type == type_]
+
+    def one(self, type_: str) -> PlannedResource:
+        found = self.by_type(type_)
+        if len(found) != 1:
+            raise LookupError(f"expected one {type_}, found {len(found)}")
+        return found[0]
+
+    def parent_of(self, resource: PlannedResource) -> Optional[PlannedResource]:
+        return next((r for r in self.resources if r.urn == resource.parent_urn), None)
+
+
+def _unwrap_secrets(value: Any) -> Any:
+    if rpc.is_rpc_secret(value):
+        return Secret(_unwrap_secrets(rpc.unwrap_rpc_secret(value)))
+    if isinstance(value, dict):
+        return {k: _unwrap_secrets(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap_secrets(v) for v in value]
+    return value
+
+
+class PlanMocks(pulumi_mocks.Mocks):
+    """Outputs a provider would compute (ARNs, ids), derived from the inputs; secrets stay placeholders."""
+
+    def __init__(self, ambient: Ambient) -> None:
+        self.ambient = ambient
+        self.by_package = {package: mocks for mocks in parts("mocks").values() for package in mocks.PACKAGES}
+        self.current = threading.local()
+        """Inputs and outputs of the registration this thread handles, for `RecordingMonitor` (saves decoding twice)."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[Optional[str], dict]:
+        self.current.inputs = args.inputs
+        resource_id, outputs = self._outputs(args)
+        self.current.outputs = outputs
+        return resource_id, outputs
+
+    def _outputs(self, args: pulumi_mocks.MockResourceArgs) -> tuple[Optional[str], dict]:
+        mocks = self.by_package.get(args.typ.split(":")[0])
+        answer = mocks.outputs(args.typ, args.name, args.inputs, self.ambient) if mocks else None
+        return answer if answer is not None else (f"{args.name}-id", dict(args.inputs))
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> dict:  # type: ignore[override] # the monitor takes a dict
+        mocks = self.by_package.get(args.token.split(":")[0])
+        answer = mocks.invoke(args.token, args.args, self.ambient) if mocks else None
+        if answer is None:
+            raise NotImplementedError(f"the offline plan has no answer for invoke {args.token}")
+        return answer
+
+
+class RecordingMonitor(pulumi_mocks.MockMonitor):
+    """The mock monitor, also keeping each registration's parent and inputs in order."""
+
+    def __init__(self, mocks: PlanMocks) -> None:
+        super().__init__(mocks)
+        self.mocks: PlanMocks = mocks
+        self.planned: list[PlannedResource] = []
+
+    def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        if request.type != STACK_TYPE:
+            self.planned.append(
+                PlannedResource(
+                    urn=response.urn,
+                    type=request.type,
+                    name=request.name,
+                    parent_urn=request.parent or None,
+                    custom=request.custom,
+                    inputs=_unwrap_secrets(self.mocks.current.inputs),
+                    outputs=_unwrap_secrets(self.mocks.current.outputs),
+                    provider=request.provider or None,
+                )
+            )
+        return response
+
+
+class _WarningCollector(logging.Handler):
+    """Keeps what the program logs as a warning (``pulumi.log.warn``) for the plan to print."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+        self.logger = logging.Logger("linking.plan", logging.WARNING)
+        self.logger.addHandler(self)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
+def _resolve(output: Any) -> Any:
+    out = pulumi.Output.from_input(output)
+    value = _sync_await(out.future())
+    return Secret(value) if _sync_await(out.is_secret()) else value
+
+
+def run_program(
+    config: Mapping[str, str],
+    *,
+    project_root: Path,
+    project: str = "linking",
+    stack: str = "plan",
+    ambient: Optional[Ambient] = None,
+    secret_keys: tuple[str, ...] = (),
+    monitor: Optional[RecordingMonitor] = None,
+    main: Optional[Callable[[], None]] = None,
+) -> StackPlan:
+    """Run the stack program (or ``main``) once under mocks with this config (``ns:key`` -> string, as Pulumi passes it).
+
+    Pass ``monitor`` to see what was registered even when the program raises;
+    ``ambient`` is then ignored (the monitor's mocks answer the invokes).
+    """
+    monitor = monitor or RecordingMonitor(PlanMocks(ambient or Ambient()))
+    warnings = _WarningCollector()
+    settings.set_root_resource(None)  # type: ignore[arg-type] # a fresh Stack for each run
+    pulumi.runtime.set_mocks(
+        monitor.mocks, project=project, stack=stack, preview=True, monitor=monitor, logger=warnings.logger
+    )
+    pulumi.runtime.set_all_config(dict(config), list(secret_keys))
+    settings.SETTINGS.rpc_manager.clear()
+    settings.SETTINGS.outputs.clear()
+    _sync_await(
+        run_pulumi_func(main or (lambda: program.run(project_root, allow_unreadable_secrets=True)))
+    )
+    root = settings.get_root_resource()
+    outputs = {name: _resolve(value) for name, value in sorted(getattr(root, "outputs", {}).items())}
+    # Registration order depends on thread scheduling; the URN order does not.
+    return StackPlan(
+        stack=stack, resources=sorted(monitor.planned, key=lambda r: r.urn), outputs=outputs, warnings=warnings.messages
+    )

@@ -1,0 +1,191 @@
+"""``linking diff BASE.json HEAD.json``: who gains or loses which permission, where, until when.
+
+Compares two plan documents link by link and flags the changes a second
+reviewer should look at (risks): a new wildcard, a new IAM, role-assignment or
+RBAC write, an expiry removed or extended, trust widened, a tier raised, a
+credential moving away from keyless, a new or re-enabled link.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Optional
+
+from ..canonical import canonical_json
+from ..errors import LinkConfigError
+from ..validation import schema_errors
+from .grants import PLAN_SCHEMA_FILE, PLAN_SCHEMA_VERSION, trust_text
+from .per_provider import grant_risks, grant_text
+
+MARKER = "<!-- linking-access-review -->"
+KEYED_CREDENTIALS = {"service-account-key", "client-secret", "service-account-token"}
+TIER_RANK = {"readonly": 0, "custom": 1, "admin": 2}
+
+def load_plan(path: Path) -> dict[str, Any]:
+    """A plan document, or a `LinkConfigError` saying why the file is not one."""
+    try:
+        document = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LinkConfigError(str(path), None, f"a readable plan file ({exc.strerror})") from None
+    except json.JSONDecodeError as exc:
+        raise LinkConfigError(str(path), None, f"a JSON plan from `linking plan --json` (line {exc.lineno}: {exc.msg})") from None
+    if not isinstance(document, dict) or document.get("kind") != "linking-plan":
+        raise LinkConfigError(str(path), None, "a linking plan document (from `linking plan --json`): no kind linking-plan here")
+    if document.get("schemaVersion") != PLAN_SCHEMA_VERSION:
+        raise LinkConfigError(
+            f"{path}: schemaVersion",
+            document.get("schemaVersion"),
+            f"plan schema version {PLAN_SCHEMA_VERSION}, which this linking reads: plan both revisions with the same linking",
+        )
+    errors = schema_errors(PLAN_SCHEMA_FILE, document, str(path))
+    if errors:
+        raise errors[0]
+    return document
+
+
+def _secret_changes(base_stack: Optional[dict[str, Any]], head_stack: Optional[dict[str, Any]]) -> list[str]:
+    """Secure config values whose ciphertext changed (a rotated external ID, say), added or removed."""
+    if base_stack is None or head_stack is None:
+        return []
+    before, after = base_stack["secureValues"], head_stack["secureValues"]
+    return [
+        f"secret {key} {'set' if key not in before else 'removed' if key not in after else 'changed'}"
+        for key in sorted(before.keys() | after.keys())
+        if before.get(key) != after.get(key)
+    ]
+
+
+def _links(plan: dict[str, Any]) -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """``stack/link-key`` -> (stack, link)."""
+    return {
+        f"{stack['project']}/{stack['stack']}/{link['key']}": (stack, link)
+        for stack in plan["stacks"]
+        for link in stack["links"]
+    }
+
+
+def _set(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    return {canonical_json(e): e for e in entries}
+
+
+def diff_link(key: str, base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]) -> dict[str, Any]:
+    """What changed for one link; ``base`` or ``head`` is None for a removed or added link."""
+    provider = (head or base or {})["provider"]
+    base_grants, head_grants = _set(base["grants"] if base else []), _set(head["grants"] if head else [])
+    base_trust, head_trust = _set(base["trust"] if base else []), _set(head["trust"] if head else [])
+    added = [head_grants[k] for k in sorted(head_grants.keys() - base_grants.keys())]
+    removed = [base_grants[k] for k in sorted(base_grants.keys() - head_grants.keys())]
+    trust_added = [head_trust[k] for k in sorted(head_trust.keys() - base_trust.keys())]
+    trust_removed = [base_trust[k] for k in sorted(base_trust.keys() - head_trust.keys())]
+    changes: list[str] = []
+    risks: list[str] = []
+    if base is None:
+        changes.append("link added")
+        risks.append("new link: a new standing way into an account")
+    elif head is None:
+        changes.append("link removed")
+    else:
+        for field in ("tier", "credential", "owner", "enabled", "expiresAt"):
+            if base[field] != head[field]:
+                changes.append(f"{field}: {json.dumps(base[field])} -> {json.dumps(head[field])}")
+        if canonical_json(base["identity"]) != canonical_json(head["identity"]):
+            changes.append(f"identity replaced: {canonical_json(base['identity'])} -> {canonical_json(head['identity'])}")
+        if _set(base["conditions"]) != _set(head["conditions"]):
+            changes.append("binding conditions changed")
+        if base["expiresAt"] and not head["expiresAt"]:
+            risks.append("expiry removed")
+        elif base["expiresAt"] and head["expiresAt"] and head["expiresAt"] > base["expiresAt"]:
+            risks.append(f"expiry extended to {head['expiresAt']}")
+        if TIER_RANK[head["tier"]] > TIER_RANK[base["tier"]]:
+            risks.append(f"tier raised: {base['tier']} -> {head['tier']}")
+        if head["credential"] in KEYED_CREDENTIALS and base["credential"] not in KEYED_CREDENTIALS:
+            risks.append(f"credential no longer keyless: {base['credential']} -> {head['credential']}")
+        if head["enabled"] and not base["enabled"]:
+            risks.append("access re-enabled")
+        widening = [t for t in trust_added if t.get("effect") != "Deny"]
+        if widening:
+            risks.append("trust widened: " + "; ".join(trust_text(t) for t in widening))
+    if base is not None:
+        for grant in added:
+            risks += grant_risks(provider, grant)
+    base_warnings = set(base["lint"]["warnings"]) if base else set()
+    for warning in sorted(set(head["lint"]["warnings"]) - base_warnings if head else []):
+        if "(waived:" in warning:
+            risks.append(f"new waived lint error: {warning}")
+        else:
+            changes.append(f"new lint {warning}")
+    return {
+        "key": key,
+        "provider": provider,
+        "status": "added" if base is None else "removed" if head is None else "changed",
+        "owner": (head or base)["owner"],
+        "granted": [grant_text(provider, g) for g in added],
+        "revoked": [grant_text(provider, g) for g in removed],
+        "trustAdded": [trust_text(t) for t in trust_added],
+        "trustRemoved": [trust_text(t) for t in trust_removed],
+        "changes": changes,
+        "risks": sorted(set(risks)),
+    }
+
+
+def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
+    """Every link that changed between two plans, and the stacks that failed to plan."""
+    base_links, head_links = _links(base), _links(head)
+    links = []
+    for key in sorted(base_links.keys() | head_links.keys()):
+        base_stack, before = base_links.get(key, (None, None))
+        head_stack, after = head_links.get(key, (None, None))
+        entry = diff_link(key, before, after)
+        entry["changes"] += _secret_changes(base_stack, head_stack)
+        if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes")):
+            links.append(entry)
+    # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.
+    failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")
+    return {"links": links, "failedStacks": failed, "risky": bool(failed) or any(link["risks"] for link in links)}
+
+
+def format_text(diff: dict[str, Any]) -> str:
+    if not diff["links"] and not diff["failedStacks"]:
+        return "No access changes.\n"
+    lines = []
+    for link in diff["links"]:
+        lines.append(f"{link['key']} ({link['provider']}, owner {link['owner']}): {link['status']}")
+        lines += [f"  risk: {r}" for r in link["risks"]]
+        lines += [f"  {c}" for c in link["changes"]]
+        lines += [f"  + {g}" for g in link["granted"]] + [f"  - {g}" for g in link["revoked"]]
+        lines += [f"  + trust {t}" for t in link["trustAdded"]] + [f"  - trust {t}" for t in link["trustRemoved"]]
+    lines += [f"failed to plan: {f}" for f in diff["failedStacks"]]
+    return "\n".join(lines) + "\n"
+
+
+def _code(text: str) -> str:
+    return "`" + text.replace("`", "'") + "`"
+
+
+def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
+    """A pull-request comment: a summary table, then details per link (long lists folded)."""
+    lines = [MARKER, "## linking access review", ""]
+    if not diff["links"] and not diff["failedStacks"]:
+        return "\n".join(lines + ["No access changes.", ""])
+    lines += ["| link | provider | + grants | - grants | risk |", "|---|---|---|---|---|"]
+    for link in diff["links"]:
+        risk = "**risky**: " + "; ".join(link["risks"]) if link["risks"] else "none"
+        lines.append(f"| {_code(link['key'])} ({link['status']}) | {link['provider']} | {len(link['granted'])} | {len(link['revoked'])} | {risk} |")
+    for failure in diff["failedStacks"]:
+        lines.append(f"| {_code(failure)} | | | | **failed to plan** |")
+    for link in diff["links"]:
+        lines += ["", f"### {link['key']}", "", f"{link['provider']}, owner {link['owner']}, {link['status']}"]
+        for title, key in (("Risks", "risks"), ("Changes", "changes"), ("Trust added", "trustAdded"), ("Trust removed", "trustRemoved"),
+                           ("Granted", "granted"), ("Revoked", "revoked")):
+            items = link[key]
+            if not items:
+                continue
+            body = [f"- {_code(item)}" for item in items[:details_limit]]
+            if len(items) > details_limit:
+                body.append(f"- ... and {len(items) - details_limit} more (see the plan JSON)")
+            if len(items) > 20:
+                lines += ["", f"<details><summary>{title} ({len(items)})</summary>", "", *body, "", "</details>"]
+            else:
+                lines += ["", f"**{title}**", "", *body]
+    return "\n".join(lines) + "\n"

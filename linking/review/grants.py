@@ -1,0 +1,162 @@
+"""Access review: a stack's plan as normalised grants and trust, and the plan JSON document.
+
+A grant is one (who may do what, where, under which condition) fact, the same
+shape for every link of a provider, so two plans diff grant by grant. Trust
+entries say who may become the identity. Nothing here calls a cloud: it reads
+what the offline plan recorded.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Optional
+
+from ..canonical import canonical_json
+from ..config import SECRET_PLACEHOLDER
+from ..plan.runtime import PlannedResource, StackPlan
+from ..plan.values import parsed_json, plain
+from ..providers import part
+from .per_provider import reviewed_inputs
+
+PLAN_SCHEMA_VERSION = 1
+PLAN_SCHEMA_FILE = "plan.schema.json"
+LINK_COMPONENTS = {
+    "linking:aws:AccountLink",
+    "linking:azure:SubscriptionLink",
+    "linking:gcp:ProjectLink",
+    "linking:kubernetes:ClusterLink",
+}
+WORKLOAD_COMPONENT = "linking:workload:LinkedServiceAccount"
+
+
+def _sorted_unique(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """De-duplicated, in a stable order (entries hold only strings, booleans and None)."""
+    keyed = {tuple((k, "" if v is None else str(v)) for k, v in sorted(e.items())): e for e in entries}
+    return [keyed[key] for key in sorted(keyed)]
+
+
+def _descendants(plan: StackPlan, root: PlannedResource) -> list[PlannedResource]:
+    found, frontier = [], [root.urn]
+    while frontier:
+        parent = frontier.pop()
+        children = [r for r in plan.resources if r.parent_urn == parent]
+        found += children
+        frontier += [c.urn for c in children]
+    return found
+
+
+def _display_inputs(resource: PlannedResource) -> dict[str, Any]:
+    return {k: parsed_json(plain(resource.inputs[k])) for k in reviewed_inputs().get(resource.type, ()) if k in resource.inputs}
+
+
+def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Optional[dict[str, str]] = None) -> dict[str, Any]:
+    """The plan document's entry for one stack: resources, and each link's identity, trust and grants."""
+    by_urn = {r.urn: r for r in plan.resources}
+    resources = [
+        {
+            "type": r.type,
+            "name": r.name,
+            "parent": by_urn[r.parent_urn].name if r.parent_urn in by_urn else None,
+            "inputs": _display_inputs(r),
+        }
+        for r in plan.resources
+    ]
+    links = []
+    record = plan.outputs.get("linkRecord")
+    for component in plan.resources:
+        if component.type in LINK_COMPONENTS and isinstance(record, dict):
+            grants, trust, conditions = part(record["provider"], "review").extract(_descendants(plan, component))
+            links.append(
+                {
+                    "key": f"link:{record['linkId']}",
+                    "kind": "account-link",
+                    "provider": record["provider"],
+                    "id": record["linkId"],
+                    "owner": record["owner"],
+                    "tier": record["tier"],
+                    "enabled": record["enabled"],
+                    "expiresAt": record["expiresAt"],
+                    "expiryEnforcement": record["expiryEnforcement"],
+                    "credential": record["authentication"]["method"],
+                    "identity": record["identity"],
+                    "target": record["target"],
+                    "trust": _sorted_unique(trust),
+                    "conditions": _sorted_unique(conditions),
+                    "grants": _sorted_unique(grants),
+                    "lint": record["lint"],
+                }
+            )
+    workloads = {f"{w['namespace']}-{w['name']}": w for w in plan.outputs.get("serviceAccounts", []) or []}
+    for component in plan.resources:
+        if component.type == WORKLOAD_COMPONENT and component.name in workloads:
+            workload = workloads[component.name]
+            provider = workload["cloud"]
+            grants, trust, conditions = part(provider, "review").extract(_descendants(plan, component))
+            links.append(
+                {
+                    "key": f"serviceAccount:{workload['namespace']}/{workload['name']}",
+                    "kind": "service-account",
+                    "provider": provider,
+                    "id": f"{workload['namespace']}/{workload['name']}",
+                    "owner": workload["owner"],
+                    "tier": "custom",
+                    "enabled": True,
+                    "expiresAt": None,
+                    "expiryEnforcement": "no expiry",
+                    "credential": f"{provider}-workload-identity",
+                    "identity": {"cloudIdentity": workload["identity"]},
+                    "target": {},
+                    "trust": _sorted_unique(trust),
+                    "conditions": _sorted_unique(conditions),
+                    "grants": _sorted_unique(grants),
+                    "lint": {"warnings": [], "waivers": []},
+                }
+            )
+    return {
+        "stack": plan.stack,
+        "project": project,
+        "file": file,
+        "status": "planned",
+        "error": None,
+        "warnings": list(plan.warnings),
+        "secureValues": dict(sorted((secure_values or {}).items())),
+        "resources": sorted(resources, key=lambda r: (r["parent"] or "", r["type"], r["name"])),
+        "links": sorted(links, key=lambda link: link["key"]),
+    }
+
+
+def failed_stack(*, stack: str, project: str, file: str, error: str) -> dict[str, Any]:
+    return {"stack": stack, "project": project, "file": file, "status": "failed", "error": error,
+            "warnings": [], "secureValues": {}, "resources": [], "links": []}
+
+
+def plan_document(stacks: list[dict[str, Any]]) -> dict[str, Any]:
+    """The plan JSON: deterministic (sorted, no timestamps); secrets only ever as ``[secret]``."""
+    return {
+        "kind": "linking-plan",
+        "schemaVersion": PLAN_SCHEMA_VERSION,
+        "secretPlaceholder": SECRET_PLACEHOLDER,
+        "stacks": sorted(stacks, key=lambda s: (s["project"], s["stack"], s["file"])),
+    }
+
+
+def plan_document_json(sorted_entries: list[str]) -> str:
+    """`plan_document` as canonical JSON, from stack entries already in canonical JSON and in order.
+
+    Hundreds of stacks stay strings (a tenth of their size as objects) until written.
+    """
+    head = canonical_json(plan_document([]))
+    assert head.endswith('"stacks":[]}')  # keys sort so that stacks comes last
+    return head[: -len("]}")] + ",".join(sorted_entries) + "]}\n"
+
+
+def relative_file(path: Path, root: Path) -> str:
+    """The stack file as the repository names it, so base and head plans agree wherever they were checked out."""
+    try:
+        return path.resolve().relative_to(root.resolve()).as_posix()
+    except ValueError:
+        return path.as_posix()
+
+
+def trust_text(entry: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v}" for k, v in sorted(entry.items()) if v not in (None, ""))

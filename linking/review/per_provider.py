@@ -1,0 +1,32 @@
+"""What the review asks of each provider's ``review`` part (``linking/<provider>/review.py``).
+
+Each part has ``REVIEWED_INPUTS`` (type -> inputs a reviewer reads), ``extract``
+(a link's resources -> grants, trust, conditions), ``grant_text`` and ``grant_risks``.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+from typing import Any
+
+from ..providers import part, parts
+
+Extracted = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
+"""(grants, trust, conditions): conditions on a whole binding (expiry, delegation) are kept apart from the
+grants, so moving an expiry reads as one change, not every permission revoked and granted again."""
+
+
+@cache
+def reviewed_inputs() -> dict[str, tuple[str, ...]]:
+    """Every provider's resource type -> the inputs that say who gets which access."""
+    return {typ: keys for review in parts("review").values() for typ, keys in review.REVIEWED_INPUTS.items()}
+
+
+def grant_text(provider: str, grant: dict[str, Any]) -> str:
+    """One line a reviewer reads."""
+    condition = grant.get("condition")
+    return part(provider, "review").grant_text(grant) + (f" if {condition}" if condition else "")
+
+
+def grant_risks(provider: str, grant: dict[str, Any]) -> list[str]:
+    return part(provider, "review").grant_risks(grant)

@@ -1,0 +1,225 @@
+"""AwsAccountLink under Pulumi's mock runtime: the resources, their inputs, secrecy and the link record."""
+
+from __future__ import annotations
+
+import json
+
+import jsonschema
+import pulumi
+import pytest
+
+from linking.aws import AwsAccountLink, AwsAccountLinkArgs, AwsNames, render_policy
+from linking.config import AwsControlPlane, AwsSettings, ControlPlane, LinkSpec
+from linking.errors import LinkConfigError
+from linking.plan.runtime import Ambient, PlanMocks
+from linking.plan.values import Secret
+from linking.policy import builtin_document_path
+from linking.validation import load_schema
+
+ROLE = "aws:iam/role:Role"
+ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
+POLICY = "aws:iam/policy:Policy"
+ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+PASSWORD = "random:index/randomPassword:RandomPassword"
+OIDC_PROVIDER = "aws:iam/openIdConnectProvider:OpenIdConnectProvider"
+NAMES = AwsNames("acme-prod", "123456789012", "aws")
+
+
+def trust_of(plan_result) -> dict:
+    return json.loads(plan_result.one(ROLE).plain_input("assumeRolePolicy"))
+
+
+def test_admin_link_creates_role_inline_tier_policy_and_workload_boundary(link, plan):
+    result = plan(link)
+    component = result.one("linking:aws:AccountLink")
+    assert component.name == "acme-prod"
+    assert sorted(r.type for r in result.resources) == sorted(
+        ["linking:aws:AccountLink", PASSWORD, ROLE, ROLE_POLICY, POLICY]
+    )
+    for resource in result.resources:
+        if resource is not component:
+            assert resource.parent_urn == component.urn, resource.name
+            assert resource.name.startswith("acme-prod-")
+
+    role = result.one(ROLE)
+    assert role.inputs["name"] == "linking-acme-prod"
+    assert role.inputs["path"] == "/linking/"
+    assert role.inputs["maxSessionDuration"] == 3600
+    assert "permissionsBoundary" not in role.inputs
+    assert role.inputs["tags"] == {
+        "linking:link-id": "acme-prod",
+        "linking:owner": "platform@acme.example",
+        "linking:tier": "admin",
+        "linking:expires-at": "never",
+        "linking:status": "enabled",
+        "managed-by": "pulumi",
+    }
+    permissions = result.one(ROLE_POLICY)
+    assert permissions.inputs["name"] == "linking-acme-prod-admin"
+    assert permissions.inputs["policy"] == render_policy(builtin_document_path("aws", "admin"), NAMES, "k").text
+
+    boundary = result.one(POLICY)
+    assert boundary.inputs["name"] == "linking-acme-prod-workload-boundary"
+    assert boundary.inputs["path"] == "/linking/"
+    record = result.outputs["linkRecord"]
+    assert record["aws"]["workloadBoundaryArn"] == NAMES.boundary_policy_arn
+    assert record["aws"]["workloadRolePath"] == "/linking-workloads/acme-prod/"
+
+
+def test_readonly_link_creates_no_workload_boundary(link, plan):
+    link["tier"] = "readonly"
+    result = plan(link)
+    assert result.by_type(POLICY) == []
+    assert result.outputs["linkRecord"]["aws"]["workloadBoundaryArn"] is None
+
+
+def test_generated_external_id_is_secret_everywhere(link, plan):
+    result = plan(link)
+    password = result.one(PASSWORD)
+    assert password.inputs["length"] == 32 and password.inputs["special"] is False
+    assert isinstance(result.one(ROLE).inputs["assumeRolePolicy"], Secret)
+    assert isinstance(result.outputs["linkSecrets"], Secret)
+    assert result.outputs["linkSecrets"].value == {"externalId": "[secret]"}
+    record = result.outputs["linkRecord"]
+    assert not isinstance(record, Secret)  # the public record reads without --show-secrets
+    assert record["authentication"] == {
+        "method": "external-id",
+        "principalArn": "arn:aws:iam::111122223333:role/control-plane",
+        "externalId": "linkSecrets.externalId",
+    }
+
+
+def test_configured_external_id_is_used_and_kept_secret(link, plan):
+    link["controlPlane"]["aws"]["externalId"] = "acme-7f3e9c"
+    result = plan(link)
+    assert result.by_type(PASSWORD) == []
+    assert isinstance(result.one(ROLE).inputs["assumeRolePolicy"], Secret)
+    assert trust_of(result)["Statement"][0]["Condition"]["StringEquals"] == {"sts:ExternalId": "acme-7f3e9c"}
+    assert result.outputs["linkSecrets"] == Secret({"externalId": "acme-7f3e9c"})
+    assert "acme-7f3e9c" not in json.dumps(result.outputs["linkRecord"])
+
+
+def test_link_record_validates_against_its_schema(link, plan):
+    record = plan(link).outputs["linkRecord"]
+    jsonschema.validate(record, load_schema("link-record.schema.json"))
+    assert record["policySha256"] == render_policy(builtin_document_path("aws", "admin"), NAMES, "k").sha256
+    assert record["identity"] == {"roleArn": "arn:aws:iam::123456789012:role/linking/linking-acme-prod", "roleName": "linking-acme-prod"}
+    assert record["target"] == {"accountId": "123456789012", "partition": "aws"}
+
+
+def test_expiry_is_enforced_by_the_trust_policy(link, plan):
+    link["expiresAt"] = "2027-06-30T00:00:00Z"
+    result = plan(link)
+    assert trust_of(result)["Statement"][0]["Condition"]["DateLessThan"] == {"aws:CurrentTime": "2027-06-30T00:00:00Z"}
+    assert result.one(ROLE).inputs["tags"]["linking:expires-at"] == "2027-06-30T00:00:00Z"
+    assert "aws:CurrentTime" in result.outputs["linkRecord"]["expiryEnforcement"]
+
+
+def test_oidc_trust_creates_the_provider_and_pins_sub_and_aud(link, plan):
+    link["controlPlane"] = {"oidc": {"issuer": "https://issuer.example/cp", "subject": "system:control-plane", "audience": "sts.amazonaws.com"}}
+    result = plan(link)
+    provider = result.one(OIDC_PROVIDER)
+    assert provider.inputs["url"] == "https://issuer.example/cp"
+    assert provider.inputs["clientIdLists"] == ["sts.amazonaws.com"]
+    (statement,) = trust_of(result)["Statement"]
+    assert statement["Principal"] == {"Federated": "arn:aws:iam::123456789012:oidc-provider/issuer.example/cp"}
+    assert statement["Condition"] == {"StringEquals": {"issuer.example/cp:aud": "sts.amazonaws.com", "issuer.example/cp:sub": "system:control-plane"}}
+    assert result.by_type(PASSWORD) == []
+    assert "linkSecrets" not in result.outputs
+    assert result.outputs["linkRecord"]["authentication"]["method"] == "oidc-web-identity"
+
+
+def test_existing_oidc_provider_is_referenced_not_created(link, plan):
+    arn = "arn:aws:iam::123456789012:oidc-provider/issuer.example"
+    link["controlPlane"] = {"oidc": {"issuer": "https://issuer.example", "subject": "cp", "audience": "a", "providerArn": arn}}
+    result = plan(link)
+    assert result.by_type(OIDC_PROVIDER) == []
+    assert trust_of(result)["Statement"][0]["Principal"] == {"Federated": arn}
+
+
+def test_disabled_link_keeps_role_and_tags_but_nobody_can_assume_it_and_it_holds_nothing(link, plan):
+    enabled = plan(link)
+    link["enabled"] = False
+    disabled = plan(link)
+    assert disabled.by_type(ROLE_POLICY) == [] and disabled.by_type(ATTACHMENT) == []
+    assert disabled.one(ROLE).urn == enabled.one(ROLE).urn
+    assert disabled.one(PASSWORD).urn == enabled.one(PASSWORD).urn  # re-enabling restores the same external ID
+    (statement,) = trust_of(disabled)["Statement"]
+    assert statement["Effect"] == "Deny" and "Condition" not in statement
+    assert disabled.one(ROLE).inputs["tags"]["linking:status"] == "disabled"
+    assert disabled.outputs["linkRecord"]["enabled"] is False
+
+
+def test_display_name_change_replaces_nothing(link, plan):
+    before = plan(link)
+    link["displayName"] = "ACME production (EU) ✓"
+    after = plan(link)
+    assert [r.urn for r in before.resources] == [r.urn for r in after.resources]
+    role_before, role_after = before.one(ROLE).inputs, after.one(ROLE).inputs
+    assert {k: v for k, v in role_before.items() if k != "description"} == {k: v for k, v in role_after.items() if k != "description"}
+    assert role_after["description"] == (
+        "linking acme-prod: ACME production (EU) ?; owner platform@acme.example; tier admin; expires never"
+    )
+
+
+def test_session_length_and_boundary_reach_the_role(link, plan):
+    link["aws"].update(maxSessionHours=12, permissionsBoundaryArn="arn:aws:iam::123456789012:policy/org-boundary")
+    role = plan(link).one(ROLE)
+    assert role.inputs["maxSessionDuration"] == 43200
+    assert role.inputs["permissionsBoundary"] == "arn:aws:iam::123456789012:policy/org-boundary"
+
+
+def test_oversized_custom_tier_becomes_attached_managed_policies(link, plan, tmp_path):
+    document = {"Version": "2012-10-17", "Statement": [
+        {"Sid": f"S{i}", "Effect": "Allow", "Resource": "*", "Action": [f"svc{i}:ExampleAction{n:04d}" for n in range(200)]}
+        for i in range(3)
+    ]}
+    path = tmp_path / "big.json"
+    path.write_text(json.dumps(document))
+    link.update(tier="custom", policyFile=str(path))
+    result = plan(link)
+    assert result.by_type(ROLE_POLICY) == []
+    policies = sorted(result.by_type(POLICY), key=lambda r: r.name)
+    attachments = result.by_type(ATTACHMENT)
+    assert [p.inputs["name"] for p in policies] == [f"linking-acme-prod-custom-{n}" for n in range(1, len(policies) + 1)]
+    assert len(attachments) == len(policies) >= 2
+    arns = [f"arn:aws:iam::123456789012:policy/linking/{p.inputs['name']}" for p in policies]
+    assert sorted(result.outputs["linkRecord"]["aws"]["managedPolicyArns"]) == sorted(arns)
+    assert sorted(a.inputs["policyArn"] for a in attachments) == sorted(arns)
+    assert plan(link).by_type(POLICY)[0].inputs == result.by_type(POLICY)[0].inputs
+
+
+def test_account_guard_stops_before_anything_is_registered(link, plan):
+    with pytest.raises(LinkConfigError) as raised:
+        plan(link, ambient=Ambient(aws_account_id="999999999999"))
+    message = str(raised.value)
+    assert raised.value.key_path == "linking:link.aws.accountId"
+    assert "123456789012" in message and "999999999999" in message
+    assert plan.registered == []
+
+
+def test_component_used_directly_from_another_program():
+    """What a team does with `pip install linking[aws]`: a spec in code, Pulumi's own test decorator."""
+    pulumi.runtime.settings.reset_options()  # a fresh root stack, as a new program would have
+    pulumi.runtime.set_mocks(PlanMocks(Ambient(aws_account_id="210987654321")), preview=False)
+    spec = LinkSpec(
+        id="team-sandbox",
+        provider="aws",
+        tier="readonly",
+        owner="team@acme.example",
+        control_plane=ControlPlane(aws=AwsControlPlane(principal_arn="arn:aws:iam::111122223333:role/control-plane")),
+        aws=AwsSettings(account_id="210987654321"),
+    )
+    link = AwsAccountLink("sandbox", AwsAccountLinkArgs(spec))
+
+    @pulumi.runtime.test
+    def check():
+        def verify(values):
+            arn, secret, record = values
+            assert arn == "arn:aws:iam::210987654321:role/linking/linking-team-sandbox"
+            assert secret is True
+            assert record["tier"] == "readonly" and record["provider"] == "aws"
+
+        return pulumi.Output.all(link.role.arn, link.external_id.is_secret(), link.link_record).apply(verify)
+
+    check()

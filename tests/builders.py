@@ -1,0 +1,26 @@
+"""Small IAM documents for tests: a statement or a trust in one call."""
+
+from __future__ import annotations
+
+from typing import Any
+
+CP = "arn:aws:iam::111122223333:role/control-plane"
+
+
+def aws_doc(*statements: dict[str, Any]) -> dict[str, Any]:
+    return {"Version": "2012-10-17", "Statement": list(statements)}
+
+
+def allow(actions: list[str], resource: Any = "*", **extra: Any) -> dict[str, Any]:
+    return {"Effect": "Allow", "Action": actions, "Resource": [resource] if isinstance(resource, str) else resource, **extra}
+
+
+def trust(principal: dict[str, Any], condition: Any = None) -> dict[str, Any]:
+    statement = {"Effect": "Allow", "Principal": principal, "Action": ["sts:AssumeRole"]}
+    if condition:
+        statement["Condition"] = condition
+    return aws_doc(statement)
+
+
+EXTERNAL_ID = {"StringEquals": {"sts:ExternalId": "x"}}
+BOUNDARY = {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}}

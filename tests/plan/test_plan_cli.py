@@ -1,0 +1,135 @@
+"""`linking plan` on stack files: the example stack, secrets it cannot decrypt, errors without tracebacks."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from linking.cli import main
+from linking.plan.stackfile import load_stack_file, plan_stack_file
+from linking.plan.values import Secret
+
+from ..conftest import REPO
+
+EXAMPLE = REPO / "stacks" / "Pulumi.aws-example.yaml"
+
+
+def run_cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "linking", *args], cwd=cwd, capture_output=True, text=True, timeout=120)
+
+
+def test_example_stack_plans():
+    result = plan_stack_file(EXAMPLE)
+    assert result.stack == "aws-example"
+    assert {r.type for r in result.resources} == {
+        "linking:aws:AccountLink",
+        "aws:iam/role:Role",
+        "aws:iam/rolePolicy:RolePolicy",
+        "aws:iam/policy:Policy",
+        "random:index/randomPassword:RandomPassword",
+    }
+    record = result.outputs["linkRecord"]
+    assert record["linkId"] == "acme-prod" and record["target"]["accountId"] == "123456789012"
+    assert record["expiresAt"] == "2027-06-30T00:00:00Z"
+    assert isinstance(result.outputs["linkSecrets"], Secret)
+
+
+def test_stack_file_becomes_the_engine_config_map():
+    stack = load_stack_file(EXAMPLE)
+    assert stack.project == "linking" and stack.stack == "aws-example" and stack.project_root == REPO
+    assert stack.config["aws:region"] == "eu-west-1"
+    assert stack.config["linking:link"].startswith("{")
+
+
+def test_cli_prints_resources_trust_and_permissions():
+    completed = run_cli("plan", "stacks/Pulumi.aws-example.yaml")
+    assert completed.returncode == 0, completed.stderr
+    out = completed.stdout
+    assert "+ linking:aws:AccountLink  acme-prod" in out
+    assert "  + aws:iam/role:Role  acme-prod-role" in out
+    assert "aws:iam/role:Role acme-prod-role (a Pulumi secret" in out
+    assert '"sts:ExternalId": "[secret]"' in out
+    assert "aws:iam/rolePolicy:RolePolicy acme-prod-permissions:" in out
+    assert '"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/linking/linking-acme-prod-workload-boundary"' in out
+    assert "linkSecrets: [secret]" in out
+    assert completed.stderr == ""
+
+
+def test_plan_is_deterministic():
+    assert run_cli("plan", "stacks/Pulumi.aws-example.yaml").stdout == run_cli("plan", "stacks/Pulumi.aws-example.yaml").stdout
+
+
+def test_secure_values_plan_with_a_placeholder(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    stack = tmp_path / "Pulumi.prod.yaml"
+    stack.write_text(EXAMPLE.read_text().replace(
+        "        # externalId: omitted",
+        "        externalId:\n          secure: v1:abc:def\n        # externalId: omitted",
+    ))
+    result = plan_stack_file(stack)
+    assert result.by_type("random:index/randomPassword:RandomPassword") == []
+    assert result.outputs["linkSecrets"] == Secret({"externalId": "[secret]"})
+
+
+def test_bad_stack_is_one_line_without_traceback(tmp_path):
+    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    (tmp_path / "Pulumi.bad.yaml").write_text(EXAMPLE.read_text().replace('accountId: "123456789012"', 'accountId: "1234"'))
+    completed = run_cli("plan", str(tmp_path / "Pulumi.bad.yaml"))
+    assert completed.returncode == 1
+    assert "Traceback" not in completed.stderr
+    assert completed.stderr.strip().endswith('linking:link.aws.accountId: got "1234"; expected a 12-digit AWS account id, quoted in YAML so leading zeros survive')
+
+
+def test_yaml_error_names_file_and_line(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  linking:link:\n    id: [unclosed\n")
+    assert main(["plan", str(tmp_path / "Pulumi.broken.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "Pulumi.broken.yaml" in err and "line 4" in err
+
+
+def test_stack_program_entry_point_is_thin():
+    text = (REPO / "stacks" / "__main__.py").read_text()
+    assert "program.run(" in text and len(text.splitlines()) < 10
+
+
+def test_a_provider_without_its_extra_is_a_clear_error(link, plan, monkeypatch):
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "pulumi_aws" else real(name, *a))
+    error = plan.expect_error(link, "linking:link.provider", "pip install 'cloud-linking[aws]'")
+    assert "pulumi_aws" in error.expected
+
+
+def _stack_with_environment(tmp_path: Path, environment: object) -> Path:
+    (tmp_path / "Pulumi.yaml").write_text("name: linking\nruntime: python\n")
+    stack = tmp_path / "Pulumi.esc.yaml"
+    stack.write_text(yaml.safe_dump({"environment": environment, **yaml.safe_load(EXAMPLE.read_text())}))
+    return stack
+
+
+@pytest.mark.parametrize("environment", [["acme/prod", "acme/aws-creds"], {"imports": ["acme/prod", "acme/aws-creds"]}])
+def test_esc_environments_are_named_in_a_warning_in_every_format(tmp_path, capsys, environment):
+    stack = _stack_with_environment(tmp_path, environment)
+    plan_json = tmp_path / "plan.json"
+    assert main(["plan", str(stack), "--json", str(plan_json)]) == 0
+    text = capsys.readouterr().out
+    assert main(["plan", str(stack), "--format", "markdown"]) == 0
+    markdown = capsys.readouterr().out
+    warnings = json.loads(plan_json.read_text())["stacks"][0]["warnings"]
+    expected = "Pulumi ESC environments that an offline plan cannot resolve: acme/prod, acme/aws-creds"
+    assert any(expected in w for w in warnings)
+    assert expected in text.split("Warnings:")[1]
+    assert f"> warning: the stack imports {expected}" in markdown
+
+
+def test_a_malformed_environment_block_is_an_error_naming_it(tmp_path, capsys):
+    stack = _stack_with_environment(tmp_path, {"imports": "acme/prod"})
+    assert main(["plan", str(stack)]) == 1
+    assert "environment" in capsys.readouterr().err

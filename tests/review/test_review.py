@@ -1,0 +1,227 @@
+"""Access review: the plan JSON, `linking diff`, risk flags, and planning many stacks at once."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+
+from linking import policy
+from linking.cli import main
+from linking.review.diff import diff_plans, format_markdown, load_plan
+from linking.validation import load_schema
+
+from ..conftest import REPO
+
+PROJECT = "name: platform\nruntime: python\nmain: stacks/\nstackConfigDir: stacks\n"
+
+
+def write_stack(folder: Path, name: str, link: dict[str, Any]) -> Path:
+    path = folder / f"Pulumi.{name}.yaml"
+    path.write_text(json.dumps({"config": {"aws:region": "eu-west-1", "linking:link": link}}, indent=2))
+    return path
+
+
+def aws_link(link_id: str, account: str, **changes: Any) -> dict[str, Any]:
+    return {
+        "id": link_id, "provider": "aws", "tier": "readonly", "owner": "platform@acme.example",
+        "controlPlane": {"aws": {"principalArn": "arn:aws:iam::111122223333:role/control-plane", "externalId": "fixed-id-1"}},
+        "aws": {"accountId": account}, **changes,
+    }
+
+
+def plan_json(tmp_path: Path, folder: Path, name: str) -> Path:
+    out = tmp_path / f"{name}.json"
+    assert main(["plan", str(folder), "--json", str(out)]) in (0, 1)
+    return out
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    root = tmp_path / "platform"
+    (root / "stacks").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text(PROJECT)
+    return root
+
+
+def test_plan_json_validates_and_is_byte_identical_twice(tmp_path, capsys):
+    first, second = tmp_path / "a.json", tmp_path / "b.json"
+    assert main(["plan", str(REPO / "stacks"), "--json", str(first)]) == 0
+    assert main(["plan", str(REPO / "stacks"), "--json", str(second), "--format", "markdown"]) == 0
+    assert first.read_bytes() == second.read_bytes()
+    document = json.loads(first.read_text())
+    jsonschema.validate(document, load_schema("plan.schema.json"))
+    stacks = {s["stack"]: s for s in document["stacks"]}
+    assert set(stacks) >= {"aws-example", "aws-readonly-example", "azure-example", "gcp-example", "k8s-example", "eks-workloads-example"}
+    aws = stacks["aws-example"]["links"][0]
+    assert aws["credential"] == "external-id" and aws["expiresAt"] == "2027-06-30T00:00:00Z"
+    assert {"effect": "Allow", "action": "iam:PassRole", "resource": "arn:aws:iam::123456789012:role/linking-workloads/acme-prod/*", "condition": None} in aws["grants"]
+    assert '"sts:ExternalId":"[secret]"' in aws["trust"][0]["condition"]
+    k8s = stacks["k8s-example"]["links"][0]
+    assert {"apiGroup": "apps", "resource": "deployments", "verb": "list", "scope": "cluster"} in k8s["grants"]
+    markdown = capsys.readouterr().out
+    assert "### link:acme-prod-gcp (gcp, tier admin" in markdown
+
+
+def test_diff_of_an_added_and_removed_action_moved_expiry_and_new_principal(project, tmp_path, golden):
+    custom = project / "policies"
+    custom.mkdir()
+    base_policy = {"Version": "2012-10-17", "Statement": [{"Sid": "Inventory", "Effect": "Allow", "Resource": "*",
+                                                            "Action": ["ec2:DescribeInstances", "s3:ListAllMyBuckets"]}]}
+    (custom / "inventory.json").write_text(json.dumps(base_policy))
+    link = aws_link("acme-prod", "123456789012", tier="custom", policyFile="policies/inventory.json", expiresAt="2027-01-31T00:00:00Z")
+    write_stack(project / "stacks", "prod", link)
+    base = plan_json(tmp_path, project / "stacks", "base")
+
+    base_policy["Statement"][0]["Action"] = ["ec2:DescribeInstances", "rds:DescribeDBInstances"]
+    (custom / "inventory.json").write_text(json.dumps(base_policy))
+    link.update(expiresAt="2027-06-30T00:00:00Z")
+    link["controlPlane"]["aws"]["principalArn"] = "arn:aws:iam::444455556666:role/new-control-plane"
+    write_stack(project / "stacks", "prod", link)
+    head = plan_json(tmp_path, project / "stacks", "head")
+
+    diff = diff_plans(load_plan(base), load_plan(head))
+    (entry,) = diff["links"]
+    assert entry["granted"] == ["Allow rds:DescribeDBInstances on *"]
+    assert entry["revoked"] == ["Allow s3:ListAllMyBuckets on *"]
+    assert 'expiresAt: "2027-01-31T00:00:00Z" -> "2027-06-30T00:00:00Z"' in entry["changes"]
+    assert "expiry extended to 2027-06-30T00:00:00Z" in entry["risks"]
+    assert any("444455556666" in t for t in entry["trustAdded"]) and any("111122223333" in t for t in entry["trustRemoved"])
+    golden("review/diff.md", format_markdown(diff))
+
+
+def test_fail_on_risky_exit_codes(project, tmp_path, capsys):
+    write_stack(project / "stacks", "prod", aws_link("acme-prod", "123456789012"))
+    base = plan_json(tmp_path, project / "stacks", "base")
+    assert main(["diff", str(base), str(base), "--fail-on", "risky"]) == 0
+    assert "No access changes." in capsys.readouterr().out
+
+    write_stack(project / "stacks", "prod", aws_link("acme-prod", "123456789012", tier="admin"))
+    raised = plan_json(tmp_path, project / "stacks", "raised")
+    assert main(["diff", str(base), str(raised), "--fail-on", "risky"]) == 1
+    out = capsys.readouterr().out
+    assert "risk: tier raised: readonly -> admin" in out and "risk: new IAM write: iam:CreateRole" in out
+    assert main(["diff", str(base), str(raised)]) == 0  # reporting alone never fails
+
+    write_stack(project / "stacks", "prod", aws_link("acme-prod", "123456789012", enabled=False))
+    disabled = plan_json(tmp_path, project / "stacks", "disabled")
+    assert main(["diff", str(base), str(disabled), "--fail-on", "risky"]) == 0  # revoking is not risky
+
+
+@pytest.mark.parametrize(
+    "change,risk",
+    [
+        ({"expiresAt": None}, "expiry removed"),
+        ({"credential": "service-account-key"}, "credential no longer keyless"),
+        ({"grants": [{"effect": "Allow", "action": "s3:*", "resource": "*", "condition": None}]}, "new wildcard: s3:*"),
+    ],
+)
+def test_risk_rules(change, risk):
+    base_link = {"key": "link:x", "kind": "account-link", "provider": "aws", "id": "x", "owner": "o", "tier": "readonly",
+                 "enabled": True, "expiresAt": "2027-01-01T00:00:00Z", "expiryEnforcement": "", "credential": "impersonation",
+                 "identity": {}, "target": {}, "trust": [], "conditions": [], "grants": [],
+                 "lint": {"warnings": [], "waivers": []}}
+    plan = {"stacks": [{"project": "p", "stack": "s", "file": "f", "status": "planned", "secureValues": {}, "links": [base_link]}]}
+    head = json.loads(json.dumps(plan))
+    head["stacks"][0]["links"][0].update(change)
+    (entry,) = diff_plans(plan, head)["links"]
+    assert any(r.startswith(risk) for r in entry["risks"]), entry["risks"]
+
+
+def test_directory_with_one_broken_stack_plans_the_others(project, tmp_path, capsys):
+    write_stack(project / "stacks", "good", aws_link("acme-good", "123456789012"))
+    write_stack(project / "stacks", "bad", aws_link("acme-bad", "1234"))
+    (project / "stacks" / "Pulumi.broken.yaml").write_text("config:\n  linking:link: {id: [\n")
+    out = tmp_path / "plan.json"
+    assert main(["plan", str(project / "stacks"), "--json", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert "Pulumi.bad.yaml: linking:link.aws.accountId" in err
+    assert "Pulumi.broken.yaml" in err and "line 3" in err
+    document = json.loads(out.read_text())
+    jsonschema.validate(document, load_schema("plan.schema.json"))
+    assert {s["stack"]: s["status"] for s in document["stacks"]} == {"bad": "failed", "broken": "failed", "good": "planned"}
+
+
+def test_not_a_plan_and_other_versions_are_clear_errors(tmp_path, capsys):
+    (tmp_path / "x.json").write_text('{"hello": "world"}')
+    (tmp_path / "v2.json").write_text('{"schemaVersion": 2, "kind": "linking-plan", "stacks": []}')
+    (tmp_path / "garbage.json").write_text("not json")
+    assert main(["diff", str(tmp_path / "x.json"), str(tmp_path / "x.json")]) == 2
+    assert "expected a linking plan document" in capsys.readouterr().err
+    assert main(["diff", str(tmp_path / "v2.json"), str(tmp_path / "v2.json")]) == 2
+    assert "plan schema version 1" in capsys.readouterr().err
+    assert main(["diff", str(tmp_path / "garbage.json"), str(tmp_path / "garbage.json")]) == 2
+    err = capsys.readouterr().err
+    assert "line 1" in err and "Traceback" not in err
+
+
+def test_widening_readonly_by_one_action_names_it_for_every_stack_on_that_tier(project, tmp_path, monkeypatch):
+    write_stack(project / "stacks", "one", aws_link("acme-one", "123456789012"))
+    write_stack(project / "stacks", "two", aws_link("acme-two", "210987654321"))
+    write_stack(project / "stacks", "admin", aws_link("acme-admin", "123456789012", tier="admin"))
+    base = plan_json(tmp_path, project / "stacks", "base")
+
+    docs = tmp_path / "policy_docs"
+    shutil.copytree(policy.policy_docs_root(), docs)
+    readonly = json.loads((docs / "aws" / "readonly.json").read_text())
+    readonly["Statement"][0]["Action"].append("sqs:ListQueueTags")  # already there: no change expected
+    readonly["Statement"][0]["Action"].append("apigateway:GET")
+    (docs / "aws" / "readonly.json").write_text(json.dumps(readonly))
+    monkeypatch.setattr(policy, "policy_docs_root", lambda: docs)
+    head = plan_json(tmp_path, project / "stacks", "head")
+
+    diff = diff_plans(load_plan(base), load_plan(head))
+    assert {link["key"]: link["granted"] for link in diff["links"]} == {
+        "platform/one/link:acme-one": ["Allow apigateway:GET on *"],
+        "platform/two/link:acme-two": ["Allow apigateway:GET on *"],
+    }
+    assert all(not link["revoked"] and not link["changes"] for link in diff["links"])
+
+
+def test_the_ci_workflow_plans_base_and_head_without_cloud_credentials():
+    workflow = (REPO / ".github" / "workflows" / "access-review.yml").read_text()
+    for needed in ("pull_request", "linking plan", "--json", "linking diff", "--format markdown", "linking-access-review"):
+        assert needed in workflow
+    for credential in ("AWS_ACCESS_KEY", "AZURE_CLIENT_SECRET", "GOOGLE_CREDENTIALS", "id-token: write"):
+        assert credential not in workflow
+
+
+def test_benchmark_script_runs_for_a_few_stacks(tmp_path):
+    script = REPO / "tests" / "benchmarks" / "plan_scale.py"
+    completed = subprocess.run([sys.executable, str(script), "--stacks", "4", "--workdir", str(tmp_path)],
+                               capture_output=True, text=True, timeout=300)
+    assert completed.returncode == 0, completed.stderr
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    assert result["stacks"] == 4 and result["failed"] == 0 and result["seconds"] > 0 and result["peak_mb"] > 0
+
+
+def test_plan_document_assembled_from_strings_equals_the_canonical_document():
+    from linking.canonical import canonical_json
+    from linking.review.grants import plan_document, plan_document_json
+
+    entries = [{"project": "p", "stack": s, "file": f"stacks/Pulumi.{s}.yaml", "links": [], "x": [3, 1]} for s in ("b", "a")]
+    ordered = sorted(entries, key=lambda e: (e["project"], e["stack"], e["file"]))
+    assert plan_document_json([canonical_json(e) for e in ordered]) == canonical_json(plan_document(entries)) + "\n"
+    assert plan_document_json([]) == canonical_json(plan_document([])) + "\n"
+
+
+def test_a_rotated_secure_value_shows_as_a_changed_secret(project, tmp_path):
+    stack = project / "stacks" / "Pulumi.prod.yaml"
+    link = aws_link("acme-prod", "123456789012")
+    del link["controlPlane"]["aws"]["externalId"]
+    for name, ciphertext in (("base", "v1:AAAA"), ("head", "v1:BBBB")):
+        link["controlPlane"]["aws"]["externalId"] = {"secure": ciphertext}
+        stack.write_text(json.dumps({"config": {"linking:link": link}}))
+        plan_json(tmp_path, project / "stacks", name)
+    base, head = load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json")
+    assert "v1:" not in (tmp_path / "head.json").read_text()
+    assert list(head["stacks"][0]["secureValues"]) == ["linking:link.controlPlane.aws.externalId"]
+    (entry,) = diff_plans(base, head)["links"]
+    assert entry["changes"] == ["secret linking:link.controlPlane.aws.externalId changed"]
+    assert entry["granted"] == [] and entry["revoked"] == []

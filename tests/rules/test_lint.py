@@ -1,0 +1,147 @@
+"""Guardrails: each lint rule fails and passes on a fixture; waivers; `linking check`; the policy pack."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from linking.aws.lint import lint_aws_permissions, lint_aws_trust
+from linking.azure.lint import lint_azure
+from linking.findings import Finding, apply_waivers
+from linking.gcp.lint import lint_gcp
+from linking.kubernetes.lint import lint_kubernetes
+from linking.lint import RULES
+from linking.cli import main
+from linking.review.diff import diff_plans, load_plan
+from linking.errors import LinkConfigError
+
+from ..builders import BOUNDARY, CP, EXTERNAL_ID, allow, aws_doc, trust
+
+
+# rule -> (lint call on a document that breaks it, lint call on one that does not)
+FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding]]]] = {
+    "AWS001": (lambda: lint_aws_trust(trust({"AWS": "*"}, EXTERNAL_ID), "t"), lambda: lint_aws_trust(trust({"AWS": CP}, EXTERNAL_ID), "t")),
+    "AWS002": (lambda: lint_aws_trust(trust({"AWS": "arn:aws:iam::111122223333:root"}, EXTERNAL_ID), "t"), lambda: lint_aws_trust(trust({"AWS": CP}, EXTERNAL_ID), "t")),
+    "AWS003": (lambda: lint_aws_trust(trust({"AWS": CP}), "t"),
+               lambda: lint_aws_trust(trust({"Federated": "arn:aws:iam::1:oidc-provider/i"}, {"StringEquals": {"i:sub": "s", "i:aud": "a"}}), "t")),
+    "AWS004": (lambda: lint_aws_permissions(aws_doc(allow(["*"])), "p"), lambda: lint_aws_permissions(aws_doc(allow(["s3:ListAllMyBuckets"])), "p")),
+    "AWS005": (lambda: lint_aws_permissions(aws_doc({"Effect": "Allow", "NotAction": ["iam:*"], "Resource": ["*"]}), "p"),
+               lambda: lint_aws_permissions(aws_doc({"Effect": "Deny", "NotAction": ["s3:*"], "Resource": ["*"]}), "p")),
+    "AWS006": (lambda: lint_aws_permissions(aws_doc(allow(["iam:PassRole"])), "p"),
+               lambda: lint_aws_permissions(aws_doc(allow(["iam:CreateRole", "iam:PutRolePolicy"], "arn:aws:iam::1:role/w/*", Condition=BOUNDARY),
+                                                          allow(["iam:PassRole"], "arn:aws:iam::1:role/w/*")), "p")),
+    "AWS007": (lambda: lint_aws_permissions(aws_doc(allow(["s3:Get*"])), "p", tier="readonly"),
+               lambda: lint_aws_permissions(aws_doc(allow(["ec2:Describe*"]), {"Effect": "Deny", "Action": ["ec2:DescribeInstanceAttribute"], "Resource": ["*"]}), "p", tier="readonly")),
+    "AZ001": (lambda: lint_azure({"Actions": ["Microsoft.Authorization/*"]}, "r"), lambda: lint_azure({"Actions": ["Microsoft.Compute/*"]}, "r")),
+    "AZ002": (lambda: lint_azure({"Actions": ["Microsoft.Authorization/roleAssignments/write"]}, "r"),
+              lambda: lint_azure({"Actions": ["Microsoft.Authorization/roleAssignments/write"]}, "r", assignment_condition="(...)")),
+    "AZ003": (lambda: lint_azure({"Actions": ["*/read"], "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}, "r", tier="readonly"),
+              lambda: lint_azure({"Actions": ["*/read"], "DataActions": []}, "r", tier="readonly")),
+    "GCP001": (lambda: lint_gcp([], "b", roles=["roles/editor"]), lambda: lint_gcp([], "b", roles=["roles/storage.objectViewer"])),
+    "GCP002": (lambda: lint_gcp(["iam.serviceAccounts.actAs"], "r"), lambda: lint_gcp(["iam.serviceAccounts.get"], "r")),
+    "GCP003": (lambda: lint_gcp(["storage.objects.get"], "r", tier="readonly"), lambda: lint_gcp(["storage.buckets.get"], "r", tier="readonly")),
+    "GCP004": (lambda: lint_gcp([], "r", access="key"), lambda: lint_gcp([], "r", access="impersonation")),
+    "K8S001": (lambda: lint_kubernetes([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}], "c"),
+               lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}], "c")),
+    "K8S002": (lambda: lint_kubernetes([{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["clusterroles"], "verbs": ["bind"]}], "c"),
+               lambda: lint_kubernetes([{"apiGroups": ["rbac.authorization.k8s.io"], "resources": ["roles"], "verbs": ["create"]}], "c")),
+    "K8S003": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}], "c", tier="readonly"),
+               lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}], "c", tier="readonly")),
+    "K8S004": (lambda: lint_kubernetes([], "c", token_expiry="2027-01-01T00:00:00Z"), lambda: lint_kubernetes([], "c")),
+}
+
+
+def test_every_rule_has_fixtures():
+    assert set(FIXTURES) == set(RULES)
+
+
+@pytest.mark.parametrize("rule", sorted(FIXTURES))
+def test_rule_fails_and_passes(rule):
+    failing, passing = FIXTURES[rule]
+    found = [f for f in failing() if f.rule == rule]
+    assert found and found[0].severity == RULES[rule][0]
+    assert rule in found[0].render() and found[0].location in found[0].render()
+    assert [f for f in passing() if f.rule == rule] == []
+
+
+def test_passrole_with_compute_is_named():
+    found = lint_aws_permissions(aws_doc(allow(["iam:PassRole"]), allow(["ec2:RunInstances"])), "p")
+    assert any("together with ec2:RunInstances" in f.detail for f in found)
+
+
+def test_waiver_turns_an_error_into_a_warning_with_its_reason():
+    (found,) = [f for f in apply_waivers(FIXTURES["AWS004"][0](), {"AWS004": "break-glass account"}) if f.rule == "AWS004"]
+    assert found.severity == "warning" and found.waiver == "break-glass account"
+    assert found.render().endswith("(waived: break-glass account)")
+
+
+# --- in the stack program, plan and diff -------------------------------------------------------------------
+
+
+@pytest.fixture
+def passrole_policy(tmp_path: Path) -> Path:
+    path = tmp_path / "passrole.json"
+    path.write_text(json.dumps(aws_doc(allow(["iam:PassRole", "ec2:RunInstances"]))))
+    return path
+
+
+def test_custom_document_with_passrole_on_star_is_stopped(link, plan, passrole_policy):
+    link.update(tier="custom", policyFile=str(passrole_policy))
+    with pytest.raises(LinkConfigError) as raised:
+        plan(link)
+    assert raised.value.key_path == "linking:link.policyFile"
+    assert "AWS006" in str(raised.value) and "iam:PassRole on Resource '*'" in str(raised.value)
+    assert "waive it with a reason" in raised.value.expected
+    assert plan.registered == []
+
+
+def test_waived_error_plans_and_is_on_record(link, plan, passrole_policy):
+    link.update(tier="custom", policyFile=str(passrole_policy), waivers=[{"rule": "AWS006", "reason": "legacy CI runner, ticket SEC-42"}])
+    result = plan(link)
+    assert any("AWS006" in w and "(waived: legacy CI runner, ticket SEC-42)" in w for w in result.warnings)
+    record = result.outputs["linkRecord"]
+    assert record["lint"]["waivers"] == [{"rule": "AWS006", "reason": "legacy CI runner, ticket SEC-42"}]
+    assert any("waived" in w for w in record["lint"]["warnings"])
+
+
+@pytest.mark.parametrize("waiver,key_path", [({"rule": "AWS006"}, "linking:link.waivers[0].reason"),
+                                              ({"rule": "AWS006", "reason": "  "}, "linking:link.waivers[0].reason"),
+                                              ({"rule": "NOPE", "reason": "x"}, "linking:link.waivers[0].rule")])
+def test_waiver_without_a_reason_is_itself_an_error(link, plan, waiver, key_path):
+    link["waivers"] = [waiver]
+    with pytest.raises(LinkConfigError) as raised:
+        plan(link)
+    assert raised.value.key_path == key_path
+
+
+def _plan_dir(tmp_path: Path, name: str, link: dict[str, Any] | None) -> Path:
+    root = tmp_path / name
+    (root / "stacks").mkdir(parents=True)
+    (root / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    if link:
+        (root / "stacks" / "Pulumi.prod.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
+    else:
+        (root / "stacks" / "Pulumi.other.yaml").write_text(json.dumps({"config": {"linking:link": {**_base_link(), "id": "other"}}}))
+    out = tmp_path / f"{name}.json"
+    main(["plan", str(root / "stacks"), "--json", str(out)])
+    return out
+
+
+def _base_link() -> dict[str, Any]:
+    return {"id": "acme-prod", "provider": "aws", "tier": "readonly", "owner": "o@example.com",
+            "controlPlane": {"aws": {"principalArn": CP}}, "aws": {"accountId": "123456789012"}}
+
+
+def test_diff_flags_a_lint_violation_as_risky(tmp_path, passrole_policy, capsys):
+    base = _plan_dir(tmp_path, "base", _base_link())
+    stopped = _plan_dir(tmp_path, "stopped", {**_base_link(), "tier": "custom", "policyFile": str(passrole_policy)})
+    diff = diff_plans(load_plan(base), load_plan(stopped))
+    assert diff["risky"] and any("AWS006" in f for f in diff["failedStacks"])
+    waived = _plan_dir(tmp_path, "waived", {**_base_link(), "tier": "custom", "policyFile": str(passrole_policy),
+                                             "waivers": [{"rule": "AWS006", "reason": "ticket SEC-42"}]})
+    (entry,) = diff_plans(load_plan(base), load_plan(waived))["links"]
+    assert any(r.startswith("new waived lint error: warning: AWS006") for r in entry["risks"])
+    assert main(["diff", str(base), str(waived), "--fail-on", "risky"]) == 1
