@@ -11,6 +11,10 @@ from typing import Optional, Sequence
 from .errors import LinkConfigError
 from .plan.batch import PARALLEL_FROM
 
+OK, FINDINGS, BAD_INPUT = 0, 1, 2
+"""Exit codes of every command: findings are risky changes, lint errors, unknown actions or stacks that failed to
+plan; bad input is a usage error or a file that is not what the command reads (argparse also exits 2)."""
+
 
 def _plan(args: argparse.Namespace) -> int:
     from .plan.batch import plan_all, stack_files
@@ -19,7 +23,7 @@ def _plan(args: argparse.Namespace) -> int:
     files = stack_files(args.paths)
     if not files:
         print(f"error: no stack files (Pulumi.<stack>.yaml) in {', '.join(map(str, args.paths))}", file=sys.stderr)
-        return 1
+        return BAD_INPUT
     results = plan_all(files, args.format, args.jobs)
     for path, result in zip(files, results):
         if result.error is not None:
@@ -28,7 +32,7 @@ def _plan(args: argparse.Namespace) -> int:
     if args.json:
         entries = [r.entry_json for r in sorted(results, key=lambda r: r.sort_key)]
         Path(args.json).write_text(plan_document_json(entries), encoding="utf-8")
-    return 1 if any(r.error is not None for r in results) else 0
+    return FINDINGS if any(r.error is not None for r in results) else OK
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -38,12 +42,12 @@ def _diff(args: argparse.Namespace) -> int:
         diff = diff_plans(load_plan(args.base), load_plan(args.head))
     except LinkConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 2
+        return BAD_INPUT
     sys.stdout.write(format_markdown(diff) if args.format == "markdown" else format_text(diff))
     if args.fail_on == "risky" and diff["risky"]:
         print("linking diff: risky access changes (see the risk column); --fail-on risky", file=sys.stderr)
-        return 1
-    return 0
+        return FINDINGS
+    return OK
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -52,19 +56,19 @@ def _check(args: argparse.Namespace) -> int:
 
     if args.catalogues is not None and not args.catalogues.is_dir():
         print(f"error: --catalogues {args.catalogues}: no such folder", file=sys.stderr)
-        return 2
+        return BAD_INPUT
     try:
         found = documents(args.paths)
         catalogues = load_catalogues(args.catalogues.resolve() if args.catalogues else None)
         checks = [check_document(provider, path, catalogues, tier=tier) for provider, path, tier in found]
     except LinkConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
-        return 1
+        return BAD_INPUT
     for check in checks:
         print(check.render())
     failed = [c for c in checks if c.failed]
     print(f"{len(checks)} documents checked, {len(failed)} failed")
-    return 1 if failed else 0
+    return FINDINGS if failed else OK
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:

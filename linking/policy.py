@@ -10,13 +10,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-import yaml
-
 from .canonical import canonical_json, sha256_hex
 from .errors import LinkConfigError
 
-YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
-"""libyaml's safe loader when PyYAML was built with it: the GCP tiers are long lists."""
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
 
 
@@ -48,14 +44,26 @@ def load_document(path: Path, key_path: str) -> Any:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise LinkConfigError(key_path, str(path), f"a readable file ({exc.strerror})") from None
+    import yaml
+
     try:
         if path.suffix == ".json":
             return json.loads(text)
-        return yaml.load(text, Loader=YAML_LOADER)  # noqa: S506 - a safe loader
+        return load_yaml(text)
     except json.JSONDecodeError as exc:
         raise LinkConfigError(key_path, str(path), f"valid JSON (line {exc.lineno}: {exc.msg})") from None
     except yaml.YAMLError as exc:
         raise LinkConfigError(key_path, str(path), f"valid YAML ({exc})") from None
+
+
+def load_yaml(text: str) -> Any:
+    """YAML with a safe loader (libyaml's when PyYAML has it: the GCP tiers are long lists); raises YAMLError.
+
+    PyYAML is imported here, on first use, so importing a component does not pay for it.
+    """
+    import yaml
+
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
 
 
 def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -> Any:

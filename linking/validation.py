@@ -9,12 +9,13 @@ from __future__ import annotations
 import json
 from functools import cache
 from importlib import resources
-from typing import Any, Iterable, Sequence
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
 
 from .errors import MISSING, LinkConfigError
+
+if TYPE_CHECKING:
+    import jsonschema
+    from jsonschema.exceptions import ValidationError
 
 
 @cache
@@ -25,7 +26,9 @@ def load_schema(name: str) -> dict[str, Any]:
 
 
 @cache
-def _validator(name: str) -> jsonschema.protocols.Validator:
+def _validator(name: str) -> "jsonschema.protocols.Validator":
+    import jsonschema  # on first validation, not at import: it costs as much as a cloud SDK's IAM module
+
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
@@ -75,7 +78,7 @@ def _subschema(root: dict[str, Any], schema_path: Sequence[Any]) -> Any:
     return _walk(root, schema_path)[-1]
 
 
-def _to_config_error(error: ValidationError, root: dict[str, Any], prefix: str) -> LinkConfigError:
+def _to_config_error(error: "ValidationError", root: dict[str, Any], prefix: str) -> LinkConfigError:
     path = list(error.absolute_path)
     schema_path = list(error.relative_schema_path)[:-1]  # drop the keyword itself
     if error.validator == "required":

@@ -53,3 +53,10 @@ def test_check_with_the_independent_catalogues(shared_catalogues, capsys):
 def test_check_a_stack_file(capsys):
     assert main(["check", str(REPO / "stacks" / "Pulumi.k8s-example.yaml")]) == 0
     assert "(kubernetes, readonly)" in capsys.readouterr().out
+
+
+def test_a_path_that_is_no_policy_document_is_bad_input(tmp_path, capsys):
+    stray = tmp_path / "notes.txt"
+    stray.write_text("hello")
+    assert main(["check", str(stray)]) == 2
+    assert "a policy document under a provider folder" in capsys.readouterr().err

@@ -1,6 +1,6 @@
 """AWS account link: an IAM role the control plane assumes, with a tier of permissions.
 
-Importing this module imports ``pulumi_aws`` and ``pulumi_random`` only.
+Importing this module imports ``pulumi_aws`` (and ``pulumi_random`` when an external ID is generated).
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from .documents import BOUNDARY_DOCUMENT, AwsNames, render_policy
 
 require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_aws as aws  # noqa: E402
-import pulumi_random as random  # noqa: E402
 
 EXTERNAL_ID_LENGTH = 32
 
@@ -182,6 +181,8 @@ class AwsAccountLink(pulumi.ComponentResource):
             if cp.aws.external_id is not None:
                 self.external_id = pulumi.Output.secret(cp.aws.external_id)
             else:
+                import pulumi_random as random  # only when an external ID is generated
+
                 # RandomPassword marks `result` secret through the engine; wrapping says so in code too.
                 self.external_id = pulumi.Output.secret(
                     random.RandomPassword(

@@ -1,6 +1,6 @@
 """Azure subscription link: a keyless identity, a custom role at subscription scope, one role assignment.
 
-Importing this module imports ``pulumi_azure_native`` and ``pulumi_azuread`` only.
+Importing this module imports ``pulumi_azure_native`` (and ``pulumi_azuread`` for an Entra application identity).
 """
 
 from __future__ import annotations
@@ -20,7 +20,6 @@ from . import lint
 from .documents import render_role_definition, workload_roles
 
 require_extra("azure")  # before the SDK import: a missing extra is a one-line error naming it
-import pulumi_azuread as azuread  # noqa: E402
 from pulumi_azure_native import authorization, managedidentity, resources  # noqa: E402
 
 FEDERATED_CREDENTIAL_NAME = "control-plane"
@@ -222,6 +221,8 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         return {"resourceId": identity.id, "resourceGroupName": group_name}
 
     def _application(self, name, spec: LinkSpec, federated, secret_end, tags, child) -> dict[str, Any]:
+        import pulumi_azuread as azuread  # only for an Entra application: it takes longer to import than the rest
+
         application = azuread.Application(
             f"{name}-application",
             display_name=f"linking-{spec.id}",

@@ -21,7 +21,6 @@ from .documents import render_role
 
 require_extra("gcp")  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_gcp as gcp  # noqa: E402
-import pulumiverse_time as time  # noqa: E402
 
 TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
 WORKLOAD_IDENTITY_USER = "roles/iam.workloadIdentityUser"
@@ -237,6 +236,8 @@ class GcpProjectLink(pulumi.ComponentResource):
             }, {}
 
         # key: only when asked; rotated by replacing the key when the rotation keeper fires.
+        import pulumiverse_time as time  # only for a rotated key
+
         rotation = time.Rotating(f"{name}-key-rotation", rotation_days=settings.key_rotation_days, opts=opts)
         if not spec.enabled:
             return {"method": "service-account-key", "privateKey": None, "rotatesAt": rotation.rotation_rfc3339}, {}

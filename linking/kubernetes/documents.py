@@ -6,8 +6,6 @@ import copy
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-import yaml
-
 from ..config import LinkSpec
 from ..errors import LinkConfigError
 from ..policy import RenderedDocument, render_document
@@ -59,6 +57,8 @@ def provenance_annotations(spec: LinkSpec) -> dict[str, str]:
 
 def kubeconfig(*, cluster: str, server: str, ca_data: str, user: str, token: str, namespace: str) -> str:
     """A kubeconfig with exactly one cluster, user and context."""
+    import yaml
+
     return yaml.safe_dump(
         {
             "apiVersion": "v1",
@@ -74,6 +74,8 @@ def kubeconfig(*, cluster: str, server: str, ca_data: str, user: str, token: str
 
 def server_from_kubeconfig(text: str, context: Optional[str]) -> Optional[str]:
     """The API server of ``context`` (or the current context) in a kubeconfig document, if it names one."""
+    import yaml
+
     try:
         config = yaml.safe_load(text) or {}
         name = context or config.get("current-context")

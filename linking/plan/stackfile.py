@@ -12,7 +12,7 @@ import yaml
 from ..canonical import sha256_hex
 from ..config import CONFIG_KEY, SECRET_PLACEHOLDER
 from ..errors import LinkConfigError
-from ..policy import YAML_LOADER
+from ..policy import load_yaml
 from .runtime import Ambient, StackPlan, run_program
 
 
@@ -65,7 +65,7 @@ def load_stack_file(path: Path) -> StackFile:
     if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))) or name in ("Pulumi.yaml", "Pulumi.yml"):
         raise LinkConfigError(str(path), name, "a stack file named Pulumi.<stack>.yaml")
     try:
-        document = yaml.load(path.read_text(encoding="utf-8"), Loader=YAML_LOADER) or {}  # noqa: S506 - a safe loader
+        document = load_yaml(path.read_text(encoding="utf-8")) or {}  # noqa: S506 - a safe loader
     except OSError as exc:
         raise LinkConfigError(str(path), None, f"a readable stack file ({exc.strerror})") from None
     except yaml.YAMLError as exc:

@@ -133,3 +133,8 @@ def test_a_malformed_environment_block_is_an_error_naming_it(tmp_path, capsys):
     stack = _stack_with_environment(tmp_path, {"imports": "acme/prod"})
     assert main(["plan", str(stack)]) == 1
     assert "environment" in capsys.readouterr().err
+
+
+def test_a_folder_without_stack_files_is_bad_input(tmp_path, capsys):
+    assert main(["plan", str(tmp_path)]) == 2
+    assert "no stack files" in capsys.readouterr().err
