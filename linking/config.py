@@ -13,9 +13,11 @@ import typing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Mapping, Optional
 
 from .errors import MISSING, LinkConfigError
+from .files import contained_path
 from .validation import join_path, schema_errors
 
 CONFIG_KEY = "linking:link"
@@ -162,18 +164,19 @@ class LinkSpec:
         """
         if not isinstance(raw, Mapping):
             raise LinkConfigError(prefix, raw, "an object (structured config under linking:link)")
-        errors = schema_errors("link-config.schema.json", raw, prefix)
+        errors = schema_errors("link-config.schema.json", raw, prefix, hide=_is_secret_path)
         if allow_unreadable_secrets:
-            placeholders = {join_path(prefix, k.split(".")) for k in SECRET_KEYS}
-            errors = [e for e in errors if not (e.key_path in placeholders and e.value == SECRET_PLACEHOLDER)]
+            placeholders = {join_path(prefix, key.split(".")) for key in SECRET_KEYS if _at(raw, key) == SECRET_PLACEHOLDER}
+            errors = [e for e in errors if e.key_path not in placeholders]
         if errors:
             raise errors[0]
         data = dict(raw)
         if "expiresAt" in data:
             data["expiresAt"] = _normalise_expiry(data["expiresAt"], now, join_path(prefix, ["expiresAt"]))
         if "policyFile" in data:
-            data["policyFile"] = str(_resolve_policy_file(data["policyFile"], Path(project_root), prefix))
+            data["policyFile"] = str(contained_path(data["policyFile"], Path(project_root), join_path(prefix, ["policyFile"])))
         spec = _build(cls, data)
+        _check_values(spec, prefix)
         spec = _PROVIDER_CHECKS[spec.provider](spec, prefix, now or datetime.now(timezone.utc))
         object.__setattr__(spec, "_checked", True)
         return spec
@@ -269,8 +272,8 @@ def load_service_accounts(
         if aws is not None:
             aws = dict(aws)
             if "policyFile" in aws:
-                policy_key = join_path(prefix, [index, "aws"])
-                aws["policyFile"] = str(_resolve_policy_file(aws["policyFile"], Path(project_root), policy_key))
+                policy_key = join_path(prefix, [index, "aws", "policyFile"])
+                aws["policyFile"] = str(contained_path(aws["policyFile"], Path(project_root), policy_key))
             if "oidcProviderArn" not in aws:
                 if aws["oidcIssuer"] in shared_issuers:
                     raise LinkConfigError(
@@ -280,6 +283,10 @@ def load_service_accounts(
                     )
                 shared_issuers[aws["oidcIssuer"]] = index
             data["aws"] = aws
+        for cloud in ("aws", "azure"):
+            if entry.get(cloud):
+                check_https_url(entry[cloud]["oidcIssuer"], join_path(prefix, [index, cloud, "oidcIssuer"]), "the cluster's OIDC issuer URL")
+        _check_tags(entry.get("tags", {}), join_path(prefix, [index, "tags"]))
         specs.append(_build(WorkloadSpec, data))
     return specs
 
@@ -298,21 +305,74 @@ def _normalise_expiry(value: str, now: Optional[datetime], key_path: str) -> str
 
 def _parse_instant(value: str) -> datetime:
     """An RFC 3339 instant (with a zone) as an aware datetime; ValueError otherwise."""
-    if not isinstance(value, str) or not _RFC3339.match(value):
+    if not isinstance(value, str) or not _RFC3339.fullmatch(value):
         raise ValueError(value)
     return datetime.fromisoformat(value.upper().replace("Z", "+00:00"))
 
 
-def _resolve_policy_file(value: str, project_root: Path, prefix: str) -> Path:
-    """``<prefix>.policyFile`` made absolute; it must exist."""
-    path = Path(value)
-    if not path.is_absolute():
-        path = project_root / path
-    if not path.is_file():
+def _at(raw: Any, dotted: str) -> Any:
+    """The value at a dotted key path of a config mapping, or None."""
+    for part in dotted.split("."):
+        raw = raw.get(part) if isinstance(raw, Mapping) else None
+    return raw
+
+
+def _is_secret_path(path: list[Any]) -> bool:
+    """Whether a schema error at ``path`` (below ``linking:link``) is about a secret key's value."""
+    dotted = ".".join(str(part) for part in path)
+    return any(dotted == key or dotted.startswith(key + ".") for key in SECRET_KEYS)
+
+
+RESERVED_TAG_PREFIXES = ("aws:", "linking:")
+RESERVED_TAG_KEYS = ("managed-by",)
+
+
+def _check_tags(tags: Mapping[str, str], key_path: str) -> None:
+    """Reserved keys refused in any case (AWS and Azure compare tag keys without case); no two keys differing in case."""
+    seen: dict[str, str] = {}
+    for key in tags:
+        folded = key.casefold()
+        if folded.startswith(RESERVED_TAG_PREFIXES) or folded in RESERVED_TAG_KEYS:
+            raise LinkConfigError(join_path(key_path, [key]), key, "a tag key of your own: aws:, linking: and managed-by are reserved, in any case")
+        if folded in seen:
+            raise LinkConfigError(join_path(key_path, [key]), key, f"a key that differs from {seen[folded]!r} in more than case (Azure keeps one of them)")
+        seen[folded] = key
+
+
+def check_https_url(value: str, key_path: str, what: str) -> None:
+    """An https URL with a host and nothing that could hide another one: no userinfo, query or fragment.
+
+    A credential in the URL is refused without echoing it.
+    """
+    parts = urlsplit(value)
+    try:
+        parts.port
+    except ValueError:
+        raise LinkConfigError(key_path, value, f"{what}: https://host[:port][/path] with a valid port") from None
+    if parts.username is not None or parts.password is not None or "@" in parts.netloc:
+        raise LinkConfigError(key_path, value, f"{what} without credentials or user info (user@host)", secret=True)
+    host = parts.hostname or ""
+    if parts.scheme != "https" or not re.fullmatch(r"[a-z0-9]([a-z0-9.-]*[a-z0-9])?|\[[0-9a-f:.]+\]", host) or parts.query or parts.fragment:
+        raise LinkConfigError(key_path, value, f"{what}: https://host[:port][/path], with no query or fragment")
+
+
+PUBLIC_MEMBERS = ("allusers", "allauthenticatedusers", "principalset://goog/public:")
+"""GCP members that stand for everyone (anyone on the internet, or any Google account)."""
+
+
+def _check_values(spec: "LinkSpec", prefix: str) -> None:
+    """Values that match the schema's shape but not its meaning: URLs, public principals, tags."""
+    cp = spec.control_plane
+    if cp.oidc is not None:
+        check_https_url(cp.oidc.issuer, join_path(prefix, ["controlPlane", "oidc", "issuer"]), "the OIDC issuer URL")
+    if cp.gcp is not None and any(public in cp.gcp.member.casefold() for public in PUBLIC_MEMBERS):
         raise LinkConfigError(
-            join_path(prefix, ["policyFile"]), value, f"an existing file (looked for {path.resolve()})"
+            join_path(prefix, ["controlPlane", "gcp", "member"]), cp.gcp.member,
+            "one identity or group of the control plane, not everyone (allUsers, allAuthenticatedUsers, public principal sets)",
         )
-    return path.resolve()
+    if spec.kubernetes is not None and spec.kubernetes.server is not None:
+        check_https_url(spec.kubernetes.server, join_path(prefix, ["kubernetes", "server"]), "the API server URL")
+    _check_tags(spec.tags, join_path(prefix, ["tags"]))
 
 
 def _check_aws(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
@@ -12,6 +11,7 @@ from typing import Any, Callable, Mapping
 
 from .canonical import canonical_json, sha256_hex
 from .errors import LinkConfigError
+from .files import MAX_DOCUMENT_BYTES, parse_json, parse_yaml, read_text
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
 
@@ -39,31 +39,9 @@ def builtin_document_path(provider: str, name: str) -> Path:
 
 
 def load_document(path: Path, key_path: str) -> Any:
-    """Parse a JSON or YAML document; a parse error names the file, line and key path."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise LinkConfigError(key_path, str(path), f"a readable file ({exc.strerror})") from None
-    import yaml
-
-    try:
-        if path.suffix == ".json":
-            return json.loads(text)
-        return load_yaml(text)
-    except json.JSONDecodeError as exc:
-        raise LinkConfigError(key_path, str(path), f"valid JSON (line {exc.lineno}: {exc.msg})") from None
-    except yaml.YAMLError as exc:
-        raise LinkConfigError(key_path, str(path), f"valid YAML ({exc})") from None
-
-
-def load_yaml(text: str) -> Any:
-    """YAML with a safe loader (libyaml's when PyYAML has it: the GCP tiers are long lists); raises YAMLError.
-
-    PyYAML is imported here, on first use, so importing a component does not pay for it.
-    """
-    import yaml
-
-    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))  # noqa: S506 - a safe loader
+    """Parse a JSON or YAML document (bounded: size, aliases, depth); an error names the file, never its content."""
+    text = read_text(path, key_path, limit=MAX_DOCUMENT_BYTES)
+    return parse_json(text, str(path), key_path) if path.suffix == ".json" else parse_yaml(text, str(path), key_path)
 
 
 def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -> Any:
@@ -81,7 +59,7 @@ def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -
                     if values
                     else "no {{placeholders}}: this document is written for one account"
                 )
-                raise LinkConfigError(key_path, match.group(0), expected)
+                raise LinkConfigError(key_path, match.group(0), expected, secret=True)
             return values[name]
 
         return PLACEHOLDER.sub(one, text)
@@ -128,6 +106,9 @@ def _render(
     path: Path, mtime_ns: int, placeholders: tuple[tuple[str, str], ...], check: Callable[[Any, str], dict[str, Any]], key_path: str
 ) -> RenderedDocument:
     del mtime_ns  # part of the cache key only: an edited file is read again
-    document = check(fill_placeholders(load_document(path, key_path), dict(placeholders), key_path), key_path)
+    try:
+        document = check(fill_placeholders(load_document(path, key_path), dict(placeholders), key_path), key_path)
+    except LinkConfigError as exc:
+        raise exc.hidden() if exc.value != str(path) else exc from None  # a value from the file is never shown
     text = canonical_json(document)
     return RenderedDocument(document=document, text=text, sha256=sha256_hex(text))

@@ -7,9 +7,10 @@ Every schema under ``linking/schemas/`` annotates its properties with
 from __future__ import annotations
 
 import json
+import re
 from functools import cache
 from importlib import resources
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Sequence
 
 from .errors import MISSING, LinkConfigError
 
@@ -32,7 +33,40 @@ def _validator(name: str) -> "jsonschema.protocols.Validator":
     schema = load_schema(name)
     cls = jsonschema.validators.validator_for(schema)
     cls.check_schema(schema)
-    return cls(schema)
+    return jsonschema.validators.extend(cls, {"pattern": _whole_string_pattern})(schema)
+
+
+@cache
+def _anchored(pattern: str) -> re.Pattern[str]:
+    """``^...$`` as a whole-string match: Python's ``$`` also matches before a final newline."""
+    if pattern.endswith("$") and not pattern.endswith("\\$"):
+        pattern = pattern[:-1] + "\\Z"
+    return re.compile(pattern)
+
+
+def _whole_string_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _anchored(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+@cache
+def _property_names(name: str) -> frozenset[str]:
+    """Every property name schema ``name`` declares: the key-path parts an error may show from a hidden document."""
+    found: set[str] = set()
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            found.update(node.get("properties", {}))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(load_schema(name))
+    return frozenset(found)
 
 
 def join_path(prefix: str, parts: Iterable[Any]) -> str:
@@ -78,8 +112,10 @@ def _subschema(root: dict[str, Any], schema_path: Sequence[Any]) -> Any:
     return _walk(root, schema_path)[-1]
 
 
-def _to_config_error(error: "ValidationError", root: dict[str, Any], prefix: str) -> LinkConfigError:
-    path = list(error.absolute_path)
+def _to_config_error(error: "ValidationError", root: dict[str, Any], prefix: str, hidden: bool, names: frozenset[str]) -> LinkConfigError:
+    """One violation as a key-path error. ``hidden``: the value came from a secret or a file, so neither it nor
+    a key the schema does not declare is shown, and the expectation comes from the schema, not the value."""
+    path = [p if not hidden or isinstance(p, int) or p in names else "(a key)" for p in error.absolute_path]
     schema_path = list(error.relative_schema_path)[:-1]  # drop the keyword itself
     if error.validator == "required":
         missing = next(k for k in error.validator_value if k not in error.instance)
@@ -94,11 +130,13 @@ def _to_config_error(error: "ValidationError", root: dict[str, Any], prefix: str
         extra = sorted(set(error.instance) - set(known))
         if extra and known:
             return LinkConfigError(
-                join_path(prefix, path + [extra[0]]),
+                join_path(prefix, path + [extra[0] if not hidden else "(a key)"]),
                 error.instance[extra[0]],
                 "no such key; known keys here: " + ", ".join(known),
+                secret=hidden,
             )
-    return LinkConfigError(join_path(prefix, path), error.instance, _expected(root, schema_path, error.message))
+    fallback = f"what the schema allows here ({error.validator}: {json.dumps(error.validator_value)[:80]})" if hidden else error.message
+    return LinkConfigError(join_path(prefix, path), error.instance, _expected(root, schema_path, fallback), secret=hidden)
 
 
 def _properties_of(root: dict[str, Any], instance_path: Sequence[Any]) -> dict[str, Any]:
@@ -110,18 +148,27 @@ def _properties_of(root: dict[str, Any], instance_path: Sequence[Any]) -> dict[s
     return node.get("properties", {})
 
 
-def schema_errors(name: str, instance: Any, prefix: str) -> list[LinkConfigError]:
-    """Every violation of schema ``name``, in a stable order (by key path)."""
+def schema_errors(
+    name: str, instance: Any, prefix: str, *, hide: Callable[[list[Any]], bool] = lambda path: False
+) -> list[LinkConfigError]:
+    """Every violation of schema ``name``, in a stable order (by key path).
+
+    ``hide(path)`` says whether the value at that path is secret: its errors show no value.
+    """
     validator = _validator(name)
+    names = _property_names(name)
     errors = sorted(
         validator.iter_errors(instance),
         key=lambda e: ([str(p) for p in e.absolute_path], str(list(e.relative_schema_path))),
     )
-    return [_to_config_error(e, validator.schema, prefix) for e in errors]
+    return [_to_config_error(e, validator.schema, prefix, hide(list(e.absolute_path)), names) for e in errors]
 
 
-def validate(name: str, instance: Any, prefix: str) -> None:
-    """Raise the first violation of schema ``name`` as a `LinkConfigError` naming the key path."""
-    errors = schema_errors(name, instance, prefix)
+def validate(name: str, instance: Any, prefix: str, *, from_file: bool = False) -> None:
+    """Raise the first violation of schema ``name`` as a `LinkConfigError` naming the key path.
+
+    ``from_file``: the instance was read from a file, so no value of it is shown.
+    """
+    errors = schema_errors(name, instance, prefix, hide=lambda path: from_file)
     if errors:
         raise errors[0]

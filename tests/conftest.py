@@ -56,7 +56,9 @@ class Planner:
     run registered, also when it raised.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, project_root: Path) -> None:
+        self.project_root = project_root
+        """Where policy files resolve (and must stay inside): the test's own tmp_path."""
         self.registered: list[Any] = []
 
     def expect_error(self, link: dict[str, Any] | None, key_path: str, expected: str, **kwargs: Any) -> LinkConfigError:
@@ -76,12 +78,13 @@ class Planner:
             config["linking:serviceAccounts"] = json.dumps(service_accounts)
         monitor = RecordingMonitor(PlanMocks(ambient or ambient_for(config)))
         self.registered = monitor.planned
-        return run_program(config, project_root=REPO, monitor=monitor)
+        return run_program(config, project_root=self.project_root, monitor=monitor)
 
 
 @pytest.fixture
-def plan() -> Planner:
-    return Planner()
+def plan(tmp_path: Path) -> Planner:
+    """The stack program with the test's tmp_path as project root: policy files are written there, by relative name."""
+    return Planner(tmp_path)
 
 
 @pytest.fixture

@@ -98,8 +98,9 @@ def test_the_check_finds_a_cycle_when_there_is_one():
         GRAPH["linking.errors"].discard("linking.config")
 
 
-def test_config_depends_on_errors_and_schemas_only():
-    assert GRAPH["linking.config"] == {"linking.errors", "linking.validation"}
+def test_config_depends_on_errors_schemas_and_file_containment_only():
+    assert GRAPH["linking.config"] == {"linking.errors", "linking.files", "linking.validation"}
+    assert GRAPH["linking.files"] == {"linking.errors"}
     assert GRAPH["linking.validation"] == {"linking.errors"}
 
 

@@ -119,7 +119,7 @@ def check_identity_policy(document: Any, key_path: str) -> dict[str, Any]:
     if not isinstance(document, Mapping):
         raise LinkConfigError(key_path, document, 'an IAM policy document: {"Version": "2012-10-17", "Statement": [...]}')
     doc = canonical_policy(document)
-    validate("aws-iam-policy.schema.json", doc, key_path)
+    validate("aws-iam-policy.schema.json", doc, key_path, from_file=True)
     return doc
 
 

@@ -44,7 +44,7 @@ def check_role_definition(document: Any, subscription_id: str, key_path: str) ->
             doc[key] = sorted(set(doc[key]), key=lambda op: (op.lower(), op))
         doc.setdefault(key, [])
     doc.setdefault("IsCustom", True)
-    validate("azure-role-definition.schema.json", doc, key_path)
+    validate("azure-role-definition.schema.json", doc, key_path, from_file=True)
     scope = subscription_scope(subscription_id)
     for index, assignable in enumerate(doc["AssignableScopes"]):
         if not (assignable.lower() == scope or assignable.lower().startswith(scope + "/")):

@@ -67,7 +67,7 @@ def check_custom_role(document: Any, key_path: str) -> dict[str, Any]:
                 f"{count} permissions",
                 f"at most {MAX_PERMISSIONS} permissions in one custom role (GCP's limit); {count - MAX_PERMISSIONS} too many",
             )
-    validate("gcp-custom-role.schema.json", doc, key_path)
+    validate("gcp-custom-role.schema.json", doc, key_path, from_file=True)
     doc.setdefault("stage", "GA")
     return doc
 

@@ -26,7 +26,7 @@ def check_cluster_role(document: Any, key_path: str) -> dict[str, Any]:
                 for key in _RULE_LISTS:
                     if isinstance(rule.get(key), list) and all(isinstance(v, str) for v in rule[key]):
                         rule[key] = sorted(set(rule[key]))
-    validate("kubernetes-cluster-role.schema.json", doc, key_path)
+    validate("kubernetes-cluster-role.schema.json", doc, key_path, from_file=True)
     return doc
 
 

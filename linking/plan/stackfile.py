@@ -7,12 +7,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping
 
-import yaml
-
 from ..canonical import sha256_hex
-from ..config import CONFIG_KEY, SECRET_PLACEHOLDER
-from ..errors import LinkConfigError
-from ..policy import load_yaml
+from ..config import CONFIG_KEY, SECRET_KEYS, SECRET_PLACEHOLDER
+from ..errors import HIDDEN, LinkConfigError
+from ..files import MAX_STACK_FILE_BYTES, parse_yaml, read_text
 from .runtime import Ambient, StackPlan, run_program
 
 
@@ -59,37 +57,58 @@ def _config_string(value: Any) -> str:
 
 
 def load_stack_file(path: Path) -> StackFile:
-    """Read ``Pulumi.<stack>.yaml`` into the config map the engine would pass to the program."""
+    """Read ``Pulumi.<stack>.yaml`` into the config map the engine would pass to the program.
+
+    Bounded and contained like every file a pull request may write; ``secure:`` values are
+    accepted only in the keys that hold secrets, and never read (a ciphertext fingerprint is kept).
+    """
     path = Path(path)
     name = path.name
     if not (name.startswith("Pulumi.") and name.endswith((".yaml", ".yml"))) or name in ("Pulumi.yaml", "Pulumi.yml"):
         raise LinkConfigError(str(path), name, "a stack file named Pulumi.<stack>.yaml")
-    try:
-        document = load_yaml(path.read_text(encoding="utf-8")) or {}  # noqa: S506 - a safe loader
-    except OSError as exc:
-        raise LinkConfigError(str(path), None, f"a readable stack file ({exc.strerror})") from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise LinkConfigError(str(path), None, f"valid YAML (error{where}: {getattr(exc, 'problem', exc)})") from None
+    document = _mapping(parse_yaml(read_text(path, str(path), limit=MAX_STACK_FILE_BYTES), str(path), str(path), timestamps=False),
+                        str(path), "a stack file: a mapping with a config: section")
     root = find_project_root(path.resolve().parent)
-    project_doc = yaml.safe_load((root / "Pulumi.yaml").read_text(encoding="utf-8")) or {}
+    project_file = root / "Pulumi.yaml"
+    project_doc = _mapping(
+        parse_yaml(read_text(project_file, str(project_file), limit=MAX_STACK_FILE_BYTES), str(project_file), str(project_file)),
+        str(project_file), "a Pulumi project file: a mapping with name: and runtime:",
+    )
     project = project_doc.get("name", root.name)
-    raw_config = document.get("config") or {}
-    if not isinstance(raw_config, dict):
-        raise LinkConfigError(f"{path}: config", raw_config, "a mapping of config keys")
+    if not isinstance(project, str):
+        raise LinkConfigError(f"{project_file}: name", project, "the project name, a string")
+    raw_config = _mapping(document.get("config"), f"{path}: config", "a mapping of config keys")
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     secure_values: dict[str, str] = {}
     for key, value in raw_config.items():
+        if not isinstance(key, str):
+            raise LinkConfigError(f"{path}: config", key, "config keys that are strings (namespace:key)")
         full_key = key if ":" in key else f"{project}:{key}"
         before = len(secure_values)
         config[full_key] = _config_string(_replace_secure(value, full_key, secure_values))
         if len(secure_values) > before:
             secret_keys.append(full_key)
+    for key_path in secure_values:
+        if key_path.startswith("linking:") and key_path not in SECRET_KEY_PATHS:
+            raise LinkConfigError(
+                key_path, HIDDEN, "a plain value: secure: is accepted only in keys that hold secrets ("
+                + ", ".join(sorted(SECRET_KEY_PATHS)) + "); a secret elsewhere would end up in public outputs",
+            )
     stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
     environments = _environments(document.get("environment"), path)
     return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values, environments)
+
+
+def _mapping(value: Any, key_path: str, expected: str) -> dict[Any, Any]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise LinkConfigError(key_path, HIDDEN, expected)
+    return value
+
+
+SECRET_KEY_PATHS = frozenset(f"{CONFIG_KEY}.{key}" for key in SECRET_KEYS)
 
 
 def _environments(value: Any, path: Path) -> tuple[str, ...]:

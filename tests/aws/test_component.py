@@ -176,7 +176,7 @@ def test_oversized_custom_tier_becomes_attached_managed_policies(link, plan, tmp
     ]}
     path = tmp_path / "big.json"
     path.write_text(json.dumps(document))
-    link.update(tier="custom", policyFile=str(path))
+    link.update(tier="custom", policyFile=path.name)
     result = plan(link)
     assert result.by_type(ROLE_POLICY) == []
     policies = sorted(result.by_type(POLICY), key=lambda r: r.name)

@@ -255,7 +255,7 @@ def _custom(tmp_path: Path, **changes: Any) -> str:
     document = {"Name": "custom", "Actions": ["Microsoft.Compute/virtualMachines/read"], "AssignableScopes": [f"/subscriptions/{SUBSCRIPTION}"], **changes}
     path = tmp_path / "role.json"
     path.write_text(json.dumps(document))
-    return str(path)
+    return path.name
 
 
 BAD = [

@@ -10,15 +10,15 @@ from typing import Any, Callable
 import pytest
 
 from linking.config import LinkSpec
-from linking.errors import LinkConfigError
+from linking.errors import HIDDEN, LinkConfigError
 
 from ..conftest import REPO
 
 NOW = datetime(2026, 11, 22, tzinfo=timezone.utc)
 
 
-def parse(link: dict[str, Any], **kwargs: Any) -> LinkSpec:
-    return LinkSpec.from_config(link, project_root=REPO, now=NOW, **kwargs)
+def parse(link: dict[str, Any], project_root: Path = REPO, **kwargs: Any) -> LinkSpec:
+    return LinkSpec.from_config(link, project_root=project_root, now=NOW, **kwargs)
 
 
 def test_valid_link_parses_with_defaults(link):
@@ -46,9 +46,10 @@ def test_oidc_trust_is_inferred_when_only_oidc_is_configured(link):
 def test_to_config_round_trips(link, tmp_path):
     policy = tmp_path / "p.json"
     policy.write_text("{}")
-    link.update(tier="custom", policyFile=str(policy), expiresAt="2027-01-01T00:00:00Z", tags={"team": "core"})
-    spec = parse(link)
-    assert parse(spec.to_config()) == spec
+    link.update(tier="custom", policyFile=policy.name, expiresAt="2027-01-01T00:00:00Z", tags={"team": "core"})
+    spec = parse(link, tmp_path)
+    assert Path(spec.policy_file) == policy.resolve()
+    assert parse({**spec.to_config(), "policyFile": policy.name}, tmp_path) == spec
 
 
 def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
@@ -96,9 +97,9 @@ BAD_INPUTS = [
     ("principal not an ARN", _set("controlPlane.aws.principalArn", "control-plane"), "linking:link.controlPlane.aws.principalArn", '"control-plane"', "ARN"),
     ("principal wildcard", _set("controlPlane.aws.principalArn", "arn:aws:iam::111122223333:role/*"),
      "linking:link.controlPlane.aws.principalArn", '"arn:aws:iam::111122223333:role/*"', "without wildcards"),
-    ("external id too short", _set("controlPlane.aws.externalId", "x"), "linking:link.controlPlane.aws.externalId", '"x"', "2 to 1,224"),
+    ("external id too short", _set("controlPlane.aws.externalId", "x"), "linking:link.controlPlane.aws.externalId", HIDDEN, "2 to 1,224"),  # a secret is never echoed
     ("external id too long", _set("controlPlane.aws.externalId", "x" * 1225), "linking:link.controlPlane.aws.externalId", None, "2 to 1,224"),
-    ("external id bad characters", _set("controlPlane.aws.externalId", "abc def!"), "linking:link.controlPlane.aws.externalId", '"abc def!"', "_+=,.@:/-"),
+    ("external id bad characters", _set("controlPlane.aws.externalId", "abc def!"), "linking:link.controlPlane.aws.externalId", HIDDEN, "_+=,.@:/-"),
     ("expiresAt not RFC 3339", _set("expiresAt", "30/06/2027"), "linking:link.expiresAt", '"30/06/2027"', "RFC 3339"),
     ("expiresAt without zone", _set("expiresAt", "2027-06-30T00:00:00"), "linking:link.expiresAt", '"2027-06-30T00:00:00"', "time zone"),
     ("expiresAt past", _set("expiresAt", "2026-01-01T00:00:00Z"), "linking:link.expiresAt", '"2026-01-01T00:00:00Z"', "in the future"),
@@ -150,11 +151,11 @@ def test_invalid_custom_policy_names_the_statement(link, plan, tmp_path):
         {"Effect": "Allow", "Action": "s3:ListAllMyBuckets", "Resource": "*"},
         {"Effect": "Allow", "Action": "s3 GetObject", "Resource": "*"},
     ]}))
-    link.update(tier="custom", policyFile=str(policy))
+    link.update(tier="custom", policyFile=policy.name)
     with pytest.raises(LinkConfigError) as raised:
         plan(link)
     assert raised.value.key_path == "linking:link.policyFile.Statement[1].Action[0]"
-    assert raised.value.value == "s3 GetObject"
+    assert raised.value.value == HIDDEN and "s3 GetObject" not in str(raised.value)  # a file's content is never echoed
     assert plan.registered == []
 
 
@@ -164,7 +165,7 @@ def test_invalid_custom_policy_names_the_statement(link, plan, tmp_path):
         ({"Version": "2012-10-17", "Statement": []}, "linking:link.policyFile.Statement", "non-empty"),
         ({"Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]}, "linking:link.policyFile.Version", "2012-10-17"),
         ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "s3:*", "Resource": "*"}]},
-         "linking:link.policyFile.Statement[0].Principal", "no such key"),
+         "linking:link.policyFile.Statement[0].(a key)", "no such key"),
         ({"Version": "2008-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "Resource": "*"}]},
          "linking:link.policyFile.Version", "2012-10-17"),
         ({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:*", "NotAction": "s3:Get*", "Resource": "*"}]},
@@ -176,7 +177,7 @@ def test_invalid_custom_policy_names_the_statement(link, plan, tmp_path):
 def test_custom_policy_grammar_errors(link, plan, tmp_path, document, key_path, expected):
     policy = tmp_path / "custom.json"
     policy.write_text(json.dumps(document))
-    link.update(tier="custom", policyFile=str(policy))
+    link.update(tier="custom", policyFile=policy.name)
     with pytest.raises(LinkConfigError) as raised:
         plan(link)
     assert raised.value.key_path == key_path
@@ -186,7 +187,7 @@ def test_custom_policy_grammar_errors(link, plan, tmp_path, document, key_path, 
 def test_custom_policy_that_is_not_json(link, plan, tmp_path):
     policy = tmp_path / "custom.json"
     policy.write_text('{"Version": "2012-10-17",\n  "Statement": [}')
-    link.update(tier="custom", policyFile=str(policy))
+    link.update(tier="custom", policyFile=policy.name)
     with pytest.raises(LinkConfigError) as raised:
         plan(link)
     assert raised.value.key_path == "linking:link.policyFile"

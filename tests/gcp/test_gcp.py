@@ -304,7 +304,7 @@ def test_project_guard_stops_before_anything_is_registered(gcp_link, plan):
 def _custom(tmp_path: Path, permissions: list[str]) -> str:
     path = tmp_path / "role.yaml"
     path.write_text(yaml.safe_dump({"title": "custom", "includedPermissions": permissions}))
-    return str(path)
+    return path.name
 
 
 BAD = [

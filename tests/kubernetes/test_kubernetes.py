@@ -191,7 +191,7 @@ def test_plan_warns_that_a_token_does_not_expire(k8s_link, plan):
 def _custom(tmp_path: Path, document: Any) -> str:
     path = tmp_path / "role.yaml"
     path.write_text(yaml.safe_dump(document))
-    return str(path)
+    return path.name
 
 
 ROLE_DOC = {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "ClusterRole", "rules": [{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}]}

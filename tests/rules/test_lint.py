@@ -89,7 +89,7 @@ def passrole_policy(tmp_path: Path) -> Path:
 
 
 def test_custom_document_with_passrole_on_star_is_stopped(link, plan, passrole_policy):
-    link.update(tier="custom", policyFile=str(passrole_policy))
+    link.update(tier="custom", policyFile=passrole_policy.name)
     with pytest.raises(LinkConfigError) as raised:
         plan(link)
     assert raised.value.key_path == "linking:link.policyFile"
@@ -99,7 +99,7 @@ def test_custom_document_with_passrole_on_star_is_stopped(link, plan, passrole_p
 
 
 def test_waived_error_plans_and_is_on_record(link, plan, passrole_policy):
-    link.update(tier="custom", policyFile=str(passrole_policy), waivers=[{"rule": "AWS006", "reason": "legacy CI runner, ticket SEC-42"}])
+    link.update(tier="custom", policyFile=passrole_policy.name, waivers=[{"rule": "AWS006", "reason": "legacy CI runner, ticket SEC-42"}])
     result = plan(link)
     assert any("AWS006" in w and "(waived: legacy CI runner, ticket SEC-42)" in w for w in result.warnings)
     record = result.outputs["linkRecord"]
@@ -121,6 +121,7 @@ def _plan_dir(tmp_path: Path, name: str, link: dict[str, Any] | None) -> Path:
     root = tmp_path / name
     (root / "stacks").mkdir(parents=True)
     (root / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    (root / "passrole.json").write_text(json.dumps(aws_doc(allow(["iam:PassRole", "ec2:RunInstances"]))))
     if link:
         (root / "stacks" / "Pulumi.prod.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
     else:
@@ -135,12 +136,12 @@ def _base_link() -> dict[str, Any]:
             "controlPlane": {"aws": {"principalArn": CP}}, "aws": {"accountId": "123456789012"}}
 
 
-def test_diff_flags_a_lint_violation_as_risky(tmp_path, passrole_policy, capsys):
+def test_diff_flags_a_lint_violation_as_risky(tmp_path, capsys):
     base = _plan_dir(tmp_path, "base", _base_link())
-    stopped = _plan_dir(tmp_path, "stopped", {**_base_link(), "tier": "custom", "policyFile": str(passrole_policy)})
+    stopped = _plan_dir(tmp_path, "stopped", {**_base_link(), "tier": "custom", "policyFile": "passrole.json"})
     diff = diff_plans(load_plan(base), load_plan(stopped))
     assert diff["risky"] and any("AWS006" in f for f in diff["failedStacks"])
-    waived = _plan_dir(tmp_path, "waived", {**_base_link(), "tier": "custom", "policyFile": str(passrole_policy),
+    waived = _plan_dir(tmp_path, "waived", {**_base_link(), "tier": "custom", "policyFile": "passrole.json",
                                              "waivers": [{"rule": "AWS006", "reason": "ticket SEC-42"}]})
     (entry,) = diff_plans(load_plan(base), load_plan(waived))["links"]
     assert any(r.startswith("new waived lint error: warning: AWS006") for r in entry["risks"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import shutil
 import json
 from pathlib import Path
 
@@ -93,6 +94,8 @@ def test_aws_workload_creates_the_oidc_provider_when_not_given(plan):
 
 
 def test_inline_policy_file_becomes_a_role_policy(plan):
+    (plan.project_root / "stacks" / "policies").mkdir(parents=True)
+    shutil.copy(REPO / "stacks" / "policies" / "orders-worker.json", plan.project_root / "stacks" / "policies")
     sa = copy.deepcopy(AWS_SA)
     sa["aws"]["policyFile"] = "stacks/policies/orders-worker.json"
     policy = plan(None, service_accounts=[sa]).one("aws:iam/rolePolicy:RolePolicy")
@@ -172,7 +175,7 @@ def test_azure_assignment_list_change_keeps_identity(plan):
 def _bad_policy(tmp_path: Path) -> str:
     path = tmp_path / "bad.json"
     path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "sqs:*", "Resource": "arn:aws:sqs:::{{Queue}}"}]}))
-    return str(path)
+    return path.name
 
 
 BAD = [
