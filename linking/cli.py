@@ -27,7 +27,8 @@ def _plan(args: argparse.Namespace) -> int:
     results = plan_all(files, args.format, args.jobs)
     for path, result in zip(files, results):
         if result.error is not None:
-            print(f"error: {path}: {result.error}", file=sys.stderr)
+            where = "" if result.error.startswith(f"{path}:") else f"{path}: "
+            print(f"error: {where}{result.error}", file=sys.stderr)
         sys.stdout.write(result.output)
     if args.json:
         entries = [r.entry_json for r in sorted(results, key=lambda r: r.sort_key)]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import contextvars
+import re
+import unicodedata
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
@@ -11,7 +14,13 @@ from .config import CONFIG_KEY, LinkSpec
 from .errors import LinkConfigError
 from .findings import Finding, apply_waivers, errors
 from .policy import builtin_document_path
+from .providers import part
 from .validation import join_path
+
+
+OFFLINE = contextvars.ContextVar("linking_offline_plan", default=False)
+"""True while `linking plan` runs a program: components then read nothing from the machine (no ambient
+kubeconfig, no credentials) and put a placeholder where they would have."""
 
 
 def checked_spec(link: LinkSpec, provider: str) -> LinkSpec:
@@ -19,7 +28,30 @@ def checked_spec(link: LinkSpec, provider: str) -> LinkSpec:
     spec = link.checked()
     if spec.provider != provider or getattr(spec, provider) is None:
         raise LinkConfigError(join_path(CONFIG_KEY, ["provider"]), spec.provider, f"{provider}, with a {provider} section")
+    check_waivers(spec)
     return spec
+
+
+def check_waivers(spec: LinkSpec) -> None:
+    """Each waiver names a rule this provider's lint has, and gives a reason in visible words."""
+    rules = part(spec.provider, "lint").RULES
+    for index, waiver in enumerate(spec.waivers):
+        if waiver.rule not in rules:
+            raise LinkConfigError(
+                join_path(CONFIG_KEY, ["waivers", index, "rule"]), waiver.rule,
+                f"a {spec.provider} lint rule: one of {', '.join(sorted(rules))}",
+            )
+        if len(visible_words(waiver.reason)) < 2:
+            raise LinkConfigError(
+                join_path(CONFIG_KEY, ["waivers", index, "reason"]), waiver.reason,
+                "a reason in at least two words of letters or digits (why this link needs the exception, on record)",
+            )
+
+
+def visible_words(text: str) -> list[str]:
+    """Runs of two or more letters or digits; invisible and formatting characters separate nothing and count as nothing."""
+    visible = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "M")))
+    return [word for word in re.split(r"[\W_]+", visible) if len(word) >= 2]
 
 
 def child_provider(opts: Optional[pulumi.ResourceOptions], package: str) -> Optional[pulumi.ProviderResource]:

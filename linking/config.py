@@ -152,7 +152,7 @@ class LinkSpec:
         cls,
         raw: Any,
         *,
-        project_root: Path | str = ".",
+        project_root: Optional[Path | str] = ".",
         now: Optional[datetime] = None,
         allow_unreadable_secrets: bool = False,
         prefix: str = CONFIG_KEY,
@@ -161,6 +161,8 @@ class LinkSpec:
 
         ``allow_unreadable_secrets`` accepts `SECRET_PLACEHOLDER` in secret keys:
         the offline plan's stand-in for a value only the Pulumi backend can decrypt.
+        A ``policyFile`` must stay inside ``project_root``; ``project_root=None`` is for a spec a program
+        built in code, whose paths are its author's own (resolved from the working directory, not contained).
         """
         if not isinstance(raw, Mapping):
             raise LinkConfigError(prefix, raw, "an object (structured config under linking:link)")
@@ -174,7 +176,7 @@ class LinkSpec:
         if "expiresAt" in data:
             data["expiresAt"] = _normalise_expiry(data["expiresAt"], now, join_path(prefix, ["expiresAt"]))
         if "policyFile" in data:
-            data["policyFile"] = str(contained_path(data["policyFile"], Path(project_root), join_path(prefix, ["policyFile"])))
+            data["policyFile"] = str(_policy_path(data["policyFile"], project_root, join_path(prefix, ["policyFile"])))
         spec = _build(cls, data)
         _check_values(spec, prefix)
         spec = _PROVIDER_CHECKS[spec.provider](spec, prefix, now or datetime.now(timezone.utc))
@@ -187,7 +189,20 @@ class LinkSpec:
 
     def checked(self) -> "LinkSpec":
         """This spec after the checks a stack file gets; a spec built in code is checked here once."""
-        return self if self._checked else LinkSpec.from_config(self.to_config())
+        return self if self._checked else LinkSpec.from_config(self.to_config(), project_root=None)
+
+
+def _policy_path(value: Any, project_root: Optional[Path | str], key_path: str) -> Path:
+    if project_root is not None:
+        return contained_path(value, Path(project_root), key_path)
+    try:
+        path = Path(value).resolve()
+        is_file = path.is_file()
+    except (OSError, ValueError):
+        is_file = False
+    if not is_file:
+        raise LinkConfigError(key_path, value, "an existing policy file")
+    return path
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import pulumi
 
@@ -33,6 +33,16 @@ def require_extra(provider: str, key_path: str) -> None:
         )
 
 
+def structured_config(key: str) -> Any:
+    """The structured value of ``namespace:key``; a value that is not JSON is refused without being shown
+    (the SDK's own error quotes it, and it may be a decrypted secret)."""
+    namespace, name = key.split(":")
+    try:
+        return pulumi.Config(namespace).get_object(name)
+    except pulumi.config.ConfigTypeError:
+        raise LinkConfigError(key, None, "structured config (a YAML mapping or list under the key), not a string", secret=True) from None
+
+
 def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
     """Create the stack's link and its linked service accounts, and export what the control plane needs.
 
@@ -41,9 +51,8 @@ def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
     validated before anything is registered. ``allow_unreadable_secrets`` is
     for the offline plan, which cannot decrypt ``secure:`` values.
     """
-    config = pulumi.Config(CONFIG_KEY.split(":")[0])
-    raw_link = config.get_object(CONFIG_KEY.split(":")[1])
-    raw_workloads = config.get_object(SERVICE_ACCOUNTS_KEY.split(":")[1])
+    raw_link = structured_config(CONFIG_KEY)
+    raw_workloads = structured_config(SERVICE_ACCOUNTS_KEY)
     if raw_link is None and raw_workloads is None:
         raise LinkConfigError(
             CONFIG_KEY, MISSING, "a link in the stack config (see stacks/Pulumi.aws-example.yaml), or linking:serviceAccounts"

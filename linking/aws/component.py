@@ -13,6 +13,7 @@ import pulumi
 from ..canonical import canonical_json
 from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
 from ..config import CONFIG_KEY, LinkSpec
+from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path
 from ..record import link_record
@@ -39,6 +40,22 @@ def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
     actual = aws.get_caller_identity(opts=invoke_opts).account_id
     if actual != spec.aws.account_id:
         raise wrong_target("aws.accountId", spec.aws.account_id, actual, "switch AWS credentials or fix the config")
+
+
+def check_partitions(spec: LinkSpec, partition: str) -> None:
+    """Every ARN the link names is in the link's own partition (an aws-cn principal cannot assume an aws role)."""
+    assert spec.aws is not None
+    cp = spec.control_plane
+    named = {
+        "controlPlane.aws.principalArn": cp.aws.principal_arn if cp.aws else None,
+        "controlPlane.oidc.providerArn": cp.oidc.provider_arn if cp.oidc else None,
+        "aws.permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
+    }
+    for key, arn in named.items():
+        if arn is not None and arn.split(":")[1] != partition:
+            raise LinkConfigError(
+                join_path(CONFIG_KEY, key.split(".")), arn, f"an ARN in the link's partition, arn:{partition}:... (the account is in {partition})"
+            )
 
 
 class AwsAccountLinkArgs:
@@ -72,6 +89,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         if args.verify_account:
             check_account(spec, invoke_opts)
         names = AwsNames(spec.id, spec.aws.account_id, aws.get_partition(opts=invoke_opts).partition)
+        check_partitions(spec, names.partition)
         policy_key = tier_key_path(spec)
         self.policy = render_policy(tier_document_path(spec), names, policy_key)
         layout = documents.layout_policy(self.policy.document, policy_key)

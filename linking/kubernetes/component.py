@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..component import checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
-from ..config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec
+from ..component import OFFLINE, checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
+from ..config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec, check_https_url
 from ..errors import MISSING, LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument
@@ -32,20 +32,26 @@ def _ambient_kubeconfig() -> Optional[str]:
     return path.read_text(encoding="utf-8") if path.is_file() else None
 
 
+AMBIENT_SERVER_PLACEHOLDER = "[API server of the ambient kubeconfig: not read by the offline plan]"
+
+
 def api_server(settings: KubernetesSettings) -> str:
-    """The API server the kubeconfig output points at: from config, or from the kubeconfig the provider uses."""
+    """The API server the kubeconfig output points at: from config, or from the kubeconfig the provider uses.
+
+    The offline plan reads no kubeconfig of the machine it runs on (a CI runner's): it puts a placeholder there.
+    """
     if settings.server:
         return settings.server
     if settings.kubeconfig == SECRET_PLACEHOLDER:  # the offline plan cannot read a secret kubeconfig
         return SECRET_PLACEHOLDER
+    if settings.kubeconfig is None and OFFLINE.get():
+        return AMBIENT_SERVER_PLACEHOLDER
     text = settings.kubeconfig or _ambient_kubeconfig()
     server = documents.server_from_kubeconfig(text, settings.context) if text else None
-    if server is None or not server.startswith("https://"):
-        raise LinkConfigError(
-            join_path(CONFIG_KEY, ["kubernetes", "server"]),
-            MISSING if server is None else server,
-            "the API server URL (https://) for the kubeconfig output: no kubeconfig the provider uses names one",
-        )
+    key_path = join_path(CONFIG_KEY, ["kubernetes", "server"])
+    if server is None:
+        raise LinkConfigError(key_path, MISSING, "the API server URL (https://) for the kubeconfig output: no kubeconfig the provider uses names one")
+    check_https_url(server, key_path, "the kubeconfig's API server URL")
     return server
 
 
@@ -171,7 +177,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         self.link_record = link_record(
             spec,
             policy_sha256=self.role.sha256,
-            target={"server": server},
+            target={"server": settings.server},  # a server read from a kubeconfig (a secret) is not published
             identity={
                 "namespace": settings.namespace,
                 "serviceAccount": object_names["serviceAccount"],

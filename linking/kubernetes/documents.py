@@ -8,6 +8,7 @@ from typing import Any, Mapping, Optional
 
 from ..config import LinkSpec
 from ..errors import LinkConfigError
+from ..files import parse_yaml
 from ..policy import RenderedDocument, render_document
 from ..validation import validate
 
@@ -73,15 +74,16 @@ def kubeconfig(*, cluster: str, server: str, ca_data: str, user: str, token: str
 
 
 def server_from_kubeconfig(text: str, context: Optional[str]) -> Optional[str]:
-    """The API server of ``context`` (or the current context) in a kubeconfig document, if it names one."""
-    import yaml
+    """The API server of ``context`` (or the current context) in a kubeconfig document, if it names one.
 
+    Parsed with the bounded loader (a kubeconfig is a secret, not a file we trust to be small).
+    """
     try:
-        config = yaml.safe_load(text) or {}
+        config = parse_yaml(text, "the kubeconfig", "kubeconfig") or {}
         name = context or config.get("current-context")
         ctx = next(c["context"] for c in config.get("contexts", []) if c.get("name") == name)
         return next(c["cluster"]["server"] for c in config.get("clusters", []) if c.get("name") == ctx["cluster"])
-    except (yaml.YAMLError, StopIteration, KeyError, TypeError, AttributeError):
+    except (LinkConfigError, StopIteration, KeyError, TypeError, AttributeError):
         return None
 
 

@@ -39,13 +39,10 @@ def plan_one(path: Path, output_format: str) -> PlannedStack:
         stack_file = load_stack_file(path)
         plan = run_stack_file(stack_file)
     except LinkConfigError as exc:
-        try:
-            root = find_project_root(path.resolve().parent)
-        except LinkConfigError:
-            root = Path.cwd()
-        stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
-        entry = failed_stack(stack=stack, project=root.name, file=relative_file(path, root), error=str(exc))
-        output, error = "", str(exc)
+        entry, output, error = _failed(path, str(exc)), "", str(exc)
+    except Exception as exc:  # noqa: BLE001 - one stack's surprise must not stop the others or print its values
+        error = f"{path}: linking could not plan this stack ({type(exc).__name__}, a defect in linking: please report it)"
+        entry, output = _failed(path, error), ""
     else:
         entry = review_stack(
             plan, file=relative_file(path, stack_file.project_root), project=stack_file.project,
@@ -53,6 +50,16 @@ def plan_one(path: Path, output_format: str) -> PlannedStack:
         )
         output, error = (format_text(plan, path) if output_format == "text" else format_markdown(entry)), None
     return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(entry), output, error)
+
+
+def _failed(path: Path, error: str) -> dict:
+    """The plan-document entry of a stack that did not plan: where it is, and why (no values from it)."""
+    try:
+        root = find_project_root(path.resolve().parent)
+    except (LinkConfigError, OSError):
+        root = Path.cwd()
+    stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
+    return failed_stack(stack=stack, project=root.name, file=relative_file(path, root), error=error)
 
 
 def plan_all(files: list[Path], output_format: str, jobs: int) -> list[PlannedStack]:

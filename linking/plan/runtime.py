@@ -24,6 +24,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .. import program
+from ..component import OFFLINE
 from ..names import stable_digits
 from ..providers import parts
 from .values import Secret, plain
@@ -194,9 +195,11 @@ def run_program(
     pulumi.runtime.set_all_config(dict(config), list(secret_keys))
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
-    _sync_await(
-        run_pulumi_func(main or (lambda: program.run(project_root, allow_unreadable_secrets=True)))
-    )
+    offline = OFFLINE.set(True)
+    try:
+        _sync_await(run_pulumi_func(main or (lambda: program.run(project_root, allow_unreadable_secrets=True))))
+    finally:
+        OFFLINE.reset(offline)
     root = settings.get_root_resource()
     outputs = {name: _resolve(value) for name, value in sorted(getattr(root, "outputs", {}).items())}
     # Registration order depends on thread scheduling; the URN order does not.

@@ -14,6 +14,7 @@ from typing import Any, Optional
 
 from ..canonical import canonical_json
 from ..errors import LinkConfigError
+from ..files import MAX_PLAN_BYTES, parse_json, read_text
 from ..validation import schema_errors
 from .grants import PLAN_SCHEMA_FILE, PLAN_SCHEMA_VERSION, trust_text
 from .per_provider import grant_risks, grant_text
@@ -24,12 +25,7 @@ TIER_RANK = {"readonly": 0, "custom": 1, "admin": 2}
 
 def load_plan(path: Path) -> dict[str, Any]:
     """A plan document, or a `LinkConfigError` saying why the file is not one."""
-    try:
-        document = json.loads(Path(path).read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LinkConfigError(str(path), None, f"a readable plan file ({exc.strerror})") from None
-    except json.JSONDecodeError as exc:
-        raise LinkConfigError(str(path), None, f"a JSON plan from `linking plan --json` (line {exc.lineno}: {exc.msg})") from None
+    document = parse_json(read_text(Path(path), str(path), limit=MAX_PLAN_BYTES), str(path), str(path))
     if not isinstance(document, dict) or document.get("kind") != "linking-plan":
         raise LinkConfigError(str(path), None, "a linking plan document (from `linking plan --json`): no kind linking-plan here")
     if document.get("schemaVersion") != PLAN_SCHEMA_VERSION:

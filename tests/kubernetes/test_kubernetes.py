@@ -123,7 +123,7 @@ def test_ca_comes_from_the_token_secret_when_not_configured(k8s_link, plan):
     assert config["clusters"][0]["cluster"]["certificate-authority-data"] == base64.b64encode(b"[cluster CA]").decode()
 
 
-def test_server_comes_from_the_configured_kubeconfig(k8s_link, plan):
+def test_server_comes_from_the_configured_kubeconfig_and_stays_out_of_the_record(k8s_link, plan):
     del k8s_link["kubernetes"]["server"]
     k8s_link["kubernetes"]["kubeconfig"] = yaml.safe_dump({
         "clusters": [{"name": "prod", "cluster": {"server": "https://prod.example:443"}}],
@@ -131,7 +131,9 @@ def test_server_comes_from_the_configured_kubeconfig(k8s_link, plan):
         "current-context": "prod",
     })
     result = plan(k8s_link)
-    assert result.outputs["linkRecord"]["target"]["server"] == "https://prod.example:443"
+    output = yaml.safe_load(result.outputs["linkSecrets"].value["kubeconfig"])
+    assert output["clusters"][0]["cluster"]["server"] == "https://prod.example:443"
+    assert result.outputs["linkRecord"]["target"]["server"] is None  # the kubeconfig is a secret; the record is public
     assert isinstance(result.one(PROVIDER).inputs["kubeconfig"], Secret)
 
 
