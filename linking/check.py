@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -83,5 +82,5 @@ def _stack_document(path: Path) -> tuple[str, Path, Optional[str]]:
     from .plan.stackfile import load_stack_file
 
     stack = load_stack_file(path)
-    spec = LinkSpec.from_config(json.loads(stack.config.get(CONFIG_KEY, "null")), project_root=stack.project_root, allow_unreadable_secrets=True)
+    spec = LinkSpec.from_config(stack.structured(CONFIG_KEY), project_root=stack.project_root, allow_unreadable_secrets=True)
     return spec.provider, tier_document_path(spec), spec.tier

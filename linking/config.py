@@ -354,6 +354,11 @@ def _check_tags(tags: Mapping[str, str], key_path: str) -> None:
         seen[folded] = key
 
 
+def not_structured(key: str) -> LinkConfigError:
+    """A config key that must hold structured config holds a string (never shown: it may be a decrypted secret)."""
+    return LinkConfigError(key, None, "structured config (a YAML mapping or list under the key), not a string", secret=True)
+
+
 def check_https_url(value: str, key_path: str, what: str) -> None:
     """An https URL with a host and nothing that could hide another one: no userinfo, query or fragment.
 
@@ -361,7 +366,7 @@ def check_https_url(value: str, key_path: str, what: str) -> None:
     """
     parts = urlsplit(value)
     try:
-        parts.port
+        _ = parts.port  # parsing the port raises for a bad one
     except ValueError:
         raise LinkConfigError(key_path, value, f"{what}: https://host[:port][/path] with a valid port") from None
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:

@@ -9,7 +9,7 @@ from typing import Any, Optional
 import pulumi
 
 from . import extras
-from .config import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, LinkSpec, load_service_accounts
+from .config import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, LinkSpec, load_service_accounts, not_structured
 from .errors import MISSING, LinkConfigError
 from .validation import join_path
 from .workload.documents import check_workload
@@ -40,7 +40,7 @@ def structured_config(key: str) -> Any:
     try:
         return pulumi.Config(namespace).get_object(name)
     except pulumi.config.ConfigTypeError:
-        raise LinkConfigError(key, None, "structured config (a YAML mapping or list under the key), not a string", secret=True) from None
+        raise not_structured(key) from None
 
 
 def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:

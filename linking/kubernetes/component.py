@@ -51,7 +51,10 @@ def api_server(settings: KubernetesSettings) -> str:
     key_path = join_path(CONFIG_KEY, ["kubernetes", "server"])
     if server is None:
         raise LinkConfigError(key_path, MISSING, "the API server URL (https://) for the kubeconfig output: no kubeconfig the provider uses names one")
-    check_https_url(server, key_path, "the kubeconfig's API server URL")
+    try:
+        check_https_url(server, key_path, "the kubeconfig's API server URL")
+    except LinkConfigError as exc:
+        raise exc.hidden() from None  # read from the kubeconfig, a secret
     return server
 
 

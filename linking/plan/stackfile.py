@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from dataclasses import dataclass
+import re
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Mapping
 
 from ..canonical import sha256_hex
-from ..config import CONFIG_KEY, SECRET_KEYS, SECRET_PLACEHOLDER
+from ..config import CONFIG_KEY, SECRET_KEYS, SECRET_PLACEHOLDER, not_structured
 from ..errors import HIDDEN, LinkConfigError
 from ..files import MAX_STACK_FILE_BYTES, parse_yaml, read_text
 from .runtime import Ambient, StackPlan, run_program
+from .values import Secret
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,15 @@ class StackFile:
     """Key path of each ``secure:`` value -> fingerprint of its ciphertext."""
     environments: tuple[str, ...] = ()
     """Pulumi ESC environments the stack imports (``environment:``): the offline plan cannot resolve them."""
+    plain_secrets: dict[str, str] = field(default_factory=dict)
+    """Key path -> value of each secret key written in plain text: the plan shows it as the placeholder."""
+
+    def structured(self, key: str) -> Any:
+        """A config value as the program reads it (``get_object``): None when absent, refused when not JSON."""
+        try:
+            return json.loads(self.config[key]) if key in self.config else None
+        except ValueError:
+            raise not_structured(key) from None
 
 
 def find_project_root(start: Path) -> Path:
@@ -95,9 +107,24 @@ def load_stack_file(path: Path) -> StackFile:
                 key_path, HIDDEN, "a plain value: secure: is accepted only in keys that hold secrets ("
                 + ", ".join(sorted(SECRET_KEY_PATHS)) + "); a secret elsewhere would end up in public outputs",
             )
+    plain_secrets = _plain_secrets(raw_config.get(CONFIG_KEY) or raw_config.get(CONFIG_KEY.split(":")[1]))
+    for key_path, value in plain_secrets.items():
+        secure_values[key_path] = sha256_hex(value)[:16]  # the value is in the file already; the diff sees it change
     stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
     environments = _environments(document.get("environment"), path)
-    return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values, environments)
+    return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values, environments, plain_secrets)
+
+
+def _plain_secrets(link: Any) -> dict[str, str]:
+    """Secret keys of the link holding a plain string rather than ``secure:``."""
+    found = {}
+    for key in SECRET_KEYS:
+        value = link
+        for part in key.split("."):
+            value = value.get(part) if isinstance(value, dict) else None
+        if isinstance(value, str) and value:
+            found[f"{CONFIG_KEY}.{key}"] = value
+    return found
 
 
 def _mapping(value: Any, key_path: str, expected: str) -> dict[Any, Any]:
@@ -137,7 +164,12 @@ def ambient_for(config: Mapping[str, str]) -> Ambient:
 
 
 def run_stack_file(stack_file: StackFile) -> StackPlan:
-    plan = _run_stack_program(stack_file)
+    plan = redact(_run_stack_program(stack_file), set(stack_file.plain_secrets.values()))
+    for key_path in stack_file.plain_secrets:
+        plan.warnings.append(
+            f"{key_path} is written in plain text in the stack file, where everyone who can read the repository has it: "
+            "store it with `pulumi config set --secret --path` (the plan shows it as [secret])"
+        )
     if stack_file.environments:
         plan.warnings.insert(0, (
             "the stack imports Pulumi ESC environments that an offline plan cannot resolve: "
@@ -145,6 +177,27 @@ def run_stack_file(stack_file: StackFile) -> StackPlan:
             + "; config and secrets they supply are missing here, so `pulumi preview` may differ"
         ))
     return plan
+
+
+def redact(plan: StackPlan, secrets: set[str]) -> StackPlan:
+    """The plan with every occurrence of each secret replaced by the placeholder, in every input and output."""
+    if not secrets:
+        return plan
+    pattern = re.compile("|".join(re.escape(secret) for secret in sorted(secrets, key=len, reverse=True)))
+
+    def scrub(value: Any) -> Any:
+        if isinstance(value, str):
+            return pattern.sub(SECRET_PLACEHOLDER, value)
+        if isinstance(value, Secret):
+            return Secret(scrub(value.value))
+        if isinstance(value, dict):
+            return {key: scrub(item) for key, item in value.items()}
+        if isinstance(value, list):
+            return [scrub(item) for item in value]
+        return value
+
+    resources = [dataclasses.replace(r, inputs=scrub(r.inputs), outputs=scrub(r.outputs)) for r in plan.resources]
+    return dataclasses.replace(plan, resources=resources, outputs=scrub(plan.outputs))
 
 
 def _run_stack_program(stack_file: StackFile) -> StackPlan:

@@ -231,7 +231,7 @@ def test_trust_evaluation_requires_the_external_id():
 def test_iam_accepts_trust_and_permission_documents():
     client = boto3.client("iam", region_name="us-east-1")
     client.create_role(RoleName="linking-acme-prod", Path="/linking/", AssumeRolePolicyDocument=canonical_json(TRUSTS["trust-principal"]))
-    for name, document in TRUSTS.items():
+    for document in TRUSTS.values():
         client.update_assume_role_policy(RoleName="linking-acme-prod", PolicyDocument=canonical_json(document))
     for name in ("admin", "readonly"):
         client.put_role_policy(RoleName="linking-acme-prod", PolicyName=f"linking-acme-prod-{name}", PolicyDocument=rendered(name).text)
