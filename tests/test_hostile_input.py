@@ -471,6 +471,7 @@ def test_the_offline_plan_reads_no_ambient_kubeconfig(project, tmp_path, monkeyp
     result = run_stack_file(load_stack_file(write_stack(project, "ambient", _k8s_link())))
     kubeconfig = result.outputs["linkSecrets"].value["kubeconfig"]
     assert AMBIENT_SERVER_PLACEHOLDER in kubeconfig and MARKER.lower() not in kubeconfig
+    assert any("the offline plan reads no kubeconfig of this machine" in warning for warning in result.warnings)
     assert MARKER.lower() not in json.dumps(result.outputs["linkRecord"])
 
 
@@ -514,3 +515,25 @@ def test_every_key_of_every_example_fails_cleanly_when_hostile(example, tmp_path
                 surprises.append((path, repr(value)[:40], type(exc).__name__))
     assert surprises == []
 
+
+
+# --- a clean exit -----------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("copies", [1, 16])
+def test_the_process_ends_without_noise(copies, project, link):
+    """Development mode turns an event loop or socket left to the garbage collector into a printed warning; a
+    failing run, in this process and in worker processes, must print its one error line per bad stack and nothing else."""
+    import subprocess
+    import sys
+
+    (project / "Pulumi.bad.yaml").write_text(yaml.safe_dump({"config": {"linking:link": {**link, "id": "acme-prod\n"}}}))
+    for number in range(copies):
+        write_stack(project, f"good-{number:02}", {**link, "id": f"acme-{number:02}"})
+    completed = subprocess.run(
+        [sys.executable, "-X", "dev", "-W", "ignore::DeprecationWarning", "-m", "linking", "plan", str(project), "--jobs", "2"],
+        capture_output=True, text=True, timeout=300, cwd=REPO,
+    )
+    assert completed.returncode == 1
+    noise = [line for line in completed.stderr.splitlines() if not line.startswith(("error: ", "Executing <Task"))]
+    assert noise == []
+    assert completed.stderr.count("error: ") == 1

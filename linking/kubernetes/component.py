@@ -105,6 +105,12 @@ class KubernetesClusterLink(pulumi.ComponentResource):
 
         super().__init__("linking:kubernetes:ClusterLink", name, None, opts)
         warnings = report_warnings(self, findings)
+        if server == AMBIENT_SERVER_PLACEHOLDER:
+            pulumi.log.warn(
+                "kubernetes.server is not set, so `pulumi up` takes the API server from the kubeconfig the provider uses; "
+                "the offline plan reads no kubeconfig of this machine and shows a placeholder there",
+                resource=self,
+            )
         inherits_provider = child_provider(opts, "kubernetes") is not None
         self.cluster_provider = provider = None if inherits_provider else k8s.Provider(
             f"{name}-cluster",

@@ -11,6 +11,9 @@ and the plan says so.
 
 from __future__ import annotations
 
+import asyncio
+import atexit
+import functools
 import logging
 import threading
 from dataclasses import dataclass, field
@@ -186,6 +189,7 @@ def run_program(
     Pass ``monitor`` to see what was registered even when the program raises;
     ``ambient`` is then ignored (the monitor's mocks answer the invokes).
     """
+    _close_event_loops_at_exit()
     monitor = monitor or RecordingMonitor(PlanMocks(ambient or Ambient()))
     warnings = _WarningCollector()
     settings.set_root_resource(None)  # type: ignore[arg-type] # a fresh Stack for each run
@@ -206,3 +210,19 @@ def run_program(
     return StackPlan(
         stack=stack, resources=sorted(monitor.planned, key=lambda r: r.urn), outputs=outputs, warnings=warnings.messages
     )
+
+
+@functools.cache
+def _close_event_loops_at_exit() -> None:
+    """The SDK runs programs on an event loop per thread (its mock monitor makes one in each executor thread) and
+    closes none; left to the garbage collector at interpreter exit, closing them prints ``Exception ignored in
+    BaseEventLoop.__del__`` tracebacks. By the time ``atexit`` runs, the executor threads have been joined."""
+    atexit.register(_close_event_loops)
+
+
+def _close_event_loops() -> None:
+    import gc
+
+    for loop in [obj for obj in gc.get_objects() if isinstance(obj, asyncio.BaseEventLoop)]:
+        if not loop.is_closed() and not loop.is_running():
+            loop.close()
