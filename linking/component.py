@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import contextvars
-import re
-import unicodedata
 from pathlib import Path
 from typing import Iterable, Mapping, Optional
 
 import pulumi
 
-from .config import CONFIG_KEY, LinkSpec
+from .config import CONFIG_KEY, LinkSpec, visible_words
 from .errors import LinkConfigError
 from .findings import Finding, apply_waivers, errors
 from .policy import builtin_document_path
@@ -46,12 +44,6 @@ def check_waivers(spec: LinkSpec) -> None:
                 join_path(CONFIG_KEY, ["waivers", index, "reason"]), waiver.reason,
                 "a reason in at least two words of letters or digits (why this link needs the exception, on record)",
             )
-
-
-def visible_words(text: str) -> list[str]:
-    """Runs of two or more letters or digits; invisible and formatting characters separate nothing and count as nothing."""
-    visible = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "M")))
-    return [word for word in re.split(r"[\W_]+", visible) if len(word) >= 2]
 
 
 def child_provider(opts: Optional[pulumi.ResourceOptions], package: str) -> Optional[pulumi.ProviderResource]:

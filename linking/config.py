@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import re
+import unicodedata
 import typing
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
@@ -113,7 +114,28 @@ class KubernetesSettings:
     """A secret: the kubeconfig the link's Kubernetes provider uses."""
     context: Optional[str] = None
     namespaces: tuple[str, ...] = ()
-    """When set, the tier is granted in these namespaces only (RoleBindings), not cluster-wide."""
+    """The namespaces the tier is granted in (RoleBindings); the admin tier's only write scope."""
+    scope: Optional[str] = None
+    """``namespaces`` (RoleBindings in `namespaces`) or ``cluster`` (a ClusterRoleBinding; for admin, an opt-in)."""
+    create_namespaces: bool = False
+    """The link creates each of `namespaces`, labelled as owned by it."""
+    custom_resource_groups: tuple[str, ...] = ()
+    """API groups of the CRDs the control plane may create, and whose objects it may manage in its namespaces."""
+    admission_fence: Optional[AdmissionFence] = None
+    """The ValidatingAdmissionPolicy fencing what the link's identity may create (on by default for tiers that write)."""
+
+
+@dataclass(frozen=True)
+class AdmissionFence:
+    enabled: bool = True
+    reason: Optional[str] = None
+    """Why the fence is off: required with ``enabled: false`` (clusters before Kubernetes 1.30)."""
+
+
+PROTECTED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
+"""Namespaces the control plane never manages: the cluster's own (and every other ``kube-`` one)."""
+OWNED_LABEL = "linking.dev/owned-by"
+"""The label that marks namespaces and CRDs as the link's (value: the link id)."""
 
 
 @dataclass(frozen=True)
@@ -455,7 +477,7 @@ def _check_gcp(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
 
 
 def _check_kubernetes(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
-    """Kubernetes rules that span keys: credential none needs an OIDC user or group to bind."""
+    """Kubernetes rules that span keys: whom credential none binds, where the tier is granted, the admission fence."""
     settings = spec.kubernetes or KubernetesSettings()
     oidc = spec.control_plane.oidc
     if settings.credential == "none" and (oidc is None or (oidc.subject is None and oidc.group is None)):
@@ -464,6 +486,28 @@ def _check_kubernetes(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
             MISSING if oidc is None else spec.to_config()["controlPlane"]["oidc"],
             "{issuer, subject or group}: the user or group the cluster's OIDC authenticator sees, for credential none",
         )
+    if settings.credential == "none" and oidc is not None:
+        for key in ("subject", "group"):
+            name = getattr(oidc, key)
+            if name is not None and name.casefold().startswith("system:"):
+                raise LinkConfigError(
+                    join_path(prefix, ["controlPlane", "oidc", key]), name,
+                    "a user or group of the control plane's own, not a system: one (system:authenticated is every "
+                    "identity of the cluster, system:unauthenticated everyone)",
+                )
+    settings = dataclasses.replace(settings, scope=_kubernetes_scope(spec, settings, join_path(prefix, ["kubernetes"])))
+    fence = settings.admission_fence or AdmissionFence()
+    if not fence.enabled and len(visible_words(fence.reason or "")) < 2:
+        raise LinkConfigError(
+            join_path(prefix, ["kubernetes", "admissionFence", "reason"]), fence.reason if fence.reason is not None else MISSING,
+            "why the link goes without its admission fence, in at least two words (on record, and a lint warning)",
+        )
+    for index, group in enumerate(settings.custom_resource_groups):
+        if "." not in group or group.endswith((".k8s.io", ".kubernetes.io", ".x-k8s.io")) or group in ("k8s.io", "kubernetes.io"):
+            raise LinkConfigError(
+                join_path(prefix, ["kubernetes", "customResourceGroups", index]), group,
+                "the API group of your own CRDs (a domain such as example.com), not a Kubernetes one",
+            )
     if settings.ca_data is not None and not _is_base64_pem(settings.ca_data):
         raise LinkConfigError(
             join_path(prefix, ["kubernetes", "caData"]),
@@ -471,6 +515,33 @@ def _check_kubernetes(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
             "the cluster CA certificate as base64-encoded PEM (-----BEGIN CERTIFICATE-----)",
         )
     return dataclasses.replace(spec, kubernetes=settings)
+
+
+def _kubernetes_scope(spec: LinkSpec, settings: KubernetesSettings, key_path: str) -> str:
+    """Where the tier is bound. The admin tier writes only in the namespaces it is given, unless it opts in to the
+    whole cluster; those namespaces are never the cluster's own or the one holding the link's identity."""
+    scope = settings.scope or ("namespaces" if settings.namespaces or spec.tier == "admin" else "cluster")
+    if scope == "namespaces" and not settings.namespaces:
+        raise LinkConfigError(
+            join_path(key_path, ["namespaces"]), MISSING,
+            "the namespaces the admin tier manages (it is bound there only), or scope: cluster to opt in to a cluster-wide admin",
+        )
+    if scope == "cluster" and settings.namespaces:
+        raise LinkConfigError(join_path(key_path, ["scope"]), scope, "namespaces when namespaces are listed (scope cluster binds cluster-wide)")
+    for index, namespace in enumerate(settings.namespaces):
+        if namespace in PROTECTED_NAMESPACES or namespace.startswith("kube-") or namespace == settings.namespace:
+            raise LinkConfigError(
+                join_path(key_path, ["namespaces", index]), namespace,
+                f"a namespace for the control plane's workloads: not {', '.join(PROTECTED_NAMESPACES)}, another kube- one, "
+                f"or the link's own namespace {settings.namespace!r} (its token lives there)",
+            )
+    return scope
+
+
+def visible_words(text: str) -> list[str]:
+    """Runs of two or more letters or digits; invisible and formatting characters separate nothing and count as nothing."""
+    visible = "".join(ch for ch in text if not unicodedata.category(ch).startswith(("C", "M")))
+    return [word for word in re.split(r"[\W_]+", visible) if len(word) >= 2]
 
 
 def _is_base64_pem(value: str) -> bool:

@@ -7,7 +7,7 @@ from typing import Any
 
 from ..catalogue import Catalogue
 from ..policy import RenderedDocument
-from .documents import BUILTIN_RESOURCES, VERBS, render_cluster_role
+from .documents import BUILTIN_RESOURCES, VERBS, render_cluster_role, rule_allows
 from .lint import lint_kubernetes
 
 
@@ -18,15 +18,11 @@ def render_sample(path: Path) -> RenderedDocument:
 
 def kubernetes_pairs(rules: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
     """The built-in (group, resource, verb) triples the rules allow."""
-    def allows(values: list[str], value: str) -> bool:
-        return "*" in values or value in values
-
     return {
         (group, resource, verb)
         for group, resource in BUILTIN_RESOURCES
         for verb in VERBS
-        for rule in rules
-        if allows(rule.get("apiGroups", []), group) and allows(rule.get("resources", []), resource) and allows(rule["verbs"], verb)
+        if any(rule_allows(rule, group, resource, verb) for rule in rules)
     }
 
 

@@ -13,14 +13,13 @@ from typing import Any, Optional
 import pulumi
 
 from ..component import OFFLINE, checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
-from ..config import CONFIG_KEY, SECRET_PLACEHOLDER, KubernetesSettings, LinkSpec, check_https_url
+from ..config import CONFIG_KEY, OWNED_LABEL, SECRET_PLACEHOLDER, AdmissionFence, KubernetesSettings, LinkSpec, check_https_url
 from ..errors import MISSING, LinkConfigError
 from ..extras import require_extra
-from ..policy import RenderedDocument
+from ..policy import RenderedDocument, builtin_document_path
 from ..record import link_record
 from ..validation import join_path
-from . import documents
-from . import lint
+from . import admission, documents, lint
 from .documents import render_cluster_role
 
 require_extra("kubernetes")  # before the SDK import: a missing extra is a one-line error naming it
@@ -91,14 +90,24 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         settings = spec.kubernetes
         assert settings is not None
         self.role = render_cluster_role(tier_document_path(spec), spec.id, tier_key_path(spec))
+        role_rules = self.role.document["rules"] + documents.custom_resource_rules(settings, spec.tier)
+        self.cluster_scoped_role = (
+            render_cluster_role(builtin_document_path("kubernetes", "admin-cluster"), spec.id, tier_key_path(spec))
+            if spec.tier == "admin" else None
+        )
+        fence = settings.admission_fence or AdmissionFence()
+        fenced = spec.tier != "readonly" and fence.enabled
         token = settings.credential == "token"
         server = api_server(settings) if token else settings.server
         object_names = documents.names(spec.id, spec.tier)
         findings = enforce_lint(
             lint.lint_kubernetes(
-                self.role.document["rules"], tier_document_label(spec), tier=spec.tier,
+                role_rules, tier_document_label(spec), tier=spec.tier,
                 token_expiry=spec.expires_at if token else None,
-            ),
+                cluster_wide_writes=settings.scope == "cluster" and spec.tier != "readonly",
+                unfenced_reason=None if fenced or spec.tier == "readonly" else fence.reason,
+            )
+            + (lint.lint_kubernetes(self.cluster_scoped_role.document["rules"], "admin-cluster") if self.cluster_scoped_role else []),
             spec,
             tier_key_path(spec),
         )
@@ -130,6 +139,14 @@ class KubernetesClusterLink(pulumi.ComponentResource):
             namespace_deps.append(
                 k8s.core.v1.Namespace(f"{name}-namespace", metadata=metadata(settings.namespace), opts=child)
             )
+        managed_namespaces = [
+            k8s.core.v1.Namespace(
+                f"{name}-managed-{namespace}",
+                metadata={**metadata(namespace), "labels": {**labels, OWNED_LABEL: spec.id}},
+                opts=child,
+            )
+            for namespace in (settings.namespaces if settings.create_namespaces else ())
+        ]
         in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=namespace_deps))
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account", metadata=metadata(object_names["serviceAccount"], settings.namespace), opts=in_namespace
@@ -137,12 +154,31 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         self.cluster_role = k8s.rbac.v1.ClusterRole(
             f"{name}-cluster-role",
             metadata=metadata(object_names["clusterRole"]),
-            rules=[_rule_args(rule) for rule in self.role.document["rules"]],
+            rules=[_rule_args(rule) for rule in role_rules],
             opts=child,
         )
+        self.cluster_scoped_cluster_role = None if self.cluster_scoped_role is None else k8s.rbac.v1.ClusterRole(
+            f"{name}-cluster-scoped-role",
+            metadata=metadata(object_names["clusterScopedRole"]),
+            rules=[_rule_args(rule) for rule in self.cluster_scoped_role.document["rules"]],
+            opts=child,
+        )
+        self.fence = None
+        if fenced:
+            policy, binding = admission.fence_manifests(spec, service_account=object_names["serviceAccount"], name=object_names["fence"])
+            fence_policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+                f"{name}-fence", metadata=metadata(object_names["fence"]), spec=policy["spec"], opts=child
+            )
+            self.fence = k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+                f"{name}-fence-binding", metadata=metadata(object_names["fence"]), spec=binding["spec"],
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[fence_policy])),
+            )
         subjects = self._subjects(spec, object_names["serviceAccount"])
         if spec.enabled:
-            self._bind(name, spec, object_names, subjects, metadata, child)
+            # The fence and the namespaces exist before any right is granted: on a cluster without
+            # admissionregistration.k8s.io/v1 (before 1.30), `pulumi up` stops before the bindings.
+            before = [self.cluster_role, self.service_account, *managed_namespaces, *([self.fence] if self.fence else [])]
+            self._bind(name, spec, object_names, subjects, metadata, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=before)))
 
         self.kubeconfig = None
         self.link_secrets = None
@@ -201,8 +237,14 @@ class KubernetesClusterLink(pulumi.ComponentResource):
             ) if spec.expires_at else "no expiry",
             details={
                 "credential": settings.credential,
-                "bindingKind": "RoleBinding" if settings.namespaces else "ClusterRoleBinding",
+                "scope": settings.scope,
+                "bindingKind": "RoleBinding" if settings.scope == "namespaces" else "ClusterRoleBinding",
                 "namespaces": list(settings.namespaces),
+                "ownership": {"label": OWNED_LABEL, "value": spec.id, "serviceAccountPrefix": admission.service_account_prefix(spec)},
+                "admissionFence": (
+                    {"policy": object_names["fence"], "minServerVersion": admission.MIN_SERVER_VERSION} if fenced
+                    else {"disabled": fence.reason or "readonly tier: it writes nothing"}
+                ),
             },
             warnings=warnings,
         )
@@ -225,21 +267,31 @@ class KubernetesClusterLink(pulumi.ComponentResource):
             subjects.append({"kind": "Group", "name": oidc.group, "api_group": documents.RBAC_GROUP})
         return subjects
 
-    def _bind(self, name, spec, object_names, subjects, metadata, child) -> None:
-        """The tier for the subjects: cluster-wide, or per listed namespace through RoleBindings."""
+    def _bind(self, name, spec, object_names, subjects, metadata, depends) -> None:
+        """The tier for the subjects: per listed namespace through RoleBindings, or cluster-wide; the admin tier's
+        cluster-scoped role always cluster-wide."""
         settings = spec.kubernetes
-        role_ref = {"api_group": documents.RBAC_GROUP, "kind": "ClusterRole", "name": object_names["clusterRole"]}
-        depends = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[self.cluster_role, self.service_account]))
-        if not settings.namespaces:
+
+        def role_ref(role: str) -> dict[str, str]:
+            return {"api_group": documents.RBAC_GROUP, "kind": "ClusterRole", "name": role}
+
+        if self.cluster_scoped_cluster_role is not None:
             k8s.rbac.v1.ClusterRoleBinding(
-                f"{name}-binding", metadata=metadata(object_names["binding"]), role_ref=role_ref, subjects=subjects, opts=depends
+                f"{name}-cluster-binding", metadata=metadata(object_names["clusterScopedBinding"]),
+                role_ref=role_ref(object_names["clusterScopedRole"]), subjects=subjects,
+                opts=pulumi.ResourceOptions.merge(depends, pulumi.ResourceOptions(depends_on=[self.cluster_scoped_cluster_role])),
+            )
+        if settings.scope == "cluster":
+            k8s.rbac.v1.ClusterRoleBinding(
+                f"{name}-binding", metadata=metadata(object_names["binding"]), role_ref=role_ref(object_names["clusterRole"]),
+                subjects=subjects, opts=depends,
             )
             return
         for namespace in settings.namespaces:
             k8s.rbac.v1.RoleBinding(
                 f"{name}-binding-{namespace}",
                 metadata=metadata(object_names["binding"], namespace),
-                role_ref=role_ref,
+                role_ref=role_ref(object_names["clusterRole"]),
                 subjects=subjects,
                 opts=depends,
             )

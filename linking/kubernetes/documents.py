@@ -6,7 +6,7 @@ import copy
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from ..config import LinkSpec
+from ..config import KubernetesSettings, LinkSpec
 from ..errors import LinkConfigError
 from ..files import parse_yaml
 from ..policy import RenderedDocument, render_document
@@ -39,7 +39,35 @@ def render_cluster_role(path: Path, link_id: str, key_path: str) -> RenderedDocu
 def names(link_id: str, tier: str) -> dict[str, str]:
     """Object names derived from the link id: all fit a DNS-1123 subdomain (the id is at most 30 characters)."""
     base = f"linking-{link_id}"
-    return {"serviceAccount": base, "clusterRole": f"{base}-{tier}", "binding": base, "tokenSecret": f"{base}-token"}
+    return {
+        "serviceAccount": base, "clusterRole": f"{base}-{tier}", "binding": base, "tokenSecret": f"{base}-token",
+        "clusterScopedRole": f"{base}-{tier}-cluster", "clusterScopedBinding": f"{base}-cluster", "fence": f"{base}-fence",
+    }
+
+
+def rule_allows(rule: Mapping[str, Any], group: str, resource: str, verb: str) -> bool:
+    """Whether one RBAC rule allows ``verb`` on ``group``/``resource`` (a ``resource/subresource`` too), as the API
+    server decides: ``*`` matches any group, resource or verb, ``*/sub`` any resource's subresource. Rules that name
+    resourceNames allow only those objects, and count here (a request for one of them is allowed)."""
+    resources = rule.get("resources") or []
+    matches_resource = "*" in resources or resource in resources or (
+        "/" in resource and f"*/{resource.split('/', 1)[1]}" in resources
+    )
+    return (
+        matches_resource
+        and any(g in ("*", group) for g in rule.get("apiGroups") or [])
+        and any(v in ("*", verb) for v in rule.get("verbs") or [])
+    )
+
+
+MANAGE_VERBS = ["create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"]
+
+
+def custom_resource_rules(settings: KubernetesSettings, tier: str) -> list[dict[str, Any]]:
+    """For the admin tier, the objects of the CRDs in the link's API groups (bound where the tier is)."""
+    if tier != "admin" or not settings.custom_resource_groups:
+        return []
+    return [{"apiGroups": sorted(settings.custom_resource_groups), "resources": ["*"], "verbs": MANAGE_VERBS}]
 
 
 def provenance_labels(spec: LinkSpec) -> dict[str, str]:

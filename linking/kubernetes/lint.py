@@ -1,4 +1,9 @@
-"""Kubernetes lint rules: RBAC rules and credentials."""
+"""Kubernetes lint rules: RBAC rules, where they are bound, and credentials.
+
+The escalation paths are Kubernetes' own list, "Role Based Access Control Good Practices", section "Kubernetes
+RBAC - privilege escalation risks" (https://kubernetes.io/docs/concepts/security/rbac-good-practices/), each
+section with the (apiGroup, resource, verbs) it names; two more are this project's (marked so).
+"""
 
 from __future__ import annotations
 
@@ -6,32 +11,112 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
 from ..findings import ERROR, WARNING, Finding, finding
+from .documents import BUILTIN_RESOURCES, VERBS, rule_allows
+
+BUILTIN_GROUPS = {group for group, _ in BUILTIN_RESOURCES}
+"""Kubernetes' own API groups: every resource of one of them is not a custom resource."""
 
 RULES = {
     "K8S001": (ERROR, "every verb on every resource"),
     "K8S002": (WARNING, "escalate, bind or impersonate"),
     "K8S003": (ERROR, "readonly tier reads Secrets or opens pods (exec, attach, portforward)"),
     "K8S004": (WARNING, "a static token cannot honour expiresAt"),
+    "K8S005": (ERROR, "mints credentials or controls the cluster (a privilege escalation path of Kubernetes' RBAC good practices)"),
+    "K8S006": (WARNING, "writes cluster-wide (scope cluster): every namespace, kube-system included"),
+    "K8S007": (WARNING, "no admission fence: nothing limits what the link's writes contain"),
+    "K8S008": (WARNING, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
+    "K8S009": (WARNING, "reads Secrets wherever it is bound (a custom tier: the admin tier keeps this in its ledger)"),
 }
 
+_WRITES = ("create", "update", "patch", "delete", "deletecollection")
+ESCALATION_RISKS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
+    "Listing secrets": (("", "secrets", ("get", "list", "watch")),),
+    "Workload creation": tuple(
+        (group, resource, ("create", "update", "patch"))
+        for group, resource in (("", "pods"), ("", "replicationcontrollers"), ("apps", "deployments"), ("apps", "daemonsets"),
+                                ("apps", "statefulsets"), ("apps", "replicasets"), ("batch", "jobs"), ("batch", "cronjobs"))
+    ),
+    "Persistent volume creation": (("", "persistentvolumes", ("create",)),),
+    "Access to proxy subresource of Nodes": (("", "nodes/proxy", ("get", "create")),),
+    "Escalate verb": (("rbac.authorization.k8s.io", "roles", ("escalate",)), ("rbac.authorization.k8s.io", "clusterroles", ("escalate",))),
+    "Bind verb": (("rbac.authorization.k8s.io", "roles", ("bind",)), ("rbac.authorization.k8s.io", "clusterroles", ("bind",))),
+    "Impersonate verb": tuple(("", resource, ("impersonate",)) for resource in ("users", "groups", "serviceaccounts")),
+    "CSRs and certificate issuing": (
+        ("certificates.k8s.io", "certificatesigningrequests", ("create",)),
+        ("certificates.k8s.io", "certificatesigningrequests/approval", ("update", "patch")),
+        ("certificates.k8s.io", "signers", ("approve", "sign")),
+    ),
+    "Token request": (("", "serviceaccounts/token", ("create",)),),
+    "Control admission webhooks": tuple(
+        ("admissionregistration.k8s.io", resource, _WRITES)
+        for resource in ("validatingwebhookconfigurations", "mutatingwebhookconfigurations")
+    ),
+    "Namespace modification": (("", "namespaces", ("update", "patch")),),
+    # This project's: an ephemeral container is code in a running pod; an admission policy is the fence itself.
+    "Ephemeral containers (linking)": (("", "pods/ephemeralcontainers", ("update", "patch")),),
+    "Admission policies (linking)": tuple(
+        ("admissionregistration.k8s.io", resource, _WRITES)
+        for resource in ("validatingadmissionpolicies", "validatingadmissionpolicybindings")
+    ),
+}
+"""Kubernetes' escalation paths: section of the good-practices page -> the (apiGroup, resource, verbs) it names."""
+
+LEDGERED_RISKS = ("Listing secrets", "Workload creation")
+"""What an admin tier may keep, each grant in its ledger: a control plane deploys workloads and their Secrets."""
+RBAC_VERBS = ("escalate", "bind", "impersonate")
 READONLY_FORBIDDEN = ("secrets", "pods/exec", "pods/attach", "pods/portforward")
+POD_ACCESS = ("pods/exec", "pods/attach", "pods/portforward")
 
 
-def lint_kubernetes(rules: Iterable[Mapping[str, Any]], source: str, *, tier: Optional[str] = None,
-                    token_expiry: Optional[str] = None) -> list[Finding]:
+def risks_granted(rules: Iterable[Mapping[str, Any]]) -> dict[str, list[tuple[str, str, str]]]:
+    """Each escalation path the rules open -> the (apiGroup, resource, verb) triples that open it."""
+    rules = list(rules)
+    found: dict[str, list[tuple[str, str, str]]] = {}
+    for risk, grants in ESCALATION_RISKS.items():
+        for group, resource, verbs in grants:
+            for verb in verbs:
+                if any(rule_allows(rule, group, resource, verb) for rule in rules):
+                    found.setdefault(risk, []).append((group, resource, verb))
+    return found
+
+
+def lint_kubernetes(
+    rules: Iterable[Mapping[str, Any]],
+    source: str,
+    *,
+    tier: Optional[str] = None,
+    token_expiry: Optional[str] = None,
+    cluster_wide_writes: bool = False,
+    unfenced_reason: Optional[str] = None,
+) -> list[Finding]:
+    rules = list(rules)
     findings = []
     for index, rule in enumerate(rules):
         location = f"{source} rules[{index}]"
         verbs, resources = as_list(rule.get("verbs")), as_list(rule.get("resources"))
-        if "*" in verbs and "*" in resources:
-            findings.append(finding(RULES, "K8S001", location, "verbs ['*'] on resources ['*']"))
-        for verb in ("escalate", "bind", "impersonate"):
-            if verb in verbs or ("*" in verbs and rule.get("apiGroups") in (["*"], ["rbac.authorization.k8s.io"])):
+        every_verb = "*" in verbs or set(VERBS) <= set(verbs)
+        groups = set(as_list(rule.get("apiGroups")))
+        if every_verb and "*" in resources and ("*" in groups or groups & BUILTIN_GROUPS):
+            findings.append(finding(RULES, "K8S001", location, f"verbs {verbs} on resources ['*'] of {sorted(groups)}"))
+        for verb in RBAC_VERBS:
+            if any(rule_allows(rule, "rbac.authorization.k8s.io" if verb != "impersonate" else "", resource, verb)
+                   for resource in ("roles", "clusterroles", "users", "groups", "serviceaccounts")):
                 findings.append(finding(RULES, "K8S002", location, verb))
-        if tier == "readonly":
-            for resource in READONLY_FORBIDDEN:
-                if resource in resources or "*" in resources:
-                    findings.append(finding(RULES, "K8S003", location, resource))
+        for risk, grants in risks_granted([rule]).items():
+            if risk not in LEDGERED_RISKS and not risk.endswith(("verb", "Verb")):
+                findings.append(finding(RULES, "K8S005", location, f"{risk}: {_triples(grants)}"))
+        for resource in READONLY_FORBIDDEN if tier == "readonly" else ():
+            if any(rule_allows(rule, "", resource, verb) for verb in ("get", "list", "watch", "create")):
+                findings.append(finding(RULES, "K8S003", location, resource))
+        if tier == "custom" and "Listing secrets" in risks_granted([rule]):
+            findings.append(finding(RULES, "K8S009", location, "get/list/watch core/secrets"))
+        for resource in POD_ACCESS if tier != "readonly" else ():
+            if any(rule_allows(rule, "", resource, verb) for verb in ("get", "create")):
+                findings.append(finding(RULES, "K8S008", location, resource))
+    if cluster_wide_writes:
+        findings.append(finding(RULES, "K8S006", source, "the tier is bound with a ClusterRoleBinding; list namespaces instead"))
+    if unfenced_reason is not None:
+        findings.append(finding(RULES, "K8S007", source, f"admissionFence off: {unfenced_reason}"))
     if token_expiry:
         findings.append(finding(
             RULES, "K8S004", source,
@@ -39,6 +124,10 @@ def lint_kubernetes(rules: Iterable[Mapping[str, Any]], source: str, *, tier: Op
             "use enabled: false (or credential none) to end it",
         ))
     return findings
+
+
+def _triples(grants: list[tuple[str, str, str]]) -> str:
+    return ", ".join(f"{verb} {group or 'core'}/{resource}" for group, resource, verb in grants)
 
 
 def _lint_cluster_role(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:

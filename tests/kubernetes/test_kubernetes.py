@@ -53,7 +53,7 @@ def grants(rule_list: list[dict[str, Any]]) -> set[tuple[str, str, str]]:
     return {(g, r, v) for rule in rule_list for g in rule.get("apiGroups", []) for r in rule.get("resources", []) for v in rule["verbs"]}
 
 
-@pytest.mark.parametrize("tier", ["admin", "readonly"])
+@pytest.mark.parametrize("tier", ["admin", "admin-cluster", "readonly"])
 def test_cluster_roles_match_golden(tier, golden):
     golden(f"kubernetes/{tier}.json", canonical_json(rules(tier), pretty=True))
 
@@ -86,11 +86,15 @@ def manifests(result) -> list[dict[str, Any]]:
 @pytest.mark.parametrize("variant", ["token", "oidc-namespaced"])
 def test_manifests_validate_against_the_kubernetes_openapi_schemas(k8s_link, plan, tier, variant):
     k8s_link["tier"] = tier
+    if tier == "admin":
+        k8s_link["kubernetes"].update(namespaces=["team-a"], createNamespaces=True, customResourceGroups=["acme.example"])
     if variant == "oidc-namespaced":
         k8s_link["kubernetes"].update(credential="none", namespaces=["team-a", "team-b"])
         k8s_link["controlPlane"] = {"oidc": {"issuer": "https://issuer.example", "subject": "cp", "group": "platform"}}
     objects = manifests(plan(k8s_link))
     assert {o["kind"] for o in objects} >= {"Namespace", "ServiceAccount", "ClusterRole"}
+    if tier == "admin":
+        assert {o["kind"] for o in objects} >= {"ValidatingAdmissionPolicy", "ValidatingAdmissionPolicyBinding", "RoleBinding"}
     version = kubernetes_validate.latest_version()
     for manifest in objects:
         kubernetes_validate.validate(manifest, version, strict=True)

@@ -11,6 +11,7 @@ import pytest
 from linking.aws.lint import lint_aws_permissions, lint_aws_trust
 from linking.azure.lint import lint_azure
 from linking.findings import Finding, apply_waivers
+from linking.kubernetes.documents import VERBS
 from linking.gcp.lint import lint_gcp
 from linking.kubernetes.lint import lint_kubernetes
 from linking.lint import RULES
@@ -51,7 +52,42 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
     "K8S003": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}], "c", tier="readonly"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}], "c", tier="readonly")),
     "K8S004": (lambda: lint_kubernetes([], "c", token_expiry="2027-01-01T00:00:00Z"), lambda: lint_kubernetes([], "c")),
+    "K8S005": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}], "c"),
+               lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["create"]}], "c")),
+    "K8S006": (lambda: lint_kubernetes([], "c", cluster_wide_writes=True), lambda: lint_kubernetes([], "c")),
+    "K8S007": (lambda: lint_kubernetes([], "c", unfenced_reason="cluster runs 1.29"), lambda: lint_kubernetes([], "c")),
+    "K8S008": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}], "c", tier="custom"),
+               lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}], "c", tier="custom")),
+    "K8S009": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}], "c", tier="custom"),
+               lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}], "c", tier="custom")),
 }
+
+
+CUSTOM_TIER_ATTACKS = {
+    "every verb spelled out on every resource": ({"apiGroups": ["*"], "resources": ["*"], "verbs": list(VERBS)}, "K8S001"),
+    "every verb on every core resource": ({"apiGroups": [""], "resources": ["*"], "verbs": ["*"]}, "K8S001"),
+    "token request": ({"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}, "K8S005"),
+    "token request through a wildcard": ({"apiGroups": [""], "resources": ["*"], "verbs": ["create"]}, "K8S005"),
+    "subresource wildcard": ({"apiGroups": [""], "resources": ["*/token"], "verbs": ["create"]}, "K8S005"),
+    "node proxy": ({"apiGroups": [""], "resources": ["nodes/proxy"], "verbs": ["get"]}, "K8S005"),
+    "ephemeral containers": ({"apiGroups": [""], "resources": ["pods/ephemeralcontainers"], "verbs": ["patch"]}, "K8S005"),
+    "CSR approval": ({"apiGroups": ["certificates.k8s.io"], "resources": ["certificatesigningrequests/approval"], "verbs": ["update"]}, "K8S005"),
+    "signer approval": ({"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"]}, "K8S005"),
+    "mutating webhooks": ({"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingwebhookconfigurations"], "verbs": ["create"]}, "K8S005"),
+    "the fence itself": ({"apiGroups": ["admissionregistration.k8s.io"], "resources": ["validatingadmissionpolicybindings"], "verbs": ["delete"]}, "K8S005"),
+    "persistent volumes": ({"apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["create"]}, "K8S005"),
+    "namespace labels": ({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]}, "K8S005"),
+    "escalate through a group wildcard": ({"apiGroups": ["*"], "resources": ["clusterroles"], "verbs": ["escalate"]}, "K8S002"),
+    "impersonate": ({"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}, "K8S002"),
+    "exec": ({"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}, "K8S008"),
+    "every verb on secrets": ({"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}, "K8S009"),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(CUSTOM_TIER_ATTACKS))
+def test_a_custom_tier_attack_is_found(attack):
+    rule, expected = CUSTOM_TIER_ATTACKS[attack]
+    assert expected in {f.rule for f in lint_kubernetes([rule], "custom.yaml", tier="custom")}
 
 
 def test_every_rule_has_fixtures():
