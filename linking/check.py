@@ -13,6 +13,8 @@ from .providers import PROVIDERS, part
 
 TIERS = ("admin", "readonly")
 SKIPPED_FILES = {"services.yaml", "workload-roles.json"}
+LEDGER_SUFFIX = ".ledger.yaml"
+"""A tier's ledger (what it keeps that a reviewer could call an escalation, and why) sits beside it; not a document."""
 """Files in policy_docs that are not permission documents."""
 
 
@@ -62,7 +64,10 @@ def documents(paths: list[Path]) -> list[tuple[str, Path, Optional[str]]]:
     found: list[tuple[str, Path, Optional[str]]] = []
     for path in paths:
         if path.is_dir() and path.name in PROVIDERS:
-            found += [(path.name, p, None) for p in sorted(path.iterdir()) if p.is_file() and p.name not in SKIPPED_FILES]
+            found += [
+                (path.name, p, None) for p in sorted(path.iterdir())
+                if p.is_file() and p.name not in SKIPPED_FILES and not p.name.endswith(LEDGER_SUFFIX)
+            ]
         elif path.is_dir() and any((path / provider).is_dir() for provider in PROVIDERS):
             found += documents([path / provider for provider in PROVIDERS if (path / provider).is_dir()])
         elif path.is_dir():

@@ -105,7 +105,7 @@ def _variables() -> list[dict[str, str]]:
         {"name": "labels", "expression": "has(object.metadata.labels) ? object.metadata.labels : {}"},
         {
             "name": "oldLabels",
-            "expression": "oldObject != null && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}",
+            "expression": "request.operation == 'UPDATE' && has(oldObject.metadata.labels) ? oldObject.metadata.labels : {}",
         },
     ]
 

@@ -14,6 +14,7 @@ REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": ("rules",),
     "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": ("roleRef", "subjects"),
     "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": ("roleRef", "subjects"),
+    "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy": ("spec",),
 }
 """Inputs that say who gets which access: printed in full for review."""
 _RBAC_WRITE_VERBS = {"create", "update", "patch", "delete", "deletecollection", "bind", "escalate", "*"}
@@ -37,6 +38,7 @@ def extract(resources: list[PlannedResource]) -> "Extracted":
     cluster_roles = {r.inputs["metadata"]["name"]: r for r in resources if r.type == "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"}
     grants: list[dict[str, Any]] = []
     trust: list[dict[str, Any]] = []
+    conditions: list[dict[str, Any]] = []
     for resource in resources:
         if resource.type in ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding", "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"):
             scope = resource.inputs["metadata"].get("namespace", "cluster")
@@ -47,7 +49,10 @@ def extract(resources: list[PlannedResource]) -> "Extracted":
                 trust.append({"kind": subject["kind"], "name": subject["name"], "namespace": subject.get("namespace", ""), "scope": scope})
         elif resource.type == "kubernetes:core/v1:Secret" and resource.inputs.get("type") == "kubernetes.io/service-account-token":
             trust.append({"kind": "token", "name": resource.inputs["metadata"]["name"], "namespace": resource.inputs["metadata"].get("namespace", ""), "scope": ""})
-    return grants, trust, []
+        elif resource.type == "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy":
+            on = f"admission fence {resource.inputs['metadata']['name']}"
+            conditions += [{"on": on, "expression": v["expression"]} for v in resource.inputs["spec"]["validations"]]
+    return grants, trust, conditions
 
 
 def grant_text(grant: dict[str, Any]) -> str:
@@ -63,4 +68,6 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
         risks.append(f"new RBAC write: {grant['verb']} {grant['resource']}")
     if grant["verb"] in ("impersonate", "escalate", "bind"):
         risks.append(f"new {grant['verb']}")
+    if grant["scope"] == "cluster" and grant["verb"] in _RBAC_WRITE_VERBS:
+        risks.append(f"new cluster-wide write: {grant['verb']} {grant['apiGroup'] or 'core'}/{grant['resource']}")
     return risks

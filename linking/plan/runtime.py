@@ -64,6 +64,8 @@ class PlannedResource:
     """What the offline provider computed (ARNs, ids, names)."""
     provider: Optional[str] = None
     """The provider reference (``urn::id``) it registers with; None for the default provider."""
+    dependencies: tuple[str, ...] = ()
+    """URNs it depends on (``depends_on`` and inputs from other resources): what must exist before it."""
 
     def plain_input(self, key: str) -> Any:
         """An input with any secret wrapper removed."""
@@ -149,6 +151,7 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
                     inputs=_unwrap_secrets(self.mocks.current.inputs),
                     outputs=_unwrap_secrets(self.mocks.current.outputs),
                     provider=request.provider or None,
+                    dependencies=tuple(sorted(request.dependencies)),
                 )
             )
         return response

@@ -89,6 +89,8 @@ def diff_link(key: str, base: Optional[dict[str, Any]], head: Optional[dict[str,
             changes.append(f"identity replaced: {canonical_json(base['identity'])} -> {canonical_json(head['identity'])}")
         if _set(base["conditions"]) != _set(head["conditions"]):
             changes.append("binding conditions changed")
+        for condition in sorted(_set(base["conditions"]).keys() - _set(head["conditions"]).keys()):
+            risks.append(f"condition removed on {json.loads(condition)['on']}")
         if base["expiresAt"] and not head["expiresAt"]:
             risks.append("expiry removed")
         elif base["expiresAt"] and head["expiresAt"] and head["expiresAt"] > base["expiresAt"]:

@@ -225,3 +225,23 @@ def test_a_rotated_secure_value_shows_as_a_changed_secret(project, tmp_path):
     (entry,) = diff_plans(base, head)["links"]
     assert entry["changes"] == ["secret linking:link.controlPlane.aws.externalId changed"]
     assert entry["granted"] == [] and entry["revoked"] == []
+
+
+K8S_ADMIN = {
+    "id": "acme-k8s", "provider": "kubernetes", "tier": "admin", "owner": "platform@acme.example",
+    "kubernetes": {"server": "https://k8s.acme.example:6443", "namespaces": ["team-a"]},
+}
+
+
+@pytest.mark.parametrize(("change", "risk"), [
+    ({"namespaces": None, "scope": "cluster"}, "new cluster-wide write: create core/pods"),
+    ({"admissionFence": {"enabled": False, "reason": "the cluster runs 1.29 until March"}}, "condition removed on admission fence linking-acme-k8s-fence"),
+])
+def test_kubernetes_admin_risks(change, risk, project, tmp_path):
+    stack = project / "stacks" / "Pulumi.k8s.yaml"
+    for name, settings in (("base", {}), ("head", change)):
+        kubernetes = {k: v for k, v in {**K8S_ADMIN["kubernetes"], **settings}.items() if v is not None}
+        stack.write_text(json.dumps({"config": {"linking:link": {**K8S_ADMIN, "kubernetes": kubernetes}}}))
+        plan_json(tmp_path, project / "stacks", name)
+    (entry,) = diff_plans(load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json"))["links"]
+    assert risk in entry["risks"]
