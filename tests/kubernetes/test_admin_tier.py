@@ -67,6 +67,8 @@ DENIED = {
     "approve certificate requests": ("update", "certificatesigningrequests/approval", None, "certificates.k8s.io"),
     "sign as a signer": ("approve", "signers", None, "certificates.k8s.io"),
     "mutating webhooks": ("create", "mutatingwebhookconfigurations", None, "admissionregistration.k8s.io"),
+    "validating webhooks": ("update", "validatingwebhookconfigurations", None, "admissionregistration.k8s.io"),
+    "ClusterRole changes": ("patch", "clusterroles", None, "rbac.authorization.k8s.io"),
     "remove its own fence": ("delete", "validatingadmissionpolicybindings", None, "admissionregistration.k8s.io"),
     "change its own fence": ("update", "validatingadmissionpolicies", None, "admissionregistration.k8s.io"),
     "persistent volumes (host paths)": ("create", "persistentvolumes", None, ""),
@@ -100,6 +102,11 @@ ALLOWED = {
     "read nodes": ("list", "nodes", None, ""),
     "read namespaces": ("get", "namespaces", None, ""),
     "read storage classes": ("list", "storageclasses", None, "storage.k8s.io"),
+    "read CSI drivers": ("get", "csidrivers", None, "storage.k8s.io"),
+    "read persistent volumes": ("list", "persistentvolumes", None, ""),
+    "read ingress classes": ("list", "ingressclasses", None, "networking.k8s.io"),
+    "read runtime classes": ("list", "runtimeclasses", None, "node.k8s.io"),
+    "read priority classes": ("list", "priorityclasses", None, "scheduling.k8s.io"),
     "create a CRD": ("create", "customresourcedefinitions", None, "apiextensions.k8s.io"),
     "update a CRD": ("update", "customresourcedefinitions", None, "apiextensions.k8s.io"),
     "its custom resources": ("create", "widgets", "team-a", "acme.example"),
@@ -151,7 +158,8 @@ def test_readonly_reads_no_secrets_anywhere(plan):
     for verb in ("get", "list", "watch"):
         assert not rbac.allows(LINK, verb, "secrets", "kube-system")
         assert not rbac.allows(LINK, verb, "configmaps", None)
-    assert not rbac.allows(LINK, "create", "pods/exec", "team-a")
+    for resource, verb in (("pods/exec", "create"), ("pods/attach", "create"), ("pods/portforward", "create"), ("pods/log", "get")):
+        assert not rbac.allows(LINK, verb, resource, "team-a")
 
 
 @pytest.mark.parametrize("namespace", ["kube-system", "kube-public", "kube-node-lease", "kube-flannel", "default", "linking"])
@@ -205,6 +213,7 @@ FENCE_DENIES: dict[str, tuple[dict[str, Any], str, Any]] = {
     "privileged cron job": (pod(kind="CronJob", containers=[{"name": "a", **PRIVILEGED}]), "CREATE", None),
     "privileged daemon set, by update": (pod(kind="DaemonSet", containers=[{"name": "a", **PRIVILEGED}]), "UPDATE", pod(kind="DaemonSet")),
     "host network": (pod(hostNetwork=True), "CREATE", None),
+    "privileged replication controller": (pod(kind="ReplicationController", containers=[{"name": "a", **PRIVILEGED}]), "CREATE", None),
     "host PID daemon set": (pod(kind="DaemonSet", hostPID=True), "CREATE", None),
     "host IPC job": (pod(kind="Job", hostIPC=True), "CREATE", None),
     "hostPath volume": (pod(kind="StatefulSet", volumes=[{"name": "root", "hostPath": {"path": "/"}}]), "CREATE", None),
@@ -331,7 +340,9 @@ def test_the_fence_exists_before_any_right_is_granted(admin_plan):
         "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
     )
     fence_binding = admin_plan.one("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
-    assert bindings and all(fence_binding.urn in b.dependencies for b in bindings)
+    namespaces = [n.urn for n in admin_plan.by_type("kubernetes:core/v1:Namespace") if n.name.startswith("acme-prod-managed-")]
+    assert bindings and len(namespaces) == 2
+    assert all(fence_binding.urn in b.dependencies and set(namespaces) <= set(b.dependencies) for b in bindings)
 
 
 def test_going_without_the_fence_needs_a_reason_and_warns(admin_link, plan):
