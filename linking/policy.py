@@ -95,19 +95,36 @@ def render_document(
 
     ``check`` is the provider's grammar check; it returns the canonical form or
     raises a `LinkConfigError` under ``key_path``. Results are cached per file
-    version, so planning many stacks that share a tier reads and checks it once;
-    treat the returned document as read-only.
+    version and per value of the placeholders the document uses (a tier without
+    placeholders is read and checked once for a whole fleet); treat the returned
+    document as read-only.
     """
-    return _render(path, path.stat().st_mtime_ns, tuple(sorted(placeholders.items())), check, key_path)
+    mtime_ns = path.stat().st_mtime_ns
+    used = _placeholders_used(path, mtime_ns, key_path)
+    values = tuple((name, placeholders[name]) for name in used if name in placeholders)
+    unknown = next((name for name in used if name not in placeholders), None)
+    if unknown is not None:  # the error names the placeholder and lists the known ones
+        fill_placeholders("{{%s}}" % unknown, placeholders, key_path)
+    return _render(path, mtime_ns, values, check, key_path)
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=64)
+def _template(path: Path, mtime_ns: int, key_path: str) -> Any:
+    del mtime_ns  # part of the cache key only: an edited file is read again
+    return load_document(path, key_path)
+
+
+@lru_cache(maxsize=64)
+def _placeholders_used(path: Path, mtime_ns: int, key_path: str) -> tuple[str, ...]:
+    return tuple(sorted(set(PLACEHOLDER.findall(canonical_json(_template(path, mtime_ns, key_path))))))
+
+
+@lru_cache(maxsize=1024)
 def _render(
     path: Path, mtime_ns: int, placeholders: tuple[tuple[str, str], ...], check: Callable[[Any, str], dict[str, Any]], key_path: str
 ) -> RenderedDocument:
-    del mtime_ns  # part of the cache key only: an edited file is read again
     try:
-        document = check(fill_placeholders(load_document(path, key_path), dict(placeholders), key_path), key_path)
+        document = check(fill_placeholders(_template(path, mtime_ns, key_path), dict(placeholders), key_path), key_path)
     except LinkConfigError as exc:
         raise exc.hidden() if exc.value != str(path) else exc from None  # a value from the file is never shown
     text = canonical_json(document)

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any, Optional
+from types import MappingProxyType
+from typing import Any, Mapping, Optional
 
 from ..canonical import canonical_json
 from ..errors import LinkConfigError
 from ..files import MAX_PLAN_BYTES, parse_json, read_text
 from ..validation import schema_errors
-from .grants import PLAN_SCHEMA_FILE, PLAN_SCHEMA_VERSION, trust_text
+from .compact import link_grants, same_grants
+from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS, trust_text
 from .per_provider import grant_risks, grant_text
 
 MARKER = "<!-- linking-access-review -->"
@@ -28,11 +30,12 @@ def load_plan(path: Path) -> dict[str, Any]:
     document = parse_json(read_text(Path(path), str(path), limit=MAX_PLAN_BYTES), str(path), str(path))
     if not isinstance(document, dict) or document.get("kind") != "linking-plan":
         raise LinkConfigError(str(path), None, "a linking plan document (from `linking plan --json`): no kind linking-plan here")
-    if document.get("schemaVersion") != PLAN_SCHEMA_VERSION:
+    if document.get("schemaVersion") not in READABLE_PLAN_VERSIONS:
         raise LinkConfigError(
             f"{path}: schemaVersion",
             document.get("schemaVersion"),
-            f"plan schema version {PLAN_SCHEMA_VERSION}, which this linking reads: plan both revisions with the same linking",
+            f"plan schema version {' or '.join(map(str, READABLE_PLAN_VERSIONS))}, which this linking reads: "
+            "plan both revisions with the same linking",
         )
     errors = schema_errors(PLAN_SCHEMA_FILE, document, str(path))
     if errors:
@@ -65,10 +68,21 @@ def _set(entries: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:
     return {canonical_json(e): e for e in entries}
 
 
-def diff_link(key: str, base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]) -> dict[str, Any]:
-    """What changed for one link; ``base`` or ``head`` is None for a removed or added link."""
+def diff_link(
+    key: str,
+    base: Optional[dict[str, Any]],
+    head: Optional[dict[str, Any]],
+    base_documents: Mapping[str, Any] = MappingProxyType({}),
+    head_documents: Mapping[str, Any] = MappingProxyType({}),
+) -> dict[str, Any]:
+    """What changed for one link; ``base`` or ``head`` is None for a removed or added link. Links of a compact
+    plan refer to ``*_documents``; their grants are expanded only when they differ."""
     provider = (head or base or {})["provider"]
-    base_grants, head_grants = _set(base["grants"] if base else []), _set(head["grants"] if head else [])
+    if base is not None and head is not None and same_grants(base_documents, base, head_documents, head):
+        base_grants = head_grants = {}
+    else:
+        base_grants = _set(link_grants(base_documents, base) if base else [])
+        head_grants = _set(link_grants(head_documents, head) if head else [])
     base_trust, head_trust = _set(base["trust"] if base else []), _set(head["trust"] if head else [])
     added = [head_grants[k] for k in sorted(head_grants.keys() - base_grants.keys())]
     removed = [base_grants[k] for k in sorted(base_grants.keys() - head_grants.keys())]
@@ -134,7 +148,7 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
     for key in sorted(base_links.keys() | head_links.keys()):
         base_stack, before = base_links.get(key, (None, None))
         head_stack, after = head_links.get(key, (None, None))
-        entry = diff_link(key, before, after)
+        entry = diff_link(key, before, after, base.get("documents", {}), head.get("documents", {}))
         entry["changes"] += _secret_changes(base_stack, head_stack)
         if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes")):
             links.append(entry)

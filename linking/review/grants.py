@@ -18,7 +18,9 @@ from ..plan.values import parsed_json, plain
 from ..providers import part
 from .per_provider import reviewed_inputs
 
-PLAN_SCHEMA_VERSION = 1
+PLAN_SCHEMA_VERSION = 2
+READABLE_PLAN_VERSIONS = (1, 2)
+"""Version 1 is the full form (each link its own grants); `linking diff` reads both."""
 PLAN_SCHEMA_FILE = "plan.schema.json"
 LINK_COMPONENTS = {
     "linking:aws:AccountLink",
@@ -130,9 +132,11 @@ def failed_stack(*, stack: str, project: str, file: str, error: str) -> dict[str
             "warnings": [], "secureValues": {}, "resources": [], "links": []}
 
 
-def plan_document(stacks: list[dict[str, Any]]) -> dict[str, Any]:
-    """The plan JSON: deterministic (sorted, no timestamps); secrets only ever as ``[secret]``."""
+def plan_document(stacks: list[dict[str, Any]], documents: Optional[dict[str, Any]] = None) -> dict[str, Any]:
+    """The plan JSON: deterministic (sorted, no timestamps); secrets only ever as ``[secret]``; each large
+    document once, in ``documents`` (see `linking.review.compact`)."""
     return {
+        "documents": dict(documents or {}),
         "kind": "linking-plan",
         "schemaVersion": PLAN_SCHEMA_VERSION,
         "secretPlaceholder": SECRET_PLACEHOLDER,
@@ -140,14 +144,14 @@ def plan_document(stacks: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def plan_document_json(sorted_entries: list[str]) -> str:
-    """`plan_document` as canonical JSON, from stack entries already in canonical JSON and in order.
-
-    Hundreds of stacks stay strings (a tenth of their size as objects) until written.
-    """
+def plan_document_json(sorted_entries: list[str], documents: Optional[dict[str, str]] = None) -> str:
+    """`plan_document` as canonical JSON, from stack entries already in canonical JSON and in order, and the
+    documents they refer to (sha256 -> canonical JSON). Thousands of stacks stay strings until written."""
     head = canonical_json(plan_document([]))
-    assert head.endswith('"stacks":[]}')  # keys sort so that stacks comes last
-    return head[: -len("]}")] + ",".join(sorted_entries) + "]}\n"
+    assert head.startswith('{"documents":{}') and head.endswith('"stacks":[]}')  # keys sort: documents first, stacks last
+    table = ",".join(f'"{digest}":{text}' for digest, text in sorted((documents or {}).items()))
+    middle = head[len('{"documents":{}') : -len("]}")]
+    return '{"documents":{' + table + "}" + middle + ",".join(sorted_entries) + "]}\n"
 
 
 def relative_file(path: Path, root: Path) -> str:

@@ -14,6 +14,7 @@ import pytest
 
 from linking import policy
 from linking.cli import main
+from linking.review.compact import link_grants
 from linking.review.diff import diff_plans, format_markdown, load_plan
 from linking.validation import load_schema
 
@@ -61,10 +62,10 @@ def test_plan_json_validates_and_is_byte_identical_twice(tmp_path, capsys):
     assert set(stacks) >= {"aws-example", "aws-readonly-example", "azure-example", "gcp-example", "k8s-example", "eks-workloads-example"}
     aws = stacks["aws-example"]["links"][0]
     assert aws["credential"] == "external-id" and aws["expiresAt"] == "2027-06-30T00:00:00Z"
-    assert {"effect": "Allow", "action": "iam:PassRole", "resource": "arn:aws:iam::123456789012:role/linking-workloads/acme-prod/*", "condition": None} in aws["grants"]
+    assert {"effect": "Allow", "action": "iam:PassRole", "resource": "arn:aws:iam::123456789012:role/linking-workloads/acme-prod/*", "condition": None} in link_grants(document["documents"], aws)
     assert '"sts:ExternalId":"[secret]"' in aws["trust"][0]["condition"]
     k8s = stacks["k8s-example"]["links"][0]
-    assert {"apiGroup": "apps", "resource": "deployments", "verb": "list", "scope": "cluster"} in k8s["grants"]
+    assert {"apiGroup": "apps", "resource": "deployments", "verb": "list", "scope": "cluster"} in link_grants(document["documents"], k8s)
     markdown = capsys.readouterr().out
     assert "### link:acme-prod-gcp (gcp, tier admin" in markdown
 
@@ -150,12 +151,12 @@ def test_directory_with_one_broken_stack_plans_the_others(project, tmp_path, cap
 
 def test_not_a_plan_and_other_versions_are_clear_errors(tmp_path, capsys):
     (tmp_path / "x.json").write_text('{"hello": "world"}')
-    (tmp_path / "v2.json").write_text('{"schemaVersion": 2, "kind": "linking-plan", "stacks": []}')
+    (tmp_path / "v3.json").write_text('{"schemaVersion": 3, "kind": "linking-plan", "stacks": []}')
     (tmp_path / "garbage.json").write_text("not json")
     assert main(["diff", str(tmp_path / "x.json"), str(tmp_path / "x.json")]) == 2
     assert "expected a linking plan document" in capsys.readouterr().err
-    assert main(["diff", str(tmp_path / "v2.json"), str(tmp_path / "v2.json")]) == 2
-    assert "plan schema version 1" in capsys.readouterr().err
+    assert main(["diff", str(tmp_path / "v3.json"), str(tmp_path / "v3.json")]) == 2
+    assert "plan schema version 1 or 2" in capsys.readouterr().err
     assert main(["diff", str(tmp_path / "garbage.json"), str(tmp_path / "garbage.json")]) == 2
     err = capsys.readouterr().err
     assert "line 1" in err and "Traceback" not in err
@@ -207,7 +208,10 @@ def test_plan_document_assembled_from_strings_equals_the_canonical_document():
 
     entries = [{"project": "p", "stack": s, "file": f"stacks/Pulumi.{s}.yaml", "links": [], "x": [3, 1]} for s in ("b", "a")]
     ordered = sorted(entries, key=lambda e: (e["project"], e["stack"], e["file"]))
-    assert plan_document_json([canonical_json(e) for e in ordered]) == canonical_json(plan_document(entries)) + "\n"
+    documents = {"b" * 64: [1, {"z": 1, "a": 2}], "a" * 64: "text"}
+    assert plan_document_json([canonical_json(e) for e in ordered], {k: canonical_json(v) for k, v in documents.items()}) == (
+        canonical_json(plan_document(entries, documents)) + "\n"
+    )
     assert plan_document_json([]) == canonical_json(plan_document([])) + "\n"
 
 

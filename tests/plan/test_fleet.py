@@ -1,0 +1,122 @@
+"""Fleet-scale plans: the compact document (each tier once), shards that merge into the single run byte for byte,
+and a diff that reads the full form of earlier releases as well."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+from linking.cli import main
+from linking.plan.batch import in_shard, stack_files
+from linking.review.compact import link_grants, resource_inputs
+from linking.review.diff import diff_plans, load_plan
+
+from ..conftest import REPO
+
+sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
+from plan_scale import generate  # noqa: E402  (the benchmark's own synthetic fleet)
+
+
+@pytest.fixture(scope="module")
+def fleet(tmp_path_factory) -> Path:
+    """24 stacks of the four providers, and the repository's example stacks beside them."""
+    stacks = generate(tmp_path_factory.mktemp("fleet"), 24)
+    for example in (REPO / "stacks").glob("Pulumi.*.yaml"):
+        (stacks / example.name).write_text(example.read_text())
+    (stacks / "policies").mkdir()
+    (stacks / "policies" / "orders-worker.json").write_text((REPO / "stacks" / "policies" / "orders-worker.json").read_text())
+    return stacks
+
+
+def plan(paths: list[Path], out: Path, *extra: str) -> int:
+    return main(["plan", *map(str, paths), "--json", str(out), "--jobs", "1", *extra])
+
+
+def test_shards_are_disjoint_and_cover_every_stack(fleet):
+    files = stack_files([fleet])
+    shards = [in_shard(files, (k, 4)) for k in range(1, 5)]
+    assert sorted(p for shard in shards for p in shard) == sorted(files)
+    assert all(shards) and len({p for shard in shards for p in shard}) == len(files)
+
+
+def test_four_shards_merge_into_the_single_plan_byte_for_byte(fleet, tmp_path, capsys):
+    whole = tmp_path / "whole.json"
+    plan([fleet], whole)
+    shards = [tmp_path / f"shard-{k}.json" for k in range(1, 5)]
+    for k, shard in enumerate(shards, start=1):
+        plan([fleet], shard, "--shard", f"{k}/4")
+    merged = tmp_path / "merged.json"
+    assert main(["plan", "merge", *map(str, shards), "--json", str(merged)]) == 0
+    capsys.readouterr()
+    assert merged.read_bytes() == whole.read_bytes()
+    assert len(json.loads(merged.read_text())["stacks"]) == len(stack_files([fleet]))
+
+
+def test_a_stack_in_two_shards_is_refused(fleet, tmp_path, capsys):
+    shard = tmp_path / "shard.json"
+    plan([fleet], shard, "--shard", "1/2")
+    assert main(["plan", "merge", str(shard), str(shard), "--json", str(tmp_path / "out.json")]) == 2
+    assert "each stack in one shard only" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("bad", ["0/4", "5/4", "2", "a/b", "1/0"])
+def test_a_bad_shard_is_a_usage_error(bad, fleet):
+    with pytest.raises(SystemExit) as raised:
+        main(["plan", str(fleet), "--shard", bad])
+    assert raised.value.code == 2
+
+
+def test_each_tier_is_stored_once(fleet, tmp_path):
+    """Forty GCP links on one tier: the 1,900-permission role and its grants are one document each."""
+    gcp = tmp_path / "gcp"
+    gcp.mkdir()
+    (gcp.parent / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
+    for n in range(40):
+        source = fleet / f"Pulumi.s{(2 + 4 * (n % 6)):05d}.yaml"
+        link = json.loads(source.read_text())["config"]["linking:link"]
+        link.update(id=f"gcp-{n:05d}", gcp={"project": f"bench-{n:06d}"})
+        (gcp / f"Pulumi.g{n:03d}.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
+    out = tmp_path / "gcp.json"
+    plan([gcp], out)
+    document = json.loads(out.read_text())
+    stacks = document["stacks"]
+    per_stack = [len(json.dumps(s)) for s in stacks]
+    assert max(per_stack) < 8_000  # a few KB per stack; the full form was about 220 KB
+    large = [d for d in document["documents"].values() if len(json.dumps(d)) > 50_000]
+    assert len(large) == 2  # the admin role's permission list and its grants, once for forty links
+    first = stacks[0]["links"][0]
+    assert len(link_grants(document["documents"], first)) > 500
+    assert any(len(json.dumps(resource_inputs(document["documents"], r))) > 50_000 for r in stacks[0]["resources"])
+
+
+def full_form(document: dict) -> dict:
+    """The version-1 document of the same plan: each link its own grants, each resource its own inputs."""
+    documents = document["documents"]
+    stacks = []
+    for stack in document["stacks"]:
+        links = [{**{k: v for k, v in link.items() if k != "grantSets"}, "grants": link_grants(documents, link)} for link in stack["links"]]
+        resources = [{**r, "inputs": resource_inputs(documents, r)} for r in stack["resources"]]
+        stacks.append({**stack, "links": links, "resources": resources})
+    return {k: v for k, v in document.items() if k != "documents"} | {"schemaVersion": 1, "stacks": stacks}
+
+
+def test_the_diff_reads_the_full_form_of_earlier_releases(fleet, tmp_path):
+    head = tmp_path / "head.json"
+    plan([fleet], head)
+    compact = json.loads(head.read_text())
+    base = tmp_path / "base.json"
+    widened = full_form(compact)
+    for stack in widened["stacks"]:  # the base had one grant fewer on one link
+        for link in stack["links"]:
+            if link["key"] == "link:acme-prod":
+                link["grants"] = link["grants"][1:]
+    base.write_text(json.dumps(widened))
+    diff = diff_plans(load_plan(base), load_plan(head))
+    (changed,) = [entry for entry in diff["links"] if entry["key"].endswith("link:acme-prod")]
+    assert len(changed["granted"]) == 1 and changed["revoked"] == []
+    unchanged = tmp_path / "same.json"
+    unchanged.write_text(json.dumps(full_form(compact)))
+    assert diff_plans(load_plan(unchanged), load_plan(head))["links"] == []
