@@ -10,6 +10,7 @@ read either.
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping
 
 from ..canonical import canonical_json, sha256_hex
@@ -37,9 +38,13 @@ def compact_stack(stack: dict[str, Any], documents: dict[str, str]) -> dict[str,
         by_scope: dict[Any, list[dict[str, Any]]] = {}
         for grant in link["grants"]:  # AWS grants carry no scope (their resource says where): None
             by_scope.setdefault(grant.get("scope"), []).append({k: v for k, v in grant.items() if k != "scope"})
-        grant_sets = [
-            {"scope": scope, DOCUMENT_REF: store(grants)} for scope, grants in sorted(by_scope.items(), key=lambda i: str(i[0]))
-        ]
+        fill = _fill_values(link)
+        grant_sets = []
+        for scope, grants in sorted(by_scope.items(), key=lambda item: str(item[0])):
+            text, used = _templated(canonical_json(grants), fill)
+            digest = sha256_hex(text)
+            documents.setdefault(digest, text)
+            grant_sets.append({"scope": scope, DOCUMENT_REF: digest, **({"fill": used} if used else {})})
         links.append({**{k: v for k, v in link.items() if k != "grants"}, "grantSets": grant_sets})
     return {**stack, "resources": resources, "links": links}
 
@@ -48,11 +53,13 @@ def link_grants(documents: Mapping[str, Any], link: Mapping[str, Any]) -> list[d
     """A link's grants in either form."""
     if "grants" in link:
         return list(link["grants"])
-    return [
-        {**grant, "scope": grant_set["scope"]} if grant_set["scope"] is not None else dict(grant)
-        for grant_set in link["grantSets"]
-        for grant in documents[grant_set[DOCUMENT_REF]]
-    ]
+    grants = []
+    for grant_set in link["grantSets"]:
+        stored = documents[grant_set[DOCUMENT_REF]]
+        if grant_set.get("fill"):
+            stored = json.loads(_filled(canonical_json(stored), grant_set["fill"]))
+        grants += [{**grant, "scope": grant_set["scope"]} if grant_set["scope"] is not None else dict(grant) for grant in stored]
+    return grants
 
 
 def same_grants(base_documents: Mapping[str, Any], base: Mapping[str, Any], head_documents: Mapping[str, Any], head: Mapping[str, Any]) -> bool:
@@ -60,6 +67,37 @@ def same_grants(base_documents: Mapping[str, Any], base: Mapping[str, Any], head
     if "grantSets" in base and "grantSets" in head:
         return canonical_json(base["grantSets"]) == canonical_json(head["grantSets"])
     return canonical_json(link_grants(base_documents, base)) == canonical_json(link_grants(head_documents, head))
+
+
+def _fill_values(link: Mapping[str, Any]) -> dict[str, str]:
+    """The link's own values that make its grants unique (its id, its account, subscription or project)."""
+    values = {"id": link.get("id")} | {f"target.{key}": value for key, value in (link.get("target") or {}).items()}
+    return {name: value for name, value in values.items() if isinstance(value, str) and len(value) >= 3}
+
+
+def _token(name: str) -> str:
+    return rf"\u0000{name}\u0000"  # a NUL as JSON text writes it: in no real grant (one would stop the templating)
+
+
+def _templated(text: str, values: dict[str, str]) -> tuple[str, dict[str, str]]:
+    """The grants' JSON with each of the link's values replaced by a token, so that links on one tier share a
+    document; and the values replaced. Exactly reversible by `_filled`: nothing is replaced when a token already
+    occurs in the text or a value could match inside one."""
+    usable = {n: v for n, v in values.items() if not any(v in _token(m) for m in values)}
+    if any(_token(name) in text for name in usable):
+        return text, {}
+    used = {}
+    for name, value in sorted(usable.items(), key=lambda item: (-len(item[1]), item[0])):
+        if value in text:
+            text = text.replace(value, _token(name))
+            used[name] = value
+    return text, used
+
+
+def _filled(text: str, used: Mapping[str, str]) -> str:
+    for name, value in sorted(used.items(), key=lambda item: (len(item[1]), item[0])):
+        text = text.replace(_token(name), value)
+    return text
 
 
 def resource_inputs(documents: Mapping[str, Any], resource: Mapping[str, Any]) -> dict[str, Any]:

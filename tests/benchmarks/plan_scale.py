@@ -2,9 +2,10 @@
 
     python tests/benchmarks/plan_scale.py --stacks 10 100 500
 
-Prints one JSON line per N (whole-process seconds, and peak resident memory of
-the `linking plan` process and its workers together, sampled every 50 ms), then
-the marginal cost per stack between the smallest and largest N.
+Prints one JSON line per N (whole-process seconds, peak resident memory of the
+`linking plan` process and its workers together, sampled every 50 ms, and the
+size of the plan JSON), then the marginal cost per stack between the smallest and
+largest N. `plan_floor.py` measures what that cost is made of.
 """
 
 from __future__ import annotations
@@ -86,7 +87,7 @@ def measure(stacks: Path, count: int) -> dict:
     seconds = time.perf_counter() - started
     failed = sum(1 for s in json.loads(out.read_text())["stacks"] if s["status"] != "planned") if out.exists() else count
     return {"stacks": count, "seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1),
-            "failed": failed, "exit": process.returncode}
+            "json_mb": round(out.stat().st_size / 2**20, 2) if out.exists() else None, "failed": failed, "exit": process.returncode}
 
 
 def main() -> int:

@@ -120,3 +120,19 @@ def test_the_diff_reads_the_full_form_of_earlier_releases(fleet, tmp_path):
     unchanged = tmp_path / "same.json"
     unchanged.write_text(json.dumps(full_form(compact)))
     assert diff_plans(load_plan(unchanged), load_plan(head))["links"] == []
+
+
+@pytest.mark.parametrize("resource", [
+    "arn:aws:s3:::acme-prod-123456789012/*",
+    "arn:aws:s3:::\u0000id\u0000/*",  # a grant that already holds the token text: stored as it is
+    "arn:aws:s3:::acme-prodacme-prod\u0000target.accountId/*",
+])
+def test_a_link_s_grants_round_trip_exactly_through_the_shared_document(resource):
+    from linking.review.compact import compact_stack
+
+    link = {"id": "acme-prod", "target": {"accountId": "123456789012"}, "key": "link:acme-prod",
+            "grants": [{"effect": "Allow", "action": "s3:GetObject", "resource": resource, "condition": None}]}
+    documents: dict = {}
+    compact = compact_stack({"resources": [], "links": [link]}, documents)
+    parsed = {digest: json.loads(text) for digest, text in documents.items()}
+    assert link_grants(parsed, compact["links"][0]) == link["grants"]
