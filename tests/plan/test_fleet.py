@@ -136,3 +136,16 @@ def test_a_link_s_grants_round_trip_exactly_through_the_shared_document(resource
     compact = compact_stack({"resources": [], "links": [link]}, documents)
     parsed = {digest: json.loads(text) for digest, text in documents.items()}
     assert link_grants(parsed, compact["links"][0]) == link["grants"]
+
+
+def test_the_matrix_example_shards_as_many_times_as_it_says():
+    import yaml
+
+    workflow = yaml.safe_load((REPO / "examples" / "github" / "access-review-sharded.yml").read_text())
+    shards = int(workflow["env"]["SHARDS"])
+    assert workflow["jobs"]["plan"]["strategy"]["matrix"]["shard"] == list(range(1, shards + 1))
+    text = (REPO / "examples" / "github" / "access-review-sharded.yml").read_text()
+    for needed in ("--shard ${{ matrix.shard }}/$SHARDS", "linking plan merge shards/plan-base-", "linking plan merge shards/plan-head-",
+                   "linking diff base.json head.json"):
+        assert needed in text
+    assert "id-token: write" not in text and "AWS_ACCESS_KEY" not in text
