@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fnmatch
 import re
 from typing import TYPE_CHECKING, Any
 
@@ -89,3 +90,27 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if grant["effect"] == "Allow" and _IAM_WRITE.match(grant["action"].removeprefix("not:")):
         risks.append(f"new IAM write: {grant['action']}")
     return risks
+
+
+def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    """Widening that shows only as a pair, one grant removed and one added: a Deny dropped, a condition removed
+    or changed on the same action and resource, a resource widened to a pattern that covers the old one."""
+    risks = [f"deny removed: {grant_text(g)}" for g in removed if g["effect"] == "Deny"]
+    allowed_before = [g for g in removed if g["effect"] == "Allow"]
+    for grant in (g for g in added if g["effect"] == "Allow"):
+        for before in allowed_before:
+            if before["action"].lower() != grant["action"].lower():
+                continue
+            if before["resource"] == grant["resource"] and before["condition"] != grant["condition"]:
+                what = "removed" if grant["condition"] is None else "changed"
+                risks.append(f"condition {what} on {grant['action']} {grant['resource']}: {before['condition']} -> {grant['condition']}")
+            elif before["resource"] != grant["resource"] and _covers(grant["resource"], before["resource"]):
+                risks.append(f"resource widened for {grant['action']}: {before['resource']} -> {grant['resource']}")
+    return risks
+
+
+def _covers(pattern: str, resource: str) -> bool:
+    """Whether an IAM resource pattern (``*`` and ``?`` wildcards) matches every ARN the other one does."""
+    if pattern.startswith("not:") or resource.startswith("not:"):
+        return False
+    return fnmatch.fnmatchcase(resource, pattern)

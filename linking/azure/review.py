@@ -67,3 +67,9 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if grant["kind"] == "action" and operation.lower().startswith(("microsoft.authorization/", "*")) and not operation.lower().endswith("/read"):
         risks.append(f"new role-assignment write: {operation}")
     return risks
+
+
+def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    """An exclusion dropped (``notActions``, ``notDataActions``) widens what the role's wildcards grant."""
+    del added
+    return [f"exclusion removed: {grant_text(g)}" for g in removed if g["kind"] in ("notAction", "notDataAction")]

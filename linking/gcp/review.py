@@ -63,3 +63,9 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if permission in ("roles/owner", "roles/editor"):
         risks.append(f"basic role: {permission}")
     return risks
+
+
+def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    """Nothing widens by removal here: there are no deny or exclusion entries; every widening is a new grant."""
+    del added, removed
+    return []

@@ -71,3 +71,9 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if grant["scope"] == "cluster" and grant["verb"] in _RBAC_WRITE_VERBS:
         risks.append(f"new cluster-wide write: {grant['verb']} {grant['apiGroup'] or 'core'}/{grant['resource']}")
     return risks
+
+
+def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    """Nothing widens by removal here: there are no deny or exclusion entries; every widening is a new grant."""
+    del added, removed
+    return []

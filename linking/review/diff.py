@@ -9,6 +9,7 @@ credential moving away from keyless, a new or re-enabled link.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Optional
@@ -19,7 +20,7 @@ from ..files import MAX_PLAN_BYTES, parse_json, read_text
 from ..validation import schema_errors
 from .compact import link_grants, same_grants
 from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS, trust_text
-from .per_provider import grant_risks, grant_text
+from .per_provider import grant_risks, grant_text, revision_risks
 
 MARKER = "<!-- linking-access-review -->"
 KEYED_CREDENTIALS = {"service-account-key", "client-secret", "service-account-token"}
@@ -95,6 +96,10 @@ def diff_link(
         risks.append("new link: a new standing way into an account")
     elif head is None:
         changes.append("link removed")
+        risks.append(
+            "link removed from the stacks: deleting a stack file destroys nothing, the access persists until "
+            "`pulumi destroy` of that stack (or `enabled: false`), now unreviewed"
+        )
     else:
         for field in ("tier", "credential", "owner", "enabled", "expiresAt"):
             if base[field] != head[field]:
@@ -121,6 +126,8 @@ def diff_link(
     if base is not None:
         for grant in added:
             risks += grant_risks(provider, grant)
+        if head_grants:  # a link that keeps no grant at all (disabled) loses its denies with everything else
+            risks += revision_risks(provider, added, removed)
     base_warnings = set(base["lint"]["warnings"]) if base else set()
     for warning in sorted(set(head["lint"]["warnings"]) - base_warnings if head else []):
         if "(waived:" in warning:
@@ -144,23 +151,55 @@ def diff_link(
 def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
     """Every link that changed between two plans, and the stacks that failed to plan."""
     base_links, head_links = _links(base), _links(head)
+    failed_in_head = {(s["project"], s["stack"]) for s in head["stacks"] if s["status"] == "failed"}
     links = []
     for key in sorted(base_links.keys() | head_links.keys()):
         base_stack, before = base_links.get(key, (None, None))
         head_stack, after = head_links.get(key, (None, None))
+        if after is None and base_stack is not None and (base_stack["project"], base_stack["stack"]) in failed_in_head:
+            links.append(_unknown(key, before))
+            continue
         entry = diff_link(key, before, after, base.get("documents", {}), head.get("documents", {}))
         entry["changes"] += _secret_changes(base_stack, head_stack)
         if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes")):
             links.append(entry)
     # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.
     failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")
-    return {"links": links, "failedStacks": failed, "risky": bool(failed) or any(link["risks"] for link in links)}
+    changed = {link["key"] for link in links}
+    return {
+        "links": links,
+        "failedStacks": failed,
+        "unchanged": len([key for key in head_links if key not in changed]),
+        "risky": bool(failed) or any(link["risks"] for link in links),
+    }
+
+
+def _unknown(key: str, base: dict[str, Any]) -> dict[str, Any]:
+    """A link whose stack fails to plan in the head: not removed, unknown (the head may grant anything)."""
+    return {
+        "key": key, "provider": base["provider"], "status": "failed to plan", "owner": base["owner"],
+        "granted": [], "revoked": [], "trustAdded": [], "trustRemoved": [], "changes": [],
+        "risks": ["its stack failed to plan in the head: what it would grant cannot be reviewed"],
+    }
+
+
+def summary(diff: dict[str, Any]) -> str:
+    """One line: links changed (risky among them), unchanged, stacks that failed to plan."""
+    risky = sum(1 for link in diff["links"] if link["risks"])
+
+    def count(n: int, noun: str) -> str:
+        return f"{n} {noun}{'' if n == 1 else 's'}"
+
+    return (
+        f"{count(len(diff['links']), 'link')} changed ({risky} risky), {count(diff.get('unchanged', 0), 'link')} unchanged, "
+        f"{count(len(diff['failedStacks']), 'stack')} failed to plan"
+    )
 
 
 def format_text(diff: dict[str, Any]) -> str:
     if not diff["links"] and not diff["failedStacks"]:
         return "No access changes.\n"
-    lines = []
+    lines = [summary(diff)]
     for link in diff["links"]:
         lines.append(f"{link['key']} ({link['provider']}, owner {link['owner']}): {link['status']}")
         lines += [f"  risk: {r}" for r in link["risks"]]
@@ -172,7 +211,17 @@ def format_text(diff: dict[str, Any]) -> str:
 
 
 def _code(text: str) -> str:
-    return "`" + text.replace("`", "'") + "`"
+    """Inline code that nothing in ``text`` can end or break out of (backticks; pipes, which end a table cell
+    even inside code in GitHub's tables; line breaks)."""
+    return "`" + " ".join(str(text).replace("`", "'").split()).replace("|", "\\|") + "`"
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
+
+
+def _text(text: str) -> str:
+    """Plain text with every character markdown or HTML could act on escaped (names from stack files)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
 
 
 def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
@@ -180,14 +229,15 @@ def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
     lines = [MARKER, "## linking access review", ""]
     if not diff["links"] and not diff["failedStacks"]:
         return "\n".join(lines + ["No access changes.", ""])
+    lines += [f"**{summary(diff)}**", ""]
     lines += ["| link | provider | + grants | - grants | risk |", "|---|---|---|---|---|"]
     for link in diff["links"]:
-        risk = "**risky**: " + "; ".join(link["risks"]) if link["risks"] else "none"
+        risk = "**risky**: " + "; ".join(_code(r) for r in link["risks"]) if link["risks"] else "none"
         lines.append(f"| {_code(link['key'])} ({link['status']}) | {link['provider']} | {len(link['granted'])} | {len(link['revoked'])} | {risk} |")
     for failure in diff["failedStacks"]:
         lines.append(f"| {_code(failure)} | | | | **failed to plan** |")
     for link in diff["links"]:
-        lines += ["", f"### {link['key']}", "", f"{link['provider']}, owner {link['owner']}, {link['status']}"]
+        lines += ["", f"### {_text(link['key'])}", "", f"{link['provider']}, owner {_text(link['owner'])}, {link['status']}"]
         for title, key in (("Risks", "risks"), ("Changes", "changes"), ("Trust added", "trustAdded"), ("Trust removed", "trustRemoved"),
                            ("Granted", "granted"), ("Revoked", "revoked")):
             items = link[key]

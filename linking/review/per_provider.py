@@ -1,7 +1,8 @@
 """What the review asks of each provider's ``review`` part (``linking/<provider>/review.py``).
 
 Each part has ``REVIEWED_INPUTS`` (type -> inputs a reviewer reads), ``extract``
-(a link's resources -> grants, trust, conditions), ``grant_text`` and ``grant_risks``.
+(a link's resources -> grants, trust, conditions), ``grant_text``, ``grant_risks`` (of one new grant)
+and ``revision_risks`` (of grants removed and added together: a deny or exclusion dropped, a widening).
 """
 
 from __future__ import annotations
@@ -30,3 +31,7 @@ def grant_text(provider: str, grant: dict[str, Any]) -> str:
 
 def grant_risks(provider: str, grant: dict[str, Any]) -> list[str]:
     return part(provider, "review").grant_risks(grant)
+
+
+def revision_risks(provider: str, added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    return part(provider, "review").revision_risks(added, removed)

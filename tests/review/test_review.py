@@ -249,3 +249,58 @@ def test_kubernetes_admin_risks(change, risk, project, tmp_path):
         plan_json(tmp_path, project / "stacks", name)
     (entry,) = diff_plans(load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json"))["links"]
     assert risk in entry["risks"]
+
+
+def _aws_grant(action: str, resource: str = "*", effect: str = "Allow", condition: Any = None) -> dict[str, Any]:
+    return {"effect": effect, "action": action, "resource": resource, "condition": condition}
+
+
+BOUNDARY = '{"StringEquals":{"iam:PermissionsBoundary":"arn:aws:iam::123456789012:policy/b"}}'
+
+
+@pytest.mark.parametrize(("provider", "before", "after", "risk"), [
+    ("aws", [_aws_grant("s3:GetObject"), _aws_grant("s3:GetObject", "arn:aws:s3:::secrets/*", "Deny")], [_aws_grant("s3:GetObject")],
+     "deny removed: Deny s3:GetObject"),
+    ("aws", [_aws_grant("iam:CreateRole", condition=BOUNDARY)], [_aws_grant("iam:CreateRole")], "condition removed on iam:CreateRole"),
+    ("aws", [_aws_grant("iam:CreateRole", condition=BOUNDARY)],
+     [_aws_grant("iam:CreateRole", condition='{"StringLike":{"iam:PermissionsBoundary":"*"}}')], "condition changed on iam:CreateRole"),
+    ("aws", [_aws_grant("s3:getobject", "arn:aws:s3:::reports/*")], [_aws_grant("s3:GetObject", "arn:aws:s3:::*")],
+     "resource widened for s3:GetObject"),
+    ("azure", [{"kind": "action", "operation": "*", "scope": "/s"},
+               {"kind": "notAction", "operation": "Microsoft.Storage/storageAccounts/listKeys/action", "scope": "/s"}],
+     [{"kind": "action", "operation": "*", "scope": "/s"}], "exclusion removed: notAction Microsoft.Storage/storageAccounts/listKeys/action"),
+])
+def test_widening_by_removal_is_risky(provider, before, after, risk):
+    from linking.review.diff import diff_link
+
+    link = {"provider": provider, "owner": "o", "tier": "custom", "credential": "impersonation", "enabled": True, "expiresAt": None,
+            "identity": {}, "trust": [], "conditions": [], "lint": {"warnings": []}}
+    entry = diff_link("link:x", {**link, "grants": before}, {**link, "grants": after})
+    assert any(r.startswith(risk) for r in entry["risks"]), entry["risks"]
+
+
+def test_a_deleted_stack_file_is_risky_and_a_failing_one_is_not_removed(project, tmp_path):
+    stacks = project / "stacks"
+    write_stack(stacks, "a", aws_link("acme-a", "123456789012"))
+    write_stack(stacks, "b", aws_link("acme-b", "210987654321"))
+    base = load_plan(plan_json(tmp_path, stacks, "base"))
+    (stacks / "Pulumi.a.yaml").unlink()
+    write_stack(stacks, "b", aws_link("acme-b", "1234"))  # no longer plans
+    diff = diff_plans(base, load_plan(plan_json(tmp_path, stacks, "head")))
+    entries = {entry["key"].rsplit("/", 1)[-1]: entry for entry in diff["links"]}
+    assert entries["link:acme-a"]["status"] == "removed"
+    assert any("persists until `pulumi destroy`" in r for r in entries["link:acme-a"]["risks"])
+    assert entries["link:acme-b"]["status"] == "failed to plan" and entries["link:acme-b"]["revoked"] == []
+    assert diff["risky"] and len(diff["failedStacks"]) == 1
+
+
+def test_names_from_stack_files_cannot_break_the_comment():
+    diff = {"links": [{"key": "p/s|**x**/link:a", "provider": "aws", "status": "changed", "owner": "<img src=x onerror=alert(1)> [x](http://evil)",
+                       "granted": [], "revoked": [], "trustAdded": [], "trustRemoved": [], "changes": ["a | b"], "risks": ["r`|`"]}],
+            "failedStacks": ["stacks/Pulumi.a|b**.yaml: error `x`"], "unchanged": 0, "risky": True}
+    markdown = format_markdown(diff)
+    table = [line for line in markdown.splitlines() if line.startswith("| ")]
+    assert all(line.replace("\\|", "").count("|") == 6 for line in table[1:])  # every row keeps its five cells
+    assert "<img" not in markdown.replace("\\<img", "")  # escaped: shown as text, never as HTML
+    assert "](http" not in markdown.replace("\\]\\(http", "")  # and never as a link
+    assert "### p/s\\|\\*\\*x\\*\\*/link:a" in markdown
