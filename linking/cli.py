@@ -5,8 +5,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import time
 from pathlib import Path
-from typing import Optional, Sequence
+from typing import Any, Optional, Sequence
 
 from .errors import LinkConfigError
 from .plan.batch import PARALLEL_FROM
@@ -29,17 +30,37 @@ def _plan(args: argparse.Namespace) -> int:
     entries: list[tuple[tuple[str, str, str], str]] = []
     documents: dict[str, str] = {}
     failed = 0
-    for path, result in zip(files, plan_all(files, args.format, args.jobs)):  # printed as planned, then let go
-        if result.error is not None:
+    progress = sys.stderr.isatty() and not args.quiet
+    started = time.monotonic()
+    for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache)), start=1):
+        if result.error is not None:  # printed as planned, then let go
             failed += 1
             where = "" if result.error.startswith(f"{path}:") else f"{path}: "
-            print(f"error: {where}{result.error}", file=sys.stderr)
-        sys.stdout.write(result.output)
+            print(("\r" if progress else "") + f"error: {where}{result.error}", file=sys.stderr)
+        sys.stdout.write(_stack_summary(result) if args.format == "summary" else result.output)
+        if progress:
+            print(f"\rplanned {done}/{len(files)} stacks, {failed} failed", end="", file=sys.stderr, flush=True)
         entries.append((result.sort_key, result.entry_json))
         documents.update(result.documents)
+    if progress:
+        print(f"\rlinking plan: {len(files)} stacks, {len(files) - failed} planned, {failed} failed, "
+              f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(plan_document_json([entry for _, entry in sorted(entries)], documents), encoding="utf-8")
     return FINDINGS if failed else OK
+
+
+def _stack_summary(result: Any) -> str:
+    """One line per stack: where it is, whether it planned, and each link's provider, tier and grant count."""
+    import json
+
+    entry = json.loads(result.entry_json)
+    links = "; ".join(
+        f"{link['key']} {link['provider']} {link['tier']}" + (" (disabled)" if not link["enabled"] else "")
+        for link in entry["links"]
+    )
+    status = "FAILED" if result.error is not None else "planned"
+    return f"{entry['file']}: {status}, {len(entry['resources'])} resources" + (f", {links}" if links else "") + "\n"
 
 
 def _merge(args: argparse.Namespace) -> int:
@@ -112,7 +133,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     )
     plan.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="stack files (Pulumi.<stack>.yaml) or folders of them")
     plan.add_argument("--json", metavar="FILE", help="also write the plan document (schema linking/schemas/plan.schema.json)")
-    plan.add_argument("--format", choices=("text", "markdown"), default="text", help="what to print (default text)")
+    plan.add_argument(
+        "--format", choices=("text", "markdown", "summary"), default="text",
+        help="what to print: every resource and document (text, the default), a pull-request summary (markdown), "
+        "or one line per stack (summary)",
+    )
+    plan.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+    plan.add_argument(
+        "--cache", type=Path, metavar="DIR",
+        help="reuse each stack's result while its stack file, policy files and linking are unchanged (content hash)",
+    )
     plan.add_argument(
         "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
         help=f"worker processes for {PARALLEL_FROM} stacks or more (default: one per CPU)",

@@ -10,6 +10,7 @@ from ..canonical import canonical_json, sha256_hex
 from ..errors import LinkConfigError
 from ..review.compact import compact_stack
 from ..review.grants import failed_stack, relative_file, review_stack
+from . import cache
 from .markdown import format_markdown
 from .stackfile import find_project_root, load_stack_file, run_stack_file
 from .text import format_text
@@ -37,12 +38,19 @@ class PlannedStack(NamedTuple):
     error: Optional[str]
 
 
-def plan_settling(path: Path, output_format: str) -> PlannedStack:
-    """`plan_one` for a process that plans a fleet (the command, its workers): the heap settles after the first."""
+def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = None) -> PlannedStack:
+    """`plan_one` for a process that plans a fleet (the command, its workers): the heap settles after the
+    first; with ``cache_dir``, a stack whose inputs are unchanged is not planned again (`linking.plan.cache`)."""
+    key = cache.cache_key(path, output_format) if cache_dir is not None else None
+    if key is not None and (hit := cache.load(cache_dir, key)) is not None:
+        return PlannedStack(tuple(hit["sort_key"]), hit["entry_json"], hit["documents"], hit["output"], hit["error"])
     try:
-        return plan_one(path, output_format)
+        result = plan_one(path, output_format)
     finally:
         _settle_heap()
+    if key is not None:
+        cache.store(cache_dir, key, result._asdict())
+    return result
 
 
 _HEAP_SETTLED = False
@@ -75,7 +83,8 @@ def plan_one(path: Path, output_format: str) -> PlannedStack:
             plan, file=relative_file(path, stack_file.project_root), project=stack_file.project,
             secure_values=stack_file.secure_values,
         )
-        output, error = (format_text(plan, path) if output_format == "text" else format_markdown(entry)), None
+        renderers = {"text": lambda: format_text(plan, path), "markdown": lambda: format_markdown(entry)}
+        output, error = renderers[output_format]() if output_format in renderers else "", None
     documents: dict[str, str] = {}
     compact = compact_stack(entry, documents)
     return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(compact), documents, output, error)
@@ -91,18 +100,18 @@ def _failed(path: Path, error: str) -> dict:
     return failed_stack(stack=stack, project=root.name, file=relative_file(path, root), error=error)
 
 
-def plan_all(files: list[Path], output_format: str, jobs: int) -> Iterator[PlannedStack]:
+def plan_all(files: list[Path], output_format: str, jobs: int, cache_dir: Optional[Path] = None) -> Iterator[PlannedStack]:
     """Every stack, in order, as each is planned (the caller keeps what it needs and lets the rest go). Many
     stacks spread over ``jobs`` worker processes, each planning one stack after another in its own mock
     runtime; a few run here, where no worker has to start."""
     if jobs <= 1 or len(files) < PARALLEL_FROM:
-        yield from (plan_settling(path, output_format) for path in files)
+        yield from (plan_settling(path, output_format, cache_dir) for path in files)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(plan_settling, files, [output_format] * len(files), chunksize=4)
+        yield from pool.map(plan_settling, files, [output_format] * len(files), [cache_dir] * len(files), chunksize=4)
 
 
 def in_shard(files: list[Path], shard: tuple[int, int]) -> list[Path]:

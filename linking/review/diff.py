@@ -106,6 +106,9 @@ def diff_link(
                 changes.append(f"{field}: {json.dumps(base[field])} -> {json.dumps(head[field])}")
         if canonical_json(base["identity"]) != canonical_json(head["identity"]):
             changes.append(f"identity replaced: {canonical_json(base['identity'])} -> {canonical_json(head['identity'])}")
+        changes_in_settings, settings_risks = _settings_changes(base.get("settings", {}), head.get("settings", {}))
+        changes += changes_in_settings
+        risks += settings_risks
         if _set(base["conditions"]) != _set(head["conditions"]):
             changes.append("binding conditions changed")
         for condition in sorted(_set(base["conditions"]).keys() - _set(head["conditions"]).keys()):
@@ -146,6 +149,24 @@ def diff_link(
         "changes": changes,
         "risks": sorted(set(risks)),
     }
+
+
+def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple[list[str], list[str]]:
+    """Each setting of the link record that changed; risky when a session gets longer, a permissions boundary
+    goes, or a tier is bound more widely."""
+    changes, risks = [], []
+    for key in sorted(base.keys() | head.keys()):
+        before, after = base.get(key), head.get(key)
+        if canonical_json(before) == canonical_json(after):
+            continue
+        changes.append(f"{key}: {canonical_json(before)} -> {canonical_json(after)}")
+        if key.startswith("maxSession") and isinstance(before, (int, float)) and isinstance(after, (int, float)) and after > before:
+            risks.append(f"longer sessions: {key} {before} -> {after}")
+        if key == "permissionsBoundaryArn" and before and not after:
+            risks.append(f"permissions boundary removed: {before}")
+        if key == "scope" and after == "cluster":
+            risks.append(f"bound cluster-wide: scope {before} -> {after}")
+    return changes, risks
 
 
 def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:

@@ -82,6 +82,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Opt
                     "credential": record["authentication"]["method"],
                     "identity": record["identity"],
                     "target": record["target"],
+                    "settings": record.get(record["provider"], {}),
                     "trust": _sorted_unique(trust),
                     "conditions": _sorted_unique(conditions),
                     "grants": _sorted_unique(grants),

@@ -149,3 +149,45 @@ def test_the_matrix_example_shards_as_many_times_as_it_says():
                    "linking diff base.json head.json"):
         assert needed in text
     assert "id-token: write" not in text and "AWS_ACCESS_KEY" not in text
+
+
+def test_a_cached_plan_is_byte_identical_and_sees_every_change(fleet, tmp_path, capsys):
+    cache = tmp_path / "cache"
+    cold, warm, uncached = tmp_path / "cold.json", tmp_path / "warm.json", tmp_path / "uncached.json"
+    plan([fleet], cold, "--cache", str(cache))
+    plan([fleet], warm, "--cache", str(cache))
+    plan([fleet], uncached)
+    assert cold.read_bytes() == warm.read_bytes() == uncached.read_bytes()
+    assert len(list(cache.glob("*.json"))) == len(stack_files([fleet]))
+    # A changed policy file (named by a stack) and a changed stack file are planned again.
+    policy = fleet / "policies" / "orders-worker.json"
+    original = policy.read_text()
+    try:
+        policy.write_text(original.replace("dynamodb:UpdateItem", "dynamodb:DeleteItem"))
+        changed = tmp_path / "changed.json"
+        plan([fleet], changed, "--cache", str(cache))
+        assert "dynamodb:DeleteItem" in changed.read_text()
+        assert len(list(cache.glob("*.json"))) == len(stack_files([fleet])) + 1
+    finally:
+        policy.write_text(original)
+    capsys.readouterr()
+
+
+def test_summary_prints_one_line_per_stack(fleet, capsys):
+    assert main(["plan", str(fleet), "--format", "summary", "--jobs", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == len(stack_files([fleet]))
+    assert any(line.endswith("link:acme-prod aws admin") for line in lines)
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_progress_on_a_terminal_ends_with_a_summary(quiet, fleet, capsys, monkeypatch):
+    monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+    assert main(["plan", str(fleet), "--format", "summary", "--jobs", "1", *(["--quiet"] if quiet else [])]) == 0
+    err = capsys.readouterr().err
+    count = len(stack_files([fleet]))
+    if quiet:
+        assert err == ""
+    else:
+        assert f"planned {count}/{count} stacks, 0 failed" in err
+        assert err.rstrip().splitlines()[-1].split("\r")[-1].startswith(f"linking plan: {count} stacks, {count} planned, 0 failed, in ")

@@ -193,6 +193,20 @@ def test_the_ci_workflow_plans_base_and_head_without_cloud_credentials():
         assert credential not in workflow
 
 
+def test_the_ci_workflow_judges_with_the_base_and_flags_changes_to_linking():
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "access-review.yml").read_text())
+    assert workflow[True]["pull_request"] is None  # no paths filter (YAML reads the key `on` as True)
+    steps = {step.get("name", ""): step.get("run", "") for step in workflow["jobs"]["access-review"]["steps"]}
+    install = next(run for name, run in steps.items() if name.startswith("Install linking"))
+    assert "./base[all]" in install and "head" not in install  # the judge is the base's linking
+    diff = next(run for name, run in steps.items() if name.startswith("Diff"))
+    assert ".venv/bin/linking diff" in diff and "PYTHONPATH" not in diff
+    flag = next(run for name, run in steps.items() if name.startswith("Flag changes"))
+    assert "base/linking head/linking" in flag and "base/policy_docs head/policy_docs" in flag
+
+
 def test_benchmark_script_runs_for_a_few_stacks(tmp_path):
     script = REPO / "tests" / "benchmarks" / "plan_scale.py"
     completed = subprocess.run([sys.executable, str(script), "--stacks", "4", "--workdir", str(tmp_path)],
@@ -304,3 +318,18 @@ def test_names_from_stack_files_cannot_break_the_comment():
     assert "<img" not in markdown.replace("\\<img", "")  # escaped: shown as text, never as HTML
     assert "](http" not in markdown.replace("\\]\\(http", "")  # and never as a link
     assert "### p/s\\|\\*\\*x\\*\\*/link:a" in markdown
+
+
+@pytest.mark.parametrize(("before", "after", "risk"), [
+    ({"maxSessionHours": 1}, {"maxSessionHours": 12}, "longer sessions: maxSessionSeconds 3600 -> 43200"),
+    ({"permissionsBoundaryArn": "arn:aws:iam::123456789012:policy/guard"}, {}, "permissions boundary removed"),
+])
+def test_link_settings_that_widen_are_risky(before, after, risk, project, tmp_path):
+    stack = project / "stacks"
+    for name, settings in (("base", before), ("head", after)):
+        link = aws_link("acme-prod", "123456789012")
+        link["aws"].update(settings)
+        write_stack(stack, "prod", link)
+        plan_json(tmp_path, stack, name)
+    (entry,) = diff_plans(load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json"))["links"]
+    assert any(r.startswith(risk) for r in entry["risks"]), entry["risks"]
