@@ -8,6 +8,7 @@ credential moving away from keyless, a new or re-enabled link.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from pathlib import Path
@@ -137,11 +138,16 @@ def diff_link(
             risks.append(f"new waived lint error: {warning}")
         else:
             changes.append(f"new lint {warning}")
+    latest = head or base
     return {
         "key": key,
         "provider": provider,
         "status": "added" if base is None else "removed" if head is None else "changed",
-        "owner": (head or base)["owner"],
+        "owner": latest["owner"],
+        "tier": latest["tier"],
+        "target": latest.get("target", {}),
+        "id": latest.get("id", ""),
+        "principals": sorted({trust_text(t) for t in latest.get("trust", [])}),
         "granted": [grant_text(provider, g) for g in added],
         "revoked": [grant_text(provider, g) for g in removed],
         "trustAdded": [trust_text(t) for t in trust_added],
@@ -198,7 +204,8 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
 def _unknown(key: str, base: dict[str, Any]) -> dict[str, Any]:
     """A link whose stack fails to plan in the head: not removed, unknown (the head may grant anything)."""
     return {
-        "key": key, "provider": base["provider"], "status": "failed to plan", "owner": base["owner"],
+        "key": key, "provider": base["provider"], "status": "failed to plan", "owner": base["owner"], "tier": base["tier"],
+        "target": base.get("target", {}), "id": base.get("id", ""), "principals": [],
         "granted": [], "revoked": [], "trustAdded": [], "trustRemoved": [], "changes": [],
         "risks": ["its stack failed to plan in the head: what it would grant cannot be reviewed"],
     }
@@ -246,25 +253,38 @@ def _text(text: str) -> str:
 
 
 def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
-    """A pull-request comment: a summary table, then details per link (long lists folded)."""
+    """A pull-request comment: a summary line and table, then the changes, each set of identical changes once
+    with the links it applies to (long lists folded; wildcards with the number of operations they cover)."""
     lines = [MARKER, "## linking access review", ""]
     if not diff["links"] and not diff["failedStacks"]:
         return "\n".join(lines + ["No access changes.", ""])
     lines += [f"**{summary(diff)}**", ""]
-    lines += ["| link | provider | + grants | - grants | risk |", "|---|---|---|---|---|"]
+    lines += ["| link | target | tier | + grants | - grants | risk |", "|---|---|---|---|---|---|"]
     for link in diff["links"]:
         risk = "**risky**: " + "; ".join(_code(r) for r in link["risks"]) if link["risks"] else "none"
-        lines.append(f"| {_code(link['key'])} ({link['status']}) | {link['provider']} | {len(link['granted'])} | {len(link['revoked'])} | {risk} |")
+        lines.append(
+            f"| {_code(link['key'])} ({link['status']}) | {_code(_target(link))} | {link.get('tier', '')} | "
+            f"{len(link['granted'])} | {len(link['revoked'])} | {risk} |"
+        )
     for failure in diff["failedStacks"]:
-        lines.append(f"| {_code(failure)} | | | | **failed to plan** |")
-    for link in diff["links"]:
-        lines += ["", f"### {_text(link['key'])}", "", f"{link['provider']}, owner {_text(link['owner'])}, {link['status']}"]
+        lines.append(f"| {_code(failure)} | | | | | **failed to plan** |")
+    for links, shown in _groups(diff["links"]):
+        first = links[0]
+        if len(links) == 1:
+            lines += ["", f"### {_text(first['key'])}", "",
+                      f"{first['provider']} {_text(_target(first))}, tier {first.get('tier', '')}, owner {_text(first['owner'])}, {first['status']}"]
+        else:
+            lines += ["", f"### The same change on {len(links)} links", "",
+                      ", ".join(_code(f"{link['key']} ({_target(link)})") for link in links),
+                      "", "(`{id}` and `{target...}` stand for each link's own id and account, subscription or project.)"]
+        if first.get("principals"):
+            lines += ["", "Who can use it: " + "; ".join(_code(p) for p in first["principals"])]
         for title, key in (("Risks", "risks"), ("Changes", "changes"), ("Trust added", "trustAdded"), ("Trust removed", "trustRemoved"),
                            ("Granted", "granted"), ("Revoked", "revoked")):
-            items = link[key]
+            items = shown[key]
             if not items:
                 continue
-            body = [f"- {_code(item)}" for item in items[:details_limit]]
+            body = [f"- {_code(item)}{_wildcard_note(first['provider'], item)}" for item in items[:details_limit]]
             if len(items) > details_limit:
                 body.append(f"- ... and {len(items) - details_limit} more (see the plan JSON)")
             if len(items) > 20:
@@ -272,3 +292,53 @@ def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
             else:
                 lines += ["", f"**{title}**", "", *body]
     return "\n".join(lines) + "\n"
+
+
+_SHOWN = ("risks", "changes", "trustAdded", "trustRemoved", "granted", "revoked")
+
+
+def _target(link: Mapping[str, Any]) -> str:
+    return ", ".join(f"{key} {value}" for key, value in sorted((link.get("target") or {}).items()) if value) or "-"
+
+
+def _groups(links: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], dict[str, list[str]]]]:
+    """Links whose changes are the same once each link's own id and target are set aside, grouped (in the order
+    of their first link), with the changes as shown: a tier edit on a fleet reads once, not once per link."""
+    groups: dict[str, tuple[list[dict[str, Any]], dict[str, list[str]]]] = {}
+    for link in links:
+        values = {"{id}": link.get("id", "")} | {f"{{target.{k}}}": v for k, v in (link.get("target") or {}).items()}
+        values = {token: value for token, value in values.items() if isinstance(value, str) and len(value) >= 3}
+
+        def generic(text: str) -> str:
+            for token, value in sorted(values.items(), key=lambda item: -len(item[1])):
+                text = text.replace(value, token)
+            return text
+
+        shown = {key: [generic(item) for item in link[key]] for key in _SHOWN}
+        shape = canonical_json([link["provider"], link["status"], link.get("tier"), link.get("principals"), shown])
+        if shape in groups:
+            groups[shape][0].append(link)
+        else:
+            groups[shape] = ([link], shown if values else {key: list(link[key]) for key in _SHOWN})
+    for members, shown in groups.values():  # a link alone shows its own values, not tokens
+        if len(members) == 1:
+            shown.update({key: list(members[0][key]) for key in _SHOWN})
+    return list(groups.values())
+
+
+def _wildcard_note(provider: str, item: str) -> str:
+    """`` (covers N actions)`` after an AWS or Azure grant whose operation is a wildcard, counted in the catalogue."""
+    if provider not in ("aws", "azure") or "*" not in item:
+        return ""
+    operation = item.split(" ")[1] if len(item.split(" ")) > 1 else ""
+    if "*" not in operation:
+        return ""
+    count = len(_catalogue(provider).matches(operation.removeprefix("not:")))
+    return f" (covers {count:,} {'actions' if provider == 'aws' else 'operations'})"
+
+
+@functools.cache
+def _catalogue(provider: str) -> Any:
+    from ..catalogue import load_catalogues
+
+    return load_catalogues(None)[provider]

@@ -173,16 +173,21 @@ def test_widening_readonly_by_one_action_names_it_for_every_stack_on_that_tier(p
     readonly = json.loads((docs / "aws" / "readonly.json").read_text())
     readonly["Statement"][0]["Action"].append("sqs:ListQueueTags")  # already there: no change expected
     readonly["Statement"][0]["Action"].append("apigateway:GET")
+    readonly["Statement"][0]["Action"].append("cloudwatch:DescribeAlarm*")
     (docs / "aws" / "readonly.json").write_text(json.dumps(readonly))
     monkeypatch.setattr(policy, "policy_docs_root", lambda: docs)
     head = plan_json(tmp_path, project / "stacks", "head")
 
     diff = diff_plans(load_plan(base), load_plan(head))
     assert {link["key"]: link["granted"] for link in diff["links"]} == {
-        "platform/one/link:acme-one": ["Allow apigateway:GET on *"],
-        "platform/two/link:acme-two": ["Allow apigateway:GET on *"],
+        "platform/one/link:acme-one": ["Allow apigateway:GET on *", "Allow cloudwatch:DescribeAlarm* on *"],
+        "platform/two/link:acme-two": ["Allow apigateway:GET on *", "Allow cloudwatch:DescribeAlarm* on *"],
     }
     assert all(not link["revoked"] and not link["changes"] for link in diff["links"])
+    markdown = format_markdown(diff)
+    assert markdown.count("### ") == 1 and "### The same change on 2 links" in markdown  # one tier edit, said once
+    assert "`platform/one/link:acme-one (accountId 123456789012, partition aws)`" in markdown
+    assert "- `Allow cloudwatch:DescribeAlarm* on *` (covers " in markdown and "- `Allow apigateway:GET on *`\n" in markdown
 
 
 def test_the_ci_workflow_plans_base_and_head_without_cloud_credentials():
@@ -314,7 +319,7 @@ def test_names_from_stack_files_cannot_break_the_comment():
             "failedStacks": ["stacks/Pulumi.a|b**.yaml: error `x`"], "unchanged": 0, "risky": True}
     markdown = format_markdown(diff)
     table = [line for line in markdown.splitlines() if line.startswith("| ")]
-    assert all(line.replace("\\|", "").count("|") == 6 for line in table[1:])  # every row keeps its five cells
+    assert all(line.replace("\\|", "").count("|") == 7 for line in table[1:])  # every row keeps its six cells
     assert "<img" not in markdown.replace("\\<img", "")  # escaped: shown as text, never as HTML
     assert "](http" not in markdown.replace("\\]\\(http", "")  # and never as a link
     assert "### p/s\\|\\*\\*x\\*\\*/link:a" in markdown
