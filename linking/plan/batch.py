@@ -12,7 +12,7 @@ from ..review.compact import compact_stack
 from ..review.grants import failed_stack, relative_file, review_stack
 from . import cache
 from .markdown import format_markdown
-from .stackfile import find_project_root, load_stack_file, run_stack_file
+from .stackfile import find_project_root, load_stack_file, project_name, run_stack_file
 from .text import format_text
 
 
@@ -97,7 +97,7 @@ def _failed(path: Path, error: str) -> dict:
     except (LinkConfigError, OSError):
         root = Path.cwd()
     stack = path.name.removeprefix("Pulumi.").rsplit(".", 1)[0]
-    return failed_stack(stack=stack, project=root.name, file=relative_file(path, root), error=error)
+    return failed_stack(stack=stack, project=project_name(root), file=relative_file(path, root), error=error)
 
 
 def plan_all(files: list[Path], output_format: str, jobs: int, cache_dir: Optional[Path] = None) -> Iterator[PlannedStack]:

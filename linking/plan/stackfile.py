@@ -40,6 +40,17 @@ class StackFile:
             raise not_structured(key) from None
 
 
+def project_name(root: Path) -> str:
+    """The project's name from its ``Pulumi.yaml``, or the folder's when that cannot be read: a failed stack is
+    then listed under the same project as when it plans, so the diff sees it fail rather than vanish."""
+    try:
+        document = parse_yaml(read_text(root / "Pulumi.yaml", "Pulumi.yaml", limit=MAX_STACK_FILE_BYTES), "Pulumi.yaml", "Pulumi.yaml")
+    except (LinkConfigError, OSError):
+        return root.name
+    name = document.get("name") if isinstance(document, dict) else None
+    return name if isinstance(name, str) else root.name
+
+
 def find_project_root(start: Path) -> Path:
     for folder in [start, *start.parents]:
         if (folder / "Pulumi.yaml").is_file():

@@ -261,7 +261,10 @@ def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
     lines += [f"**{summary(diff)}**", ""]
     lines += ["| link | target | tier | + grants | - grants | risk |", "|---|---|---|---|---|---|"]
     for link in diff["links"]:
-        risk = "**risky**: " + "; ".join(_code(r) for r in link["risks"]) if link["risks"] else "none"
+        shown_risks = "; ".join(_code(r) for r in link["risks"][:3]) + (
+            f"; and {len(link['risks']) - 3} more below" if len(link["risks"]) > 3 else ""
+        )
+        risk = f"**risky**: {shown_risks}" if link["risks"] else "none"
         lines.append(
             f"| {_code(link['key'])} ({link['status']}) | {_code(_target(link))} | {link.get('tier', '')} | "
             f"{len(link['granted'])} | {len(link['revoked'])} | {risk} |"
