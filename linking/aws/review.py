@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import fnmatch
+import functools
 import re
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Optional
 
 from ..canonical import as_list, canonical_json
 from ..plan.runtime import PlannedResource
@@ -114,3 +115,49 @@ def _covers(pattern: str, resource: str) -> bool:
     if pattern.startswith("not:") or resource.startswith("not:"):
         return False
     return fnmatch.fnmatchcase(resource, pattern)
+
+
+def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
+    """What the head allows that the base did not, action by action: every action pattern (wildcards,
+    ``NotAction``) expanded over AWS's catalogue, minus what an unconditional Deny of the same document covers.
+    A rename that allows the same (``s3:Get*`` for the actions it matched) is no change; a wildcard that now
+    matches more, or a Deny gone, is."""
+    before, after = _effective(base), _effective(head)
+    widened: dict[tuple[str, Optional[str]], list[str]] = {}
+    for action, resource, condition in sorted(after - before):
+        if not any(
+            a == action and _covers(r, resource) and c in (None, condition) for a, r, c in before
+        ):
+            widened.setdefault((resource, condition), []).append(action)
+    risks = []
+    for (resource, condition), actions in sorted(widened.items(), key=lambda item: (item[0][0], item[0][1] or "")):
+        shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
+        count = f"{len(actions)} action{'' if len(actions) == 1 else 's'}"
+        risks.append(f"effective access widened on {resource}{' if ' + condition if condition else ''}: {count} ({shown})")
+    return risks
+
+
+def _effective(grants: list[dict[str, Any]]) -> set[tuple[str, str, Optional[str]]]:
+    """(action, resource, condition) for every concrete action an Allow grants and no unconditional Deny takes back."""
+    catalogue = _aws_catalogue()
+    every = set(catalogue.entries)
+
+    def actions(pattern: str) -> set[str]:
+        if pattern.startswith("not:"):
+            return every - set(catalogue.matches(pattern.removeprefix("not:")))
+        return set(catalogue.matches(pattern)) or {pattern.lower()}  # an unknown action still counts as itself
+
+    denied = [(actions(g["action"]), g["resource"]) for g in grants if g["effect"] == "Deny" and g["condition"] is None]
+    allowed = set()
+    for grant in (g for g in grants if g["effect"] == "Allow"):
+        for action in actions(grant["action"]):
+            if not any(action in deny_actions and _covers(deny_resource, grant["resource"]) for deny_actions, deny_resource in denied):
+                allowed.add((action, grant["resource"], grant["condition"]))
+    return allowed
+
+
+@functools.cache
+def _aws_catalogue() -> Any:
+    from ..catalogue import load_catalogues
+
+    return load_catalogues(None)["aws"]

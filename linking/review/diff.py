@@ -21,7 +21,7 @@ from ..files import MAX_PLAN_BYTES, parse_json, read_text
 from ..validation import schema_errors
 from .compact import link_grants, same_grants
 from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS, trust_text
-from .per_provider import grant_risks, grant_text, revision_risks
+from .per_provider import effective_risks, grant_risks, grant_text, revision_risks
 
 MARKER = "<!-- linking-access-review -->"
 KEYED_CREDENTIALS = {"service-account-key", "client-secret", "service-account-token"}
@@ -132,6 +132,8 @@ def diff_link(
             risks += grant_risks(provider, grant)
         if head_grants:  # a link that keeps no grant at all (disabled) loses its denies with everything else
             risks += revision_risks(provider, added, removed)
+        if added or removed:
+            risks += effective_risks(provider, list(base_grants.values()), list(head_grants.values()))
     base_warnings = set(base["lint"]["warnings"]) if base else set()
     for warning in sorted(set(head["lint"]["warnings"]) - base_warnings if head else []):
         if "(waived:" in warning:

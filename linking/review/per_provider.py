@@ -35,3 +35,7 @@ def grant_risks(provider: str, grant: dict[str, Any]) -> list[str]:
 
 def revision_risks(provider: str, added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
     return part(provider, "review").revision_risks(added, removed)
+
+
+def effective_risks(provider: str, base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
+    return part(provider, "review").effective_risks(base, head)

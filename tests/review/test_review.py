@@ -338,3 +338,25 @@ def test_link_settings_that_widen_are_risky(before, after, risk, project, tmp_pa
         plan_json(tmp_path, stack, name)
     (entry,) = diff_plans(load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json"))["links"]
     assert any(r.startswith(risk) for r in entry["risks"]), entry["risks"]
+
+
+def _s3_get_actions() -> list[str]:
+    from linking.catalogue import load_catalogues
+
+    return load_catalogues(None)["aws"].matches("s3:Get*")
+
+
+@pytest.mark.parametrize(("before", "after", "widened"), [
+    ([_aws_grant("s3:GetObject", "arn:aws:s3:::reports/*")], [_aws_grant("s3:Get*", "arn:aws:s3:::reports/*")], True),
+    ([_aws_grant("s3:Get*", "arn:aws:s3:::reports/*")], [_aws_grant(a, "arn:aws:s3:::reports/*") for a in _s3_get_actions()], False),
+    ([_aws_grant("s3:*"), _aws_grant("s3:GetObject", effect="Deny")], [_aws_grant("s3:*"), _aws_grant("s3:GetObject", "arn:aws:s3:::x/*", effect="Deny")], True),
+    ([_aws_grant("ec2:Describe*")], [_aws_grant("not:ec2:*")], True),
+    ([_aws_grant("s3:GetObject", "arn:aws:s3:::reports/*")], [_aws_grant("S3:getobject", "arn:aws:s3:::reports/*")], False),
+])
+def test_effective_access_is_compared_action_by_action(before, after, widened):
+    from linking.review.diff import diff_link
+
+    link = {"provider": "aws", "owner": "o", "tier": "custom", "credential": "impersonation", "enabled": True, "expiresAt": None,
+            "identity": {}, "trust": [], "conditions": [], "lint": {"warnings": []}}
+    entry = diff_link("link:x", {**link, "grants": before}, {**link, "grants": after})
+    assert any(r.startswith("effective access widened") for r in entry["risks"]) is widened, entry["risks"]
