@@ -66,6 +66,17 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
         risks.append(f"new wildcard: {operation}")
     if grant["kind"] == "action" and operation.lower().startswith(("microsoft.authorization/", "*")) and not operation.lower().endswith("/read"):
         risks.append(f"new role-assignment write: {operation}")
+    if grant["kind"] == "role":  # a built-in role by id: judged by the operations it holds (shipped data)
+        from ..catalogue import azure_built_in_roles
+
+        role = azure_built_in_roles().get(operation.rsplit("/", 1)[-1].lower()) or {}
+        held = [(kind, op) for p in role.get("permissions", []) for kind in ("actions", "dataActions") for op in p.get(kind, [])]
+        powerful = sorted(
+            op for kind, op in held
+            if op == "*" or (kind == "actions" and op.lower().startswith("microsoft.authorization/") and not op.lower().endswith("/read"))
+        )
+        if powerful:
+            risks.append(f"built-in role {role.get('roleName', operation)} grants {', '.join(powerful[:4])}")
     return risks
 
 

@@ -62,7 +62,23 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
         risks.append(f"new IAM write: {permission}")
     if permission in ("roles/owner", "roles/editor"):
         risks.append(f"basic role: {permission}")
+    elif permission.startswith("roles/"):  # a predefined role: judged by the permissions it holds (shipped data)
+        from ..catalogue import gcp_predefined_roles
+
+        held = (gcp_predefined_roles().get(permission) or {}).get("permissions", [])
+        powerful = sorted(p for p in held if p.endswith(".setIamPolicy") or p in IMPERSONATION)
+        if powerful:
+            shown = ", ".join(powerful[:4]) + (f" and {len(powerful) - 4} more" if len(powerful) > 4 else "")
+            risks.append(f"role {permission} changes IAM or acts as other identities: {shown}")
     return risks
+
+
+IMPERSONATION = frozenset({
+    "iam.serviceAccounts.actAs", "iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.getOpenIdToken",
+    "iam.serviceAccounts.implicitDelegation", "iam.serviceAccounts.signBlob", "iam.serviceAccounts.signJwt",
+    "iam.serviceAccountKeys.create",
+})
+"""Permissions that let a holder act as another service account (Google's service-account impersonation docs)."""
 
 
 def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:

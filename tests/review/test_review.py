@@ -360,3 +360,28 @@ def test_effective_access_is_compared_action_by_action(before, after, widened):
             "identity": {}, "trust": [], "conditions": [], "lint": {"warnings": []}}
     entry = diff_link("link:x", {**link, "grants": before}, {**link, "grants": after})
     assert any(r.startswith("effective access widened") for r in entry["risks"]) is widened, entry["risks"]
+
+
+@pytest.mark.parametrize(("provider", "grant", "risk"), [
+    ("gcp", {"permission": "roles/resourcemanager.projectIamAdmin", "scope": "projects/p"}, "role roles/resourcemanager.projectIamAdmin changes IAM"),
+    ("gcp", {"permission": "roles/iam.serviceAccountTokenCreator", "scope": "projects/p"}, "role roles/iam.serviceAccountTokenCreator changes IAM or acts"),
+    ("azure", {"kind": "role", "operation": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
+               "scope": "/subscriptions/s"}, "built-in role Owner grants *"),
+    ("azure", {"kind": "role", "operation": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/18d7d88d-d35e-4fb5-a5c3-7773c20a72d9",
+               "scope": "/subscriptions/s"}, "built-in role User Access Administrator grants"),
+])
+def test_a_role_named_by_id_is_judged_by_what_it_holds(provider, grant, risk):
+    from linking.review.per_provider import grant_risks
+
+    assert any(r.startswith(risk) for r in grant_risks(provider, grant)), grant_risks(provider, grant)
+
+
+@pytest.mark.parametrize(("provider", "grant"), [
+    ("gcp", {"permission": "roles/storage.objectViewer", "scope": "projects/p"}),
+    ("azure", {"kind": "role", "operation": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
+               "scope": "/subscriptions/s"}),  # Reader
+])
+def test_a_narrow_role_is_not_flagged(provider, grant):
+    from linking.review.per_provider import grant_risks
+
+    assert grant_risks(provider, grant) == []
