@@ -183,6 +183,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
             details={
                 "roleDefinitionId": self.role_definition.id,
                 "roleAssignmentCondition": condition,
+                "assignableScopes": list(self.role.document["AssignableScopes"]),
             },
             warnings=warnings,
         )

@@ -131,7 +131,7 @@ def diff_link(
         for grant in added:
             risks += grant_risks(provider, grant)
         if head_grants:  # a link that keeps no grant at all (disabled) loses its denies with everything else
-            risks += revision_risks(provider, added, removed)
+            risks += revision_risks(provider, added, removed) + _scope_widenings(added, removed)
         if added or removed:
             risks += effective_risks(provider, list(base_grants.values()), list(head_grants.values()))
     base_warnings = set(base["lint"]["warnings"]) if base else set()
@@ -159,6 +159,24 @@ def diff_link(
     }
 
 
+def _scope_widenings(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    """The same grant at a wider scope: an Azure resource group to its subscription, a namespace to the cluster."""
+    def rest(grant: dict[str, Any]) -> str:
+        return canonical_json({k: v for k, v in grant.items() if k != "scope"})
+
+    before: dict[str, list[str]] = {}
+    for grant in removed:
+        if "scope" in grant:
+            before.setdefault(rest(grant), []).append(str(grant["scope"]))
+    widened = set()
+    for grant in (g for g in added if "scope" in g):
+        scope = str(grant["scope"])
+        for old in before.get(rest(grant), []):
+            if scope == "cluster" or (old.lower().startswith(scope.lower().rstrip("/") + "/")):
+                widened.add(f"scope widened: {old} -> {scope}")
+    return sorted(widened)
+
+
 def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple[list[str], list[str]]:
     """Each setting of the link record that changed; risky when a session gets longer, a permissions boundary
     goes, or a tier is bound more widely."""
@@ -174,6 +192,10 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
             risks.append(f"permissions boundary removed: {before}")
         if key == "scope" and after == "cluster":
             risks.append(f"bound cluster-wide: scope {before} -> {after}")
+        if key == "assignableScopes" and isinstance(before, list) and isinstance(after, list):
+            wider = [s for s in after if not any(str(s).lower().startswith(str(b).lower()) for b in before)]
+            if wider:
+                risks.append(f"assignable scopes widened: {', '.join(map(str, wider))}")
     return changes, risks
 
 

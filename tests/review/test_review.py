@@ -385,3 +385,50 @@ def test_a_narrow_role_is_not_flagged(provider, grant):
     from linking.review.per_provider import grant_risks
 
     assert grant_risks(provider, grant) == []
+
+
+def test_azure_assignable_scopes_widened_is_risky(project, tmp_path):
+    import yaml
+
+    link = yaml.safe_load((REPO / "stacks" / "Pulumi.azure-example.yaml").read_text())["config"]["linking:link"]
+    role = json.loads((policy.policy_docs_root() / "azure" / "readonly.json").read_text())
+    for name, scope in (("base", "/subscriptions/{{SubscriptionId}}/resourceGroups/apps"), ("head", "/subscriptions/{{SubscriptionId}}")):
+        (project / "role.json").write_text(json.dumps({**role, "AssignableScopes": [scope]}))
+        write_stack(project / "stacks", "az", {**link, "tier": "custom", "policyFile": "role.json"})
+        plan_json(tmp_path, project / "stacks", name)
+    (entry,) = diff_plans(load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json"))["links"]
+    assert any(r.startswith("assignable scopes widened: /subscriptions/") for r in entry["risks"]), entry["risks"]
+
+
+@pytest.mark.parametrize("edited", ["linking/review/diff.py", "policy_docs/aws/admin.json", "pyproject.toml", None])
+def test_the_workflow_catches_a_pull_request_that_edits_linking(edited, tmp_path):
+    """The flag step, run as the workflow runs it, on a base and a head checkout."""
+    import yaml
+
+    workflow = yaml.safe_load((REPO / ".github" / "workflows" / "access-review.yml").read_text())
+    script = next(s["run"] for s in workflow["jobs"]["access-review"]["steps"] if s.get("name", "").startswith("Flag changes"))
+    for side in ("base", "head"):
+        for relative in ("linking/review/diff.py", "policy_docs/aws/admin.json", "pyproject.toml"):
+            (tmp_path / side / relative).parent.mkdir(parents=True, exist_ok=True)
+            (tmp_path / side / relative).write_text("same\n")
+    if edited:
+        (tmp_path / "head" / edited).write_text("return OK  # risky is fine now\n")
+    (tmp_path / "review.md").write_text("No access changes.\n")
+    env = {"PATH": "/usr/bin:/bin", "GITHUB_OUTPUT": str(tmp_path / "out"), "GITHUB_STEP_SUMMARY": str(tmp_path / "summary")}
+    subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env, check=True)
+    outputs = (tmp_path / "out").read_text() if (tmp_path / "out").exists() else ""
+    assert ("changed=1" in outputs) is (edited is not None)
+    assert ("changes linking itself" in (tmp_path / "review.md").read_text()) is (edited is not None)
+
+
+@pytest.mark.parametrize(("provider", "grant", "old", "new"), [
+    ("azure", {"kind": "action", "operation": "Microsoft.Compute/virtualMachines/write"}, "/subscriptions/s/resourceGroups/apps", "/subscriptions/s"),
+    ("kubernetes", {"apiGroup": "", "resource": "pods", "verb": "create"}, "team-a", "cluster"),
+])
+def test_the_same_grant_at_a_wider_scope_is_risky(provider, grant, old, new):
+    from linking.review.diff import diff_link
+
+    link = {"provider": provider, "owner": "o", "tier": "custom", "credential": "impersonation", "enabled": True, "expiresAt": None,
+            "identity": {}, "trust": [], "conditions": [], "lint": {"warnings": []}}
+    entry = diff_link("link:x", {**link, "grants": [{**grant, "scope": old}]}, {**link, "grants": [{**grant, "scope": new}]})
+    assert f"scope widened: {old} -> {new}" in entry["risks"]
