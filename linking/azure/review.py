@@ -77,6 +77,9 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
         )
         if powerful:
             risks.append(f"built-in role {role.get('roleName', operation)} grants {', '.join(powerful[:4])}")
+        data = sorted(op for kind, op in held if kind == "dataActions")
+        if data:
+            risks.append(f"built-in role {role.get('roleName', operation)} acts on data: {', '.join(data[:4])}")
     return risks
 
 

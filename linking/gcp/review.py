@@ -70,6 +70,11 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
         if powerful:
             shown = ", ".join(powerful[:4]) + (f" and {len(powerful) - 4} more" if len(powerful) > 4 else "")
             risks.append(f"role {permission} changes IAM or acts as other identities: {shown}")
+        from .lint import lint_gcp  # the lint's own data-read classification
+
+        data = sorted({f.detail for f in lint_gcp(held, permission, tier="readonly") if f.rule == "GCP003"})
+        if data:
+            risks.append(f"role {permission} reads data: {', '.join(data[:4])}" + (f" and {len(data) - 4} more" if len(data) > 4 else ""))
     return risks
 
 

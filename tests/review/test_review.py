@@ -377,7 +377,7 @@ def test_a_role_named_by_id_is_judged_by_what_it_holds(provider, grant, risk):
 
 
 @pytest.mark.parametrize(("provider", "grant"), [
-    ("gcp", {"permission": "roles/storage.objectViewer", "scope": "projects/p"}),
+    ("gcp", {"permission": "roles/storage.bucketViewer", "scope": "projects/p"}),
     ("azure", {"kind": "role", "operation": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/acdd72a7-3385-48ef-bd42-f606fba81ae7",
                "scope": "/subscriptions/s"}),  # Reader
 ])
@@ -432,3 +432,14 @@ def test_the_same_grant_at_a_wider_scope_is_risky(provider, grant, old, new):
             "identity": {}, "trust": [], "conditions": [], "lint": {"warnings": []}}
     entry = diff_link("link:x", {**link, "grants": [{**grant, "scope": old}]}, {**link, "grants": [{**grant, "scope": new}]})
     assert f"scope widened: {old} -> {new}" in entry["risks"]
+
+
+@pytest.mark.parametrize(("provider", "grant", "risk"), [
+    ("azure", {"kind": "role", "operation": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/4633458b-17de-408a-b874-0445c86b69e6",
+               "scope": "/subscriptions/s"}, "built-in role Key Vault Secrets User acts on data"),
+    ("gcp", {"permission": "roles/storage.objectViewer", "scope": "projects/p"}, "role roles/storage.objectViewer reads data"),
+])
+def test_a_role_that_reads_data_is_flagged_for_a_linked_service_account(provider, grant, risk):
+    from linking.review.per_provider import grant_risks
+
+    assert any(r.startswith(risk) for r in grant_risks(provider, grant)), grant_risks(provider, grant)
