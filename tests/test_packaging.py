@@ -112,6 +112,10 @@ def test_wheel_ships_policy_docs_schemas_and_py_typed(wheel):
         assert f"linking/schemas/{schema.name}" in names
     assert "linking/py.typed" in names
     assert "linking/policypack/PulumiPolicy.yaml" in names
+    for snapshot in sorted((REPO / "linking" / "catalogues").iterdir()):
+        assert f"linking/catalogues/{snapshot.name}" in names
+    assert "linking/policy_docs/kubernetes/admin.ledger.yaml" in names
+    assert wheel.stat().st_size < 5 * 2**20  # the budget: shipped data stays small
     assert not any(n.startswith(("tests/", "stacks/")) for n in names)
 
 

@@ -64,8 +64,8 @@ def extract(resources: list[PlannedResource]) -> "Extracted":
             arn = resource.inputs["policyArn"]
             if arn in policies:  # a policy of this link: its statements are the grant
                 grants += aws_statement_grants(parsed_json(plain(policies[arn].inputs["policy"])))
-            else:  # a managed policy defined elsewhere (an AWS managed policy): named, not expanded
-                grants.append({"effect": "Allow", "action": f"policy:{arn}", "resource": "*", "condition": None})
+            else:
+                grants += managed_policy_grants(arn)
         elif resource.type == "aws:iam/role:Role":
             for statement in as_list(parsed_json(plain(resource.inputs["assumeRolePolicy"]))["Statement"]):
                 trust.append(
@@ -79,8 +79,21 @@ def extract(resources: list[PlannedResource]) -> "Extracted":
     return grants, trust, []
 
 
+def managed_policy_grants(arn: str) -> list[dict[str, Any]]:
+    """An AWS managed policy's statements as grants, each marked with the policy it comes from (shipped
+    snapshot); a policy outside the snapshot (or a customer policy of another stack) stays one named grant."""
+    from ..catalogue import aws_managed_policies
+
+    name = arn.rsplit("/", 1)[-1]
+    policy = aws_managed_policies().get(name) if ":iam::aws:policy/" in arn else None
+    if policy is None:
+        return [{"effect": "Allow", "action": f"policy:{arn}", "resource": "*", "condition": None}]
+    return [{**grant, "via": name} for grant in aws_statement_grants(policy["document"])]
+
+
 def grant_text(grant: dict[str, Any]) -> str:
-    return f"{grant['effect']} {grant['action']} on {grant['resource']}"
+    via = f" (via {grant['via']})" if grant.get("via") else ""
+    return f"{grant['effect']} {grant['action']} on {grant['resource']}{via}"
 
 
 def grant_risks(grant: dict[str, Any]) -> list[str]:
@@ -90,6 +103,14 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
         risks.append(f"new wildcard: {grant['action']}")
     if grant["effect"] == "Allow" and _IAM_WRITE.match(grant["action"].removeprefix("not:")):
         risks.append(f"new IAM write: {grant['action']}")
+    if grant["action"].startswith("policy:"):
+        risks.append(f"managed policy outside linking's snapshot, its contents unreviewed: {grant['action'].removeprefix('policy:')}")
+    if grant.get("via"):
+        from ..catalogue import aws_managed_policies
+
+        classes = (aws_managed_policies().get(grant["via"]) or {}).get("classes", [])
+        if classes:
+            risks.append(f"managed policy {grant['via']}: {', '.join(c.replace('_', ' ') for c in classes)} (iam-dataset)")
     return risks
 
 

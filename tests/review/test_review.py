@@ -443,3 +443,27 @@ def test_a_role_that_reads_data_is_flagged_for_a_linked_service_account(provider
     from linking.review.per_provider import grant_risks
 
     assert any(r.startswith(risk) for r in grant_risks(provider, grant)), grant_risks(provider, grant)
+
+
+@pytest.mark.parametrize(("arn", "risk"), [
+    ("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "managed policy AmazonS3ReadOnlyAccess: credentials exposure, data access (iam-dataset)"),
+    ("arn:aws:iam::aws:policy/IAMFullAccess", "managed policy IAMFullAccess: "),
+    ("arn:aws:iam::aws:policy/AdministratorAccess", "managed policy outside linking's snapshot, its contents unreviewed"),
+])
+def test_a_managed_policy_is_reviewed_by_its_contents(arn, risk):
+    from linking.aws.review import managed_policy_grants
+    from linking.review.diff import diff_link
+
+    grants = managed_policy_grants(arn)
+    link = {"provider": "aws", "owner": "o", "tier": "custom", "credential": "web-identity", "enabled": True, "expiresAt": None,
+            "identity": {}, "trust": [], "conditions": [], "lint": {"warnings": []}}
+    entry = diff_link("serviceAccount:shop/worker", {**link, "grants": []}, {**link, "grants": grants})
+    assert any(r.startswith(risk) for r in entry["risks"]), entry["risks"]
+    if "AdministratorAccess" not in arn:
+        assert all(g.get("via") == arn.rsplit("/", 1)[-1] for g in grants) and len(grants) > 1
+        assert any("(via " in text for text in entry["granted"])
+
+
+def test_the_managed_policy_snapshot_says_where_it_comes_from():
+    provenance = json.loads((REPO / "linking" / "catalogues" / "PROVENANCE.json").read_text())["sources"]["aws-managed-policies.json.gz"]
+    assert provenance["licence"] == "MIT" and provenance["count"] > 1000 and "AdministratorAccess" in provenance["missing"]
