@@ -5,22 +5,23 @@ from __future__ import annotations
 from typing import Any
 
 from ..review.grants import trust_text
+from ..review.markdown import code, plain
 from ..review.per_provider import grant_text
 
 
 def format_markdown(stack: dict[str, Any]) -> str:
     """One stack's plan entry as a pull-request comment section."""
 
-    lines = [f"## Stack `{stack['stack']}` ({stack['file']})", ""]
-    lines += [f"> warning: {w}" for w in stack["warnings"]]
+    lines = [f"## Stack {code(stack['stack'])} ({plain(stack['file'])})", ""]
+    lines += [f"> warning: {plain(w)}" for w in stack["warnings"]]
     lines += ["| resource | name | parent |", "|---|---|---|"]
-    lines += [f"| `{r['type']}` | `{r['name']}` | {r['parent'] or ''} |" for r in stack["resources"]]
+    lines += [f"| {code(r['type'])} | {code(r['name'])} | {plain(r['parent'] or '')} |" for r in stack["resources"]]
     for link in stack["links"]:
-        lines += ["", f"### {link['key']} ({link['provider']}, tier {link['tier']}, owner {link['owner']})", ""]
-        lines += [f"- credential: {link['credential']}; enabled: {link['enabled']}; expires: {link['expiresAt'] or 'never'} ({link['expiryEnforcement']})"]
-        lines += [f"- trust: `{trust_text(t)}`" for t in link["trust"]]
-        lines += [f"- condition: `{c['expression']}`" for c in link["conditions"]]
+        lines += ["", f"### {plain(link['key'])} ({link['provider']}, tier {link['tier']}, owner {plain(link['owner'])})", ""]
+        lines += [f"- credential: {link['credential']}; enabled: {link['enabled']}; expires: {link['expiresAt'] or 'never'} ({plain(link['expiryEnforcement'])})"]
+        lines += [f"- trust: {code(trust_text(t))}" for t in link["trust"]]
+        lines += [f"- condition: {code(c['expression'])}" for c in link["conditions"]]
         lines += ["", f"<details><summary>{len(link['grants'])} grants</summary>", ""]
-        lines += [f"- `{grant_text(link['provider'], g)}`" for g in link["grants"]]
+        lines += [f"- {code(grant_text(link['provider'], g))}" for g in link["grants"]]
         lines += ["", "</details>"]
     return "\n".join(lines) + "\n\n"

@@ -21,6 +21,7 @@ from ..files import MAX_PLAN_BYTES, parse_json, read_text
 from ..validation import schema_errors
 from .compact import link_grants, same_grants
 from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS, trust_text
+from .markdown import code, plain
 from .per_provider import effective_risks, grant_risks, grant_text, revision_risks
 
 MARKER = "<!-- linking-access-review -->"
@@ -262,20 +263,6 @@ def format_text(diff: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _code(text: str) -> str:
-    """Inline code that nothing in ``text`` can end or break out of (backticks; pipes, which end a table cell
-    even inside code in GitHub's tables; line breaks)."""
-    return "`" + " ".join(str(text).replace("`", "'").split()).replace("|", "\\|") + "`"
-
-
-_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~])")
-
-
-def _text(text: str) -> str:
-    """Plain text with every character markdown or HTML could act on escaped (names from stack files)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", " ".join(str(text).split()))
-
-
 def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
     """A pull-request comment: a summary line and table, then the changes, each set of identical changes once
     with the links it applies to (long lists folded; wildcards with the number of operations they cover)."""
@@ -285,33 +272,33 @@ def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
     lines += [f"**{summary(diff)}**", ""]
     lines += ["| link | target | tier | + grants | - grants | risk |", "|---|---|---|---|---|---|"]
     for link in diff["links"]:
-        shown_risks = "; ".join(_code(r) for r in link["risks"][:3]) + (
+        shown_risks = "; ".join(code(r) for r in link["risks"][:3]) + (
             f"; and {len(link['risks']) - 3} more below" if len(link["risks"]) > 3 else ""
         )
         risk = f"**risky**: {shown_risks}" if link["risks"] else "none"
         lines.append(
-            f"| {_code(link['key'])} ({link['status']}) | {_code(_target(link))} | {link.get('tier', '')} | "
+            f"| {code(link['key'])} ({link['status']}) | {code(_target(link))} | {link.get('tier', '')} | "
             f"{len(link['granted'])} | {len(link['revoked'])} | {risk} |"
         )
     for failure in diff["failedStacks"]:
-        lines.append(f"| {_code(failure)} | | | | | **failed to plan** |")
+        lines.append(f"| {code(failure)} | | | | | **failed to plan** |")
     for links, shown in _groups(diff["links"]):
         first = links[0]
         if len(links) == 1:
-            lines += ["", f"### {_text(first['key'])}", "",
-                      f"{first['provider']} {_text(_target(first))}, tier {first.get('tier', '')}, owner {_text(first['owner'])}, {first['status']}"]
+            lines += ["", f"### {plain(first['key'])}", "",
+                      f"{first['provider']} {plain(_target(first))}, tier {first.get('tier', '')}, owner {plain(first['owner'])}, {first['status']}"]
         else:
             lines += ["", f"### The same change on {len(links)} links", "",
-                      ", ".join(_code(f"{link['key']} ({_target(link)})") for link in links),
+                      ", ".join(code(f"{link['key']} ({_target(link)})") for link in links),
                       "", "(`{id}` and `{target...}` stand for each link's own id and account, subscription or project.)"]
         if first.get("principals"):
-            lines += ["", "Who can use it: " + "; ".join(_code(p) for p in first["principals"])]
+            lines += ["", "Who can use it: " + "; ".join(code(p) for p in first["principals"])]
         for title, key in (("Risks", "risks"), ("Changes", "changes"), ("Trust added", "trustAdded"), ("Trust removed", "trustRemoved"),
                            ("Granted", "granted"), ("Revoked", "revoked")):
             items = shown[key]
             if not items:
                 continue
-            body = [f"- {_code(item)}{_wildcard_note(first['provider'], item)}" for item in items[:details_limit]]
+            body = [f"- {code(item)}{_wildcard_note(first['provider'], item)}" for item in items[:details_limit]]
             if len(items) > details_limit:
                 body.append(f"- ... and {len(items) - details_limit} more (see the plan JSON)")
             if len(items) > 20:

@@ -321,7 +321,7 @@ def test_names_from_stack_files_cannot_break_the_comment():
     table = [line for line in markdown.splitlines() if line.startswith("| ")]
     assert all(line.replace("\\|", "").count("|") == 7 for line in table[1:])  # every row keeps its six cells
     assert "<img" not in markdown.replace("\\<img", "")  # escaped: shown as text, never as HTML
-    assert "](http" not in markdown.replace("\\]\\(http", "")  # and never as a link
+    assert "](http" not in markdown.replace("\\](http", "")  # and never as a link (its bracket is escaped)
     assert "### p/s\\|\\*\\*x\\*\\*/link:a" in markdown
 
 
