@@ -87,9 +87,3 @@ def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -
     """An exclusion dropped (``notActions``, ``notDataActions``) widens what the role's wildcards grant."""
     del added
     return [f"exclusion removed: {grant_text(g)}" for g in removed if g["kind"] in ("notAction", "notDataAction")]
-
-
-def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
-    """Each new grant is already judged on its own (`grant_risks`); no expansion is needed to see it."""
-    del base, head
-    return []

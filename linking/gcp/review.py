@@ -84,15 +84,3 @@ IMPERSONATION = frozenset({
     "iam.serviceAccountKeys.create",
 })
 """Permissions that let a holder act as another service account (Google's service-account impersonation docs)."""
-
-
-def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
-    """Nothing widens by removal here: there are no deny or exclusion entries; every widening is a new grant."""
-    del added, removed
-    return []
-
-
-def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
-    """Each new grant is already judged on its own (`grant_risks`); no expansion is needed to see it."""
-    del base, head
-    return []

@@ -71,15 +71,3 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if grant["scope"] == "cluster" and grant["verb"] in _RBAC_WRITE_VERBS:
         risks.append(f"new cluster-wide write: {grant['verb']} {grant['apiGroup'] or 'core'}/{grant['resource']}")
     return risks
-
-
-def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
-    """Nothing widens by removal here: there are no deny or exclusion entries; every widening is a new grant."""
-    del added, removed
-    return []
-
-
-def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
-    """Each new grant is already judged on its own (`grant_risks`); no expansion is needed to see it."""
-    del base, head
-    return []

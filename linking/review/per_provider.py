@@ -1,8 +1,9 @@
 """What the review asks of each provider's ``review`` part (``linking/<provider>/review.py``).
 
 Each part has ``REVIEWED_INPUTS`` (type -> inputs a reviewer reads), ``extract``
-(a link's resources -> grants, trust, conditions), ``grant_text``, ``grant_risks`` (of one new grant)
-and ``revision_risks`` (of grants removed and added together: a deny or exclusion dropped, a widening).
+(a link's resources -> grants, trust, conditions), ``grant_text``, ``grant_risks`` (of one new grant), and
+where they apply ``revision_risks`` (grants removed and added together: a deny or exclusion dropped, a
+widening) and ``effective_risks`` (the whole grant sets, wildcards expanded).
 """
 
 from __future__ import annotations
@@ -34,8 +35,12 @@ def grant_risks(provider: str, grant: dict[str, Any]) -> list[str]:
 
 
 def revision_risks(provider: str, added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
-    return part(provider, "review").revision_risks(added, removed)
+    """A provider without deny or exclusion entries has no ``revision_risks``: every widening is a new grant."""
+    judge = getattr(part(provider, "review"), "revision_risks", None)
+    return judge(added, removed) if judge else []
 
 
 def effective_risks(provider: str, base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
-    return part(provider, "review").effective_risks(base, head)
+    """A provider whose grants name no wildcards to expand has no ``effective_risks``: `grant_risks` sees each."""
+    judge = getattr(part(provider, "review"), "effective_risks", None)
+    return judge(base, head) if judge else []
