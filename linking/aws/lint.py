@@ -16,6 +16,7 @@ RULES = {
     "AWS005": (ERROR, "Allow with NotAction or NotResource grants everything not listed"),
     "AWS006": (ERROR, "privilege escalation action not fenced by a permissions-boundary condition"),
     "AWS007": (ERROR, "readonly tier reads data"),
+    "AWS008": (ERROR, "attaches an AWS managed policy linking cannot judge (not in its snapshot)"),
 }
 
 # Public privilege-escalation research (Rhino Security Labs and successors): each alone, or PassRole with a
@@ -105,9 +106,41 @@ def _lint_policy(props: Mapping[str, Any], name: str, tier: Optional[str]) -> li
     return lint_aws_permissions(_props_json(props.get("policy")), f"{name} policy", tier=tier)
 
 
+def lint_managed_policy(arn: str, source: str, *, tier: Optional[str] = None) -> list[Finding]:
+    """A managed policy attached by ARN, judged by its document (shipped AWS snapshot). One AWS manages that the
+    snapshot lacks cannot be judged, and fails closed (AWS008) until the snapshot is refreshed."""
+    from ..catalogue import aws_managed_policies
+
+    if ":iam::aws:policy/" not in arn:
+        return []  # a customer policy: the pack judges its own aws:iam/policy:Policy resource
+    policy = aws_managed_policies().get(arn.rsplit("/", 1)[-1])
+    if policy is None:
+        return [finding(RULES, "AWS008", source, f"{arn} is not in linking's managed-policy snapshot")]
+    return lint_aws_permissions(policy["document"], f"{source} ({arn})", tier=tier)
+
+
+def _lint_role_and_its_policies(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    findings = _lint_role(props, name, tier)
+    for index, inline in enumerate(props.get("inlinePolicies") or []):
+        findings += lint_aws_permissions(_props_json((inline or {}).get("policy")), f"{name} inlinePolicies[{index}]", tier=tier)
+    for arn in props.get("managedPolicyArns") or []:
+        findings += lint_managed_policy(str(arn), f"{name} managedPolicyArns", tier=tier)
+    return findings
+
+
+def _lint_attachment(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    return lint_managed_policy(str(props.get("policyArn", "")), f"{name} policyArn", tier=tier)
+
+
 RESOURCE_LINTERS = {
-    "aws:iam/role:Role": _lint_role,
+    "aws:iam/role:Role": _lint_role_and_its_policies,
     "aws:iam/rolePolicy:RolePolicy": _lint_policy,
+    "aws:iam/userPolicy:UserPolicy": _lint_policy,
+    "aws:iam/groupPolicy:GroupPolicy": _lint_policy,
     "aws:iam/policy:Policy": _lint_policy,
+    "aws:iam/rolePolicyAttachment:RolePolicyAttachment": _lint_attachment,
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": _lint_attachment,
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": _lint_attachment,
+    "aws:iam/policyAttachment:PolicyAttachment": _lint_attachment,
 }
 """Resource type -> lint of its properties, for the policy pack."""

@@ -33,14 +33,32 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
     return findings
 
 
-def _lint_role_definition(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+def _document(permissions: Any) -> dict[str, Any]:
+    """A role definition's ``permissions`` blocks as one document of Actions, NotActions, DataActions, NotDataActions."""
     document: dict[str, Any] = {"Actions": [], "NotActions": [], "DataActions": [], "NotDataActions": []}
-    for permission in props.get("permissions") or []:
+    for permission in permissions or []:
         for key, prop in (("Actions", "actions"), ("NotActions", "notActions"), ("DataActions", "dataActions"), ("NotDataActions", "notDataActions")):
             document[key] += permission.get(prop) or []
+    return document
+
+
+def _lint_role_definition(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
     # The condition lives on the role assignment, which the pack does not see with the definition.
-    return [f for f in lint_azure(document, f"{name} permissions", tier=tier) if f.rule != "AZ002"]
+    return [f for f in lint_azure(_document(props.get("permissions")), f"{name} permissions", tier=tier) if f.rule != "AZ002"]
 
 
-RESOURCE_LINTERS = {"azure-native:authorization:RoleDefinition": _lint_role_definition}
+def _lint_role_assignment(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    """An assignment of a built-in role (by id), judged by the role's definition (shipped snapshot)."""
+    from ..catalogue import azure_built_in_roles
+
+    role = azure_built_in_roles().get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower())
+    if role is None:
+        return []  # a custom role: the pack judges its RoleDefinition resource
+    return lint_azure(_document(role["permissions"]), f"{name} ({role['roleName']})", tier=tier, assignment_condition=props.get("condition"))
+
+
+RESOURCE_LINTERS = {
+    "azure-native:authorization:RoleDefinition": _lint_role_definition,
+    "azure-native:authorization:RoleAssignment": _lint_role_assignment,
+}
 """Resource type -> lint of its properties, for the policy pack."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from typing import Any, Mapping, Iterable, Optional
 
 from ..findings import ERROR, WARNING, Finding, finding
@@ -50,11 +52,33 @@ def _lint_custom_role(props: Mapping[str, Any], name: str, tier: Optional[str]) 
 
 
 def _lint_member(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
-    return lint_gcp([], f"{name} role", roles=[props.get("role", "")])
+    """A member or binding: its role (basic roles), and a predefined role by the permissions it holds."""
+    role = str(props.get("role", ""))
+    from ..catalogue import gcp_predefined_roles
+
+    held = (gcp_predefined_roles().get(role) or {}).get("permissions", [])
+    return lint_gcp(held, f"{name} role {role}", tier=tier, roles=[role])
+
+
+def _lint_policy_data(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    """An IAM policy resource (``policyData``, JSON): every binding's role."""
+    try:
+        bindings = json.loads(props.get("policyData") or "{}").get("bindings") or []
+    except (ValueError, AttributeError):
+        return []
+    return [f for index, b in enumerate(bindings) for f in _lint_member(b or {}, f"{name} bindings[{index}]", tier)]
 
 
 RESOURCE_LINTERS = {
     "gcp:projects/iAMCustomRole:IAMCustomRole": _lint_custom_role,
-    "gcp:projects/iAMMember:IAMMember": _lint_member,
+    **dict.fromkeys((
+        "gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding",
+        "gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/iAMBinding:IAMBinding",
+        "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+        "gcp:organizations/iAMMember:IAMMember", "gcp:folder/iAMMember:IAMMember",
+    ), _lint_member),
+    **dict.fromkeys((
+        "gcp:projects/iAMPolicy:IAMPolicy", "gcp:serviceaccount/iAMPolicy:IAMPolicy", "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+    ), _lint_policy_data),
 }
 """Resource type -> lint of its properties, for the policy pack."""

@@ -26,6 +26,7 @@ RULES = {
     "K8S007": (WARNING, "no admission fence: nothing limits what the link's writes contain"),
     "K8S008": (WARNING, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
     "K8S009": (WARNING, "reads Secrets wherever it is bound (a custom tier: the admin tier keeps this in its ledger)"),
+    "K8S010": (ERROR, "binds a role to everyone (system:authenticated, system:unauthenticated, all service accounts)"),
 }
 
 _WRITES = ("create", "update", "patch", "delete", "deletecollection")
@@ -134,5 +135,26 @@ def _lint_cluster_role(props: Mapping[str, Any], name: str, tier: Optional[str])
     return lint_kubernetes(props.get("rules") or [], f"{name} rules", tier=tier)
 
 
-RESOURCE_LINTERS = {"kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": _lint_cluster_role}
+PUBLIC_GROUPS = ("system:authenticated", "system:unauthenticated", "system:anonymous", "system:serviceaccounts")
+"""Subjects that stand for everyone (or every workload) of a cluster (Kubernetes' authentication docs)."""
+
+
+def _lint_binding(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    """A binding of cluster-admin (every verb on every resource), or of anything to everyone."""
+    findings = []
+    role = (props.get("roleRef") or {}).get("name")
+    if role == "cluster-admin":
+        findings.append(finding(RULES, "K8S001", f"{name} roleRef", "binds cluster-admin"))
+    for index, subject in enumerate(props.get("subjects") or []):
+        if str((subject or {}).get("name", "")).lower() in PUBLIC_GROUPS or str((subject or {}).get("name", "")) == "system:anonymous":
+            findings.append(finding(RULES, "K8S010", f"{name} subjects[{index}]", f"{subject.get('kind')} {subject.get('name')}"))
+    return findings
+
+
+RESOURCE_LINTERS = {
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole": _lint_cluster_role,
+    "kubernetes:rbac.authorization.k8s.io/v1:Role": _lint_cluster_role,
+    "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding": _lint_binding,
+    "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding": _lint_binding,
+}
 """Resource type -> lint of its properties, for the policy pack."""

@@ -59,3 +59,48 @@ def test_policy_pack_files_ship_with_the_package():
     main_text = (folder / "__main__.py").read_text()
     assert "PolicyPack(" in main_text
     assert "PolicyPack(" not in (folder / "validators.py").read_text().replace("PolicyPack import", "")
+
+
+ADMIN = json.dumps(aws_doc(allow(["*"])))
+READONLY_TAGS = {"tags": {"linking:tier": "readonly"}}
+
+
+@pytest.mark.parametrize(("resource_type", "props", "rule"), [
+    ("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(trust({"AWS": CP}, EXTERNAL_ID)), "inlinePolicies": [{"name": "x", "policy": ADMIN}]}, "AWS004"),
+    ("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(trust({"AWS": CP}, EXTERNAL_ID)),
+                           "managedPolicyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}, "AWS008"),
+    ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}, "AWS006"),
+    ("aws:iam/userPolicy:UserPolicy", {"user": "u", "policy": ADMIN}, "AWS004"),
+    ("aws:iam/groupPolicy:GroupPolicy", {"group": "g", "policy": ADMIN}, "AWS004"),
+    ("aws:iam/userPolicyAttachment:UserPolicyAttachment", {"user": "u", "policyArn": "arn:aws:iam::aws:policy/IAMFullAccess"}, "AWS006"),
+    ("aws:iam/rolePolicy:RolePolicy", {**READONLY_TAGS, "policy": json.dumps(aws_doc(allow(["s3:GetObject"])))}, "AWS007"),
+    ("gcp:projects/iAMBinding:IAMBinding", {"role": "roles/owner", "members": ["user:a@b.c"]}, "GCP001"),
+    ("gcp:projects/iAMPolicy:IAMPolicy", {"policyData": json.dumps({"bindings": [{"role": "roles/editor", "members": ["user:a@b.c"]}]})}, "GCP001"),
+    ("gcp:projects/iAMMember:IAMMember", {"role": "roles/resourcemanager.projectIamAdmin", "member": "user:a@b.c"}, "GCP002"),
+    ("gcp:storage/bucketIAMMember:BucketIAMMember", {"role": "roles/owner", "member": "user:a@b.c", "bucket": "b"}, "GCP001"),
+    ("azure-native:authorization:RoleAssignment", {"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/"
+                                                   "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "principalId": "p", "scope": "/subscriptions/s"}, "AZ001"),
+    ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+     {"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+      "subjects": [{"kind": "Group", "name": "system:authenticated"}]}, "K8S010"),
+    ("kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+     {"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "cluster-admin"},
+      "subjects": [{"kind": "User", "name": "ops@acme.example"}]}, "K8S001"),
+    ("kubernetes:rbac.authorization.k8s.io/v1:Role", {"rules": [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]}, "K8S001"),
+])
+def test_every_resource_type_that_grants_access_is_checked(resource_type, props, rule):
+    found = violations(resource_type, props)
+    assert any(rule in message for message in found.get("linking-least-privilege", [])), found
+
+
+@pytest.mark.parametrize(("resource_type", "props"), [
+    ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"}),
+    ("gcp:projects/iAMBinding:IAMBinding", {"role": "roles/browser", "members": ["user:a@b.c"]}),
+    ("azure-native:authorization:RoleAssignment", {"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/"
+                                                   "acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": "p", "scope": "/subscriptions/s"}),
+    ("kubernetes:rbac.authorization.k8s.io/v1:RoleBinding",
+     {"roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": "view"},
+      "subjects": [{"kind": "ServiceAccount", "name": "app", "namespace": "shop"}]}),
+])
+def test_a_narrow_grant_passes_the_pack(resource_type, props):
+    assert "linking-least-privilege" not in violations(resource_type, props)

@@ -11,7 +11,9 @@ import pytest
 from linking.aws.lint import lint_aws_permissions, lint_aws_trust
 from linking.azure.lint import lint_azure
 from linking.findings import Finding, apply_waivers
+from linking.aws.lint import lint_managed_policy
 from linking.kubernetes.documents import VERBS
+from linking.kubernetes.lint import RESOURCE_LINTERS as K8S_LINTERS
 from linking.gcp.lint import lint_gcp
 from linking.kubernetes.lint import lint_kubernetes
 from linking.lint import RULES
@@ -52,6 +54,12 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
     "K8S003": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}], "c", tier="readonly"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}], "c", tier="readonly")),
     "K8S004": (lambda: lint_kubernetes([], "c", token_expiry="2027-01-01T00:00:00Z"), lambda: lint_kubernetes([], "c")),
+    "AWS008": (lambda: lint_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", "r"),
+               lambda: lint_managed_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "r")),
+    "K8S010": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"](
+                   {"roleRef": {"name": "view"}, "subjects": [{"kind": "Group", "name": "system:authenticated"}]}, "b", None),
+               lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"](
+                   {"roleRef": {"name": "view"}, "subjects": [{"kind": "Group", "name": "platform"}]}, "b", None)),
     "K8S005": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["serviceaccounts/token"], "verbs": ["create"]}], "c"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["create"]}], "c")),
     "K8S006": (lambda: lint_kubernetes([], "c", cluster_wide_writes=True), lambda: lint_kubernetes([], "c")),
