@@ -188,7 +188,7 @@ BAD = [
     ("GCP role of a bad form", lambda s, t: [{**GCP_SA, "gcp": {"project": "acme-prod-1234", "roles": ["storage.objectViewer"]}}],
      "linking:serviceAccounts[0].gcp.roles[0]", "roles/<name>"),
     ("GCP basic role", lambda s, t: [{**GCP_SA, "gcp": {"project": "acme-prod-1234", "roles": ["roles/editor"]}}],
-     "linking:serviceAccounts[0].gcp.roles[0]", "not a basic role (GCP001"),
+     "linking:serviceAccounts[0].gcp.roles[0]", "GCP001 forbids: basic role"),
     ("Azure scope outside /subscriptions", lambda s, t: [{**AZURE_SA, "azure": {**AZURE_SA["azure"], "roleAssignments": [{"roleDefinitionId": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1", "scope": "/providers/Microsoft.Management/managementGroups/root"}]}}],
      "linking:serviceAccounts[0].azure.roleAssignments[0].scope", "/subscriptions/"),
     ("duplicate namespace/name", lambda s, t: [AWS_SA, {**GCP_SA}], "linking:serviceAccounts[1]", "not already used by entry [0]"),
@@ -216,3 +216,23 @@ def test_example_stack_shows_both_service_accounts_with_roles_trust_and_annotati
     for resource in result.by_type(KSA):
         if resource.name != "acme-prod-eks-service-account":
             assert resource.inputs["metadata"]["annotations"]["eks.amazonaws.com/role-arn"].startswith("arn:aws:iam::")
+
+
+@pytest.mark.parametrize(("entry", "key", "rule"), [
+    ({**AWS_SA, "aws": {**AWS_SA["aws"], "policyArns": ["arn:aws:iam::aws:policy/AdministratorAccess"]}}, "aws.policyArns[0]", "AWS008"),
+    ({**AWS_SA, "aws": {**AWS_SA["aws"], "policyArns": ["arn:aws:iam::aws:policy/IAMFullAccess"]}}, "aws.policyArns[0]", "AWS006"),
+    ({**GCP_SA, "gcp": {"project": "acme-prod-1234", "roles": ["roles/resourcemanager.projectIamAdmin"]}}, "gcp.roles[0]", "GCP002"),
+    ({**GCP_SA, "gcp": {"project": "acme-prod-1234", "roles": ["roles/iam.serviceAccountTokenCreator"]}}, "gcp.roles[0]", "GCP002"),
+    ({**AZURE_SA, "azure": {**AZURE_SA["azure"], "roleAssignments": [
+        {"roleDefinitionId": "8e3af657-a8ff-443c-a75c-2fe8c4bcb635", "scope": f"/subscriptions/{SUBSCRIPTION}"}]}},
+     "azure.roleAssignments[0].roleDefinitionId", "AZ001"),
+])
+def test_a_workload_grant_goes_through_the_same_lint(entry, key, rule, plan):
+    error = plan.expect_error(None, f"linking:serviceAccounts[0].{key}", f"{rule} forbids", service_accounts=[entry])
+    assert rule in str(error)
+
+
+def test_an_inline_workload_document_is_linted(plan):
+    (plan.project_root / "admin.json").write_text(json.dumps({"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}))
+    entry = {**AWS_SA, "aws": {**AWS_SA["aws"], "policyArns": [], "policyFile": "admin.json"}}
+    plan.expect_error(None, "linking:serviceAccounts[0].aws.policyFile", "AWS004 forbids", service_accounts=[entry])
