@@ -101,7 +101,10 @@ class AwsAccountLink(pulumi.ComponentResource):
         documents.check_trust_size(trust_preview, join_path(CONFIG_KEY, ["controlPlane"]))
         findings = enforce_lint(
             lint.lint_aws_trust(trust_preview, "trust policy")
-            + lint.lint_aws_permissions(self.policy.document, tier_document_label(spec), tier=spec.tier)
+            + lint.lint_aws_permissions(
+                self.policy.document, tier_document_label(spec), tier=spec.tier,
+                boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
+            )
             + (lint.lint_aws_permissions(boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json") if boundary else []),
             spec,
             policy_key,

@@ -62,10 +62,42 @@ def lint_aws_trust(document: Mapping[str, Any], source: str) -> list[Finding]:
     return findings
 
 
-def lint_aws_permissions(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None) -> list[Finding]:
+FENCE_OPERATORS = ("stringequals", "arnequals")
+
+
+def boundary_fence(condition: Any, boundaries: Optional[set[str]] = None) -> bool:
+    """Whether a statement's condition actually pins ``iam:PermissionsBoundary`` to a boundary: an exact
+    equality (``StringEquals``/``ArnEquals``, no ``IfExists``, no set operator) with concrete ARNs, and, when the
+    link's own ``boundaries`` are known, only those. ``StringLike "*"``, ``Null``, ``StringNotEquals`` or
+    ``...IfExists`` name the key but fence nothing."""
+    if not isinstance(condition, Mapping):
+        return False
+    for operator, keys in condition.items():
+        if str(operator).lower() not in FENCE_OPERATORS or not isinstance(keys, Mapping):
+            continue
+        for key, values in keys.items():
+            if str(key).lower() == "iam:permissionsboundary":
+                arns = as_list(values)
+                concrete = all(isinstance(a, str) and a.startswith("arn:") and "*" not in a and "?" not in a for a in arns)
+                if arns and concrete and (boundaries is None or set(arns) <= boundaries):
+                    return True
+    return False
+
+
+def lint_aws_permissions(
+    document: Mapping[str, Any], source: str, *, tier: Optional[str] = None, boundaries: Optional[set[str]] = None
+) -> list[Finding]:
+    """The permission rules on one identity policy; ``boundaries``: the link's own boundary ARNs, the only values
+    an escalation fence may name (unknown for a document checked on its own)."""
     findings = []
     statements = as_list(document.get("Statement"))
-    denied = [a for s in statements if s.get("Effect") == "Deny" for a in as_list(s.get("Action"))]
+    # Only a Deny that always applies silences a finding: no condition (one that may never be true fences
+    # nothing) and every resource (a Deny on one bucket leaves the rest allowed).
+    denied = [
+        a for s in statements
+        if s.get("Effect") == "Deny" and not s.get("Condition") and "*" in as_list(s.get("Resource"))
+        for a in as_list(s.get("Action"))
+    ]
     allowed_anywhere = [a for s in statements if s.get("Effect") == "Allow" for a in as_list(s.get("Action"))]
     for index, statement in enumerate(statements):
         if statement.get("Effect") != "Allow":
@@ -73,12 +105,12 @@ def lint_aws_permissions(document: Mapping[str, Any], source: str, *, tier: Opti
         location = where(source, index, statement)
         actions = as_list(statement.get("Action"))
         resources = as_list(statement.get("Resource"))
-        condition_keys = {k.lower() for op in (statement.get("Condition") or {}).values() for k in op}
+
         if any(a in ("*", "*:*") for a in actions):
             findings.append(finding(RULES, "AWS004", location, "Action '*'"))
         if "NotAction" in statement or "NotResource" in statement:
             findings.append(finding(RULES, "AWS005", location, "use Action and Resource lists"))
-        fenced = "iam:permissionsboundary" in condition_keys
+        fenced = boundary_fence(statement.get("Condition"), boundaries)
         for escalation in ESCALATION:
             if any(matches(a, escalation) for a in actions) and not fenced:
                 findings.append(finding(RULES, "AWS006", location, f"{escalation} without an iam:PermissionsBoundary condition"))
