@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Mapping, Optional

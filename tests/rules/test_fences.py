@@ -7,13 +7,13 @@ import json
 from typing import Any
 
 import pytest
+from pulumi_policy import ResourceValidationArgs
 
 from linking.aws.lint import lint_aws_permissions
 from linking.cli import main
 from linking.policypack.validators import POLICIES
-from pulumi_policy import ResourceValidationArgs
 
-from ..builders import BOUNDARY, aws_doc, allow
+from ..builders import BOUNDARY, allow, aws_doc
 
 BOUNDARY_ARN = "arn:aws:iam::1:policy/b"
 FAKE_FENCES = {
