@@ -27,6 +27,21 @@ def _plan(args: argparse.Namespace) -> int:
         return BAD_INPUT
     if args.shard:
         files = in_shard(files, args.shard)
+    if args.cache is not None:
+        from .plan.stackfile import find_project_root
+
+        cache = args.cache.resolve()
+        roots = set()
+        for path in files:
+            try:
+                roots.add(find_project_root(path.resolve().parent).resolve())
+            except LinkConfigError:
+                continue  # that stack fails on its own, with its own error
+        for root in sorted(roots):
+            if cache.is_relative_to(root):
+                print(f"error: --cache {args.cache}: inside the project {root}, where a pull request could write a "
+                      "result for the plan to trust; put the cache outside the checkout", file=sys.stderr)
+                return BAD_INPUT
     entries: list[tuple[tuple[str, str, str], str]] = []
     documents: dict[str, str] = {}
     failed = 0

@@ -191,3 +191,9 @@ def test_progress_on_a_terminal_ends_with_a_summary(quiet, fleet, capsys, monkey
     else:
         assert f"planned {count}/{count} stacks, 0 failed" in err
         assert err.rstrip().splitlines()[-1].split("\r")[-1].startswith(f"linking plan: {count} stacks, {count} planned, 0 failed, in ")
+
+
+def test_a_cache_inside_the_checkout_is_refused(fleet, capsys):
+    """A pull request can write files in the checkout: a cached result there would be trusted."""
+    assert main(["plan", str(fleet), "--cache", str(fleet / ".linking-cache")]) == 2
+    assert "inside the project" in capsys.readouterr().err
