@@ -43,7 +43,10 @@ def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = No
     first; with ``cache_dir``, a stack whose inputs are unchanged is not planned again (`linking.plan.cache`)."""
     key = cache.cache_key(path, output_format) if cache_dir is not None else None
     if key is not None and (hit := cache.load(cache_dir, key)) is not None:
-        return PlannedStack(tuple(hit["sort_key"]), hit["entry_json"], hit["documents"], hit["output"], hit["error"])
+        try:
+            return PlannedStack(tuple(hit["sort_key"]), hit["entry_json"], hit["documents"], hit["output"], hit["error"])
+        except (KeyError, TypeError):
+            pass  # an entry this version did not write: plan again (and overwrite it)
     try:
         result = plan_one(path, output_format)
     finally:
