@@ -42,6 +42,16 @@ def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
         raise wrong_target("aws.accountId", spec.aws.account_id, actual, "switch AWS credentials or fix the config")
 
 
+def _named_partition(spec: LinkSpec) -> str:
+    """The partition the link's own ARNs name, for an invoke that answers nothing (Pulumi's unit-test mocks
+    answer every call with what the test returns, often {}); AWS itself always answers. `check_partitions`
+    holds the ARNs to the answered partition when there is one."""
+    cp = spec.control_plane
+    named = [cp.aws.principal_arn if cp.aws else None, cp.oidc.provider_arn if cp.oidc else None,
+             spec.aws.permissions_boundary_arn if spec.aws else None]
+    return next((arn.split(":")[1] for arn in named if arn), "aws")
+
+
 def check_partitions(spec: LinkSpec, partition: str) -> None:
     """Every ARN the link names is in the link's own partition (an aws-cn principal cannot assume an aws role)."""
     assert spec.aws is not None
@@ -88,7 +98,8 @@ class AwsAccountLink(pulumi.ComponentResource):
         invoke_opts = invoke_options(opts, "aws")
         if args.verify_account:
             check_account(spec, invoke_opts)
-        names = AwsNames(spec.id, spec.aws.account_id, aws.get_partition(opts=invoke_opts).partition)
+        partition = aws.get_partition(opts=invoke_opts).partition or _named_partition(spec)
+        names = AwsNames(spec.id, spec.aws.account_id, partition)
         check_partitions(spec, names.partition)
         policy_key = tier_key_path(spec)
         self.policy = render_policy(tier_document_path(spec), names, policy_key)

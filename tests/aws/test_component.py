@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import re
+import subprocess
+import sys
 
 import jsonschema
 import pulumi
@@ -15,6 +18,8 @@ from linking.plan.runtime import Ambient, PlanMocks
 from linking.plan.values import Secret
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
+
+from ..conftest import REPO
 
 ROLE = "aws:iam/role:Role"
 ROLE_POLICY = "aws:iam/rolePolicy:RolePolicy"
@@ -223,3 +228,14 @@ def test_component_used_directly_from_another_program():
         return pulumi.Output.all(link.role.arn, link.external_id.is_secret(), link.link_record).apply(verify)
 
     check()
+
+
+def test_the_readme_unit_test_snippet_runs_as_written(tmp_path):
+    """The README's example for Pulumi's own mocks, run as a user would run it: pytest on that file alone."""
+    readme = (REPO / "README.md").read_text()
+    (snippet,) = [block for block in re.findall(r"```python\n(.*?)```", readme, re.S) if "class Mocks(pulumi.runtime.Mocks)" in block]
+    (tmp_path / "test_readme_snippet.py").write_text(snippet)
+    completed = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tmp_path)],
+                               capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
+    assert "1 passed" in completed.stdout
