@@ -57,12 +57,35 @@ def _plan(args: argparse.Namespace) -> int:
             print(f"\rplanned {done}/{len(files)} stacks, {failed} failed", end="", file=sys.stderr, flush=True)
         entries.append((result.sort_key, result.entry_json))
         documents.update(result.documents)
+    for message in _duplicate_links([entry for _, entry in entries]):
+        failed += 1
+        print(("\r" if progress else "") + f"error: {message}", file=sys.stderr)
     if progress:
         print(f"\rlinking plan: {len(files)} stacks, {len(files) - failed} planned, {failed} failed, "
               f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
     if args.json:
         Path(args.json).write_text(plan_document_json([entry for _, entry in sorted(entries)], documents), encoding="utf-8")
     return FINDINGS if failed else OK
+
+
+def _duplicate_links(entries: list[str]) -> list[str]:
+    """Links of different stacks with the same provider, target and id: each `pulumi up` would create the same
+    role and names, and the second would collide with (or take over) the first."""
+    import json
+
+    seen: dict[str, str] = {}
+    found = []
+    for text in entries:
+        stack = json.loads(text)
+        for link in stack["links"]:
+            if link.get("kind") != "account-link":
+                continue
+            key = json.dumps([link["provider"], link.get("target"), link["id"]], sort_keys=True)
+            if key in seen and seen[key] != stack["file"]:
+                found.append(f"{stack['file']}: {link['key']} links the same {link['provider']} target as {seen[key]} with the "
+                             "same id: both would create the same physical names; give one another id")
+            seen.setdefault(key, stack["file"])
+    return found
 
 
 def _stack_summary(result: Any) -> str:

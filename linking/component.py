@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import contextvars
+import weakref
 from pathlib import Path
-from typing import Iterable, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 import pulumi
 
@@ -22,12 +23,38 @@ kubeconfig, no credentials) and put a placeholder where they would have."""
 
 
 def checked_spec(link: LinkSpec, provider: str) -> LinkSpec:
-    """The spec after the stack-file checks, for this provider only."""
+    """The spec after the stack-file checks, for this provider only; a second link with the same id on the same
+    target in one program is refused here (both would create the same physical names)."""
     spec = link.checked()
     if spec.provider != provider or getattr(spec, provider) is None:
         raise LinkConfigError(join_path(CONFIG_KEY, ["provider"]), spec.provider, f"{provider}, with a {provider} section")
     check_waivers(spec)
+    root = pulumi.runtime.get_root_resource()
+    claimed = _CLAIMED.setdefault(root, set()) if root is not None else set()
+    key = (spec.provider, link_target(spec), spec.id)
+    if key in claimed:
+        raise LinkConfigError(
+            join_path(CONFIG_KEY, ["id"]), spec.id,
+            f"an id no other {spec.provider} link of this program uses on {key[1]} (both would create the same role and names)",
+        )
+    claimed.add(key)
     return spec
+
+
+_CLAIMED: "weakref.WeakKeyDictionary[Any, set[tuple[str, str, str]]]" = weakref.WeakKeyDictionary()
+"""Per program (its root Stack resource): the links it has created, by provider, target and id."""
+
+
+def link_target(spec: LinkSpec) -> str:
+    """What a link's physical names are unique within: the account, subscription, project or cluster."""
+    settings = getattr(spec, spec.provider)
+    target = {
+        "aws": lambda: settings.account_id,
+        "azure": lambda: settings.subscription_id,
+        "gcp": lambda: settings.project,
+        "kubernetes": lambda: settings.server or settings.context or "the provider's cluster",
+    }[spec.provider]()
+    return f"{spec.provider} {target}"
 
 
 def check_waivers(spec: LinkSpec) -> None:

@@ -192,3 +192,29 @@ def test_a_cluster_link_given_only_another_clouds_provider_still_makes_its_own()
 
     _, _, planned = run(build)
     assert [r.name for r in planned if r.type == "pulumi:providers:kubernetes"] == ["acme-cluster"]
+
+
+def test_two_links_with_one_id_on_one_target_are_refused_before_the_second_registers(plan):
+    """Both would create the same role (AWS names derive from the id): the clash would appear only at `pulumi up`."""
+    from linking.aws import AwsAccountLink, AwsAccountLinkArgs
+    from linking.config import LinkSpec
+    from linking.errors import LinkConfigError
+
+    from .conftest import BASE_LINK
+
+    spec = LinkSpec.from_config(BASE_LINK)
+    other_account = LinkSpec.from_config({**BASE_LINK, "aws": {"accountId": "210987654321"}})
+    registered: list[str] = []
+
+    def program() -> None:
+        AwsAccountLink("first", AwsAccountLinkArgs(spec, verify_account=False))
+        AwsAccountLink("elsewhere", AwsAccountLinkArgs(other_account, verify_account=False))  # another account: fine
+        registered.append("before the second")
+        AwsAccountLink("second", AwsAccountLinkArgs(spec, verify_account=False))
+
+    monitor = RecordingMonitor(PlanMocks(Ambient()))
+    with pytest.raises(LinkConfigError) as raised:
+        run_program({}, project_root=plan.project_root, main=program, monitor=monitor)
+    assert raised.value.key_path == "linking:link.id" and "aws 123456789012" in raised.value.expected
+    assert registered == ["before the second"]
+    assert not any(r.name.startswith("second") for r in monitor.planned)

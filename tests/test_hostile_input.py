@@ -141,9 +141,9 @@ def _with_external_id(link: dict[str, Any], value: Any) -> dict[str, Any]:
 def secret_stacks(root: Path, link: dict[str, Any]) -> None:
     """One stack per place a secret can be: plain or ``secure:`` in each secret key."""
     write_stack(root, "plain-external-id", _with_external_id(link, MARKER))
-    write_stack(root, "secure-external-id", _with_external_id(link, {"secure": f"v1:{MARKER}"}))
+    write_stack(root, "secure-external-id", _with_external_id({**link, "id": "acme-two"}, {"secure": f"v1:{MARKER}"}))
     write_stack(root, "plain-kubeconfig", _k8s_link(kubeconfig=_kubeconfig(MARKER)))
-    write_stack(root, "secure-kubeconfig", _k8s_link(kubeconfig={"secure": f"v1:{MARKER}"}, server="https://k8s.acme.example"))
+    write_stack(root, "secure-kubeconfig", {**_k8s_link(kubeconfig={"secure": f"v1:{MARKER}"}, server="https://k8s.acme.example"), "id": "acme-k8s-two"})
 
 
 def test_a_secret_reaches_no_output_of_plan_or_diff(project, link, capsys, tmp_path):

@@ -197,3 +197,16 @@ def test_a_cache_inside_the_checkout_is_refused(fleet, capsys):
     """A pull request can write files in the checkout: a cached result there would be trusted."""
     assert main(["plan", str(fleet), "--cache", str(fleet / ".linking-cache")]) == 2
     assert "inside the project" in capsys.readouterr().err
+
+
+def test_two_stacks_linking_one_account_with_one_id_are_an_error(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    link = {"id": "acme-prod", "provider": "aws", "tier": "readonly", "owner": "platform@acme.example",
+            "controlPlane": {"aws": {"principalArn": "arn:aws:iam::111122223333:role/control-plane"}},
+            "aws": {"accountId": "123456789012"}}
+    for name in ("prod", "prod-copy"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
+    (tmp_path / "Pulumi.other.yaml").write_text(json.dumps({"config": {"linking:link": {**link, "aws": {"accountId": "210987654321"}}}}))
+    assert main(["plan", str(tmp_path), "--jobs", "1", "--format", "summary"]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
+    assert len(errors) == 1 and "Pulumi.prod.yaml" in errors[0] and "Pulumi.prod-copy.yaml" in errors[0] and "link:acme-prod" in errors[0]
