@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, Mapping, Optional
+from typing import Any, Literal, Mapping, Optional
 
 from .errors import MISSING, LinkConfigError
 from .files import contained_path
@@ -132,6 +132,10 @@ class AdmissionFence:
     """Why the fence is off: required with ``enabled: false`` (clusters before Kubernetes 1.30)."""
 
 
+Tier = Literal["admin", "readonly", "custom"]
+Provider = Literal["aws", "azure", "gcp", "kubernetes"]
+
+
 PROTECTED_NAMESPACES = ("kube-system", "kube-public", "kube-node-lease", "default")
 """Namespaces the control plane never manages: the cluster's own (and every other ``kube-`` one)."""
 OWNED_LABEL = "linking.dev/owned-by"
@@ -151,15 +155,16 @@ class LinkSpec:
     """One link: who may use which identity, with which tier, until when."""
 
     id: str
-    provider: str
-    tier: str
+    tier: Tier
     owner: str
+    provider: Optional[Provider] = None
+    """Which cloud; in code it may be left out: the one settings section given (``aws=...``) says it."""
     control_plane: ControlPlane = field(default_factory=ControlPlane)
     display_name: Optional[str] = None
     policy_file: Optional[str] = None
     """Absolute after `from_config`; relative paths resolve against the project root."""
-    expires_at: Optional[str] = None
-    """RFC 3339, normalised to UTC with a ``Z`` suffix by `from_config`."""
+    expires_at: Optional[str | datetime] = None
+    """RFC 3339, normalised to UTC with a ``Z`` suffix by `from_config`; in code also a timezone-aware datetime."""
     enabled: bool = True
     aws: Optional[AwsSettings] = None
     azure: Optional[AzureSettings] = None
@@ -168,6 +173,17 @@ class LinkSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     _checked: bool = field(default=False, init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self.provider is None:
+            given = [name for name in ("aws", "azure", "gcp", "kubernetes") if getattr(self, name) is not None]
+            if len(given) != 1:
+                raise LinkConfigError("LinkSpec.provider", MISSING, "a provider, or exactly one of aws=, azure=, gcp=, kubernetes=")
+            object.__setattr__(self, "provider", given[0])
+        if isinstance(self.expires_at, datetime):
+            if self.expires_at.tzinfo is None:
+                raise LinkConfigError("LinkSpec.expires_at", str(self.expires_at), "a timezone-aware datetime (or an RFC 3339 string)")
+            object.__setattr__(self, "expires_at", self.expires_at.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     @classmethod
     def from_config(
@@ -211,7 +227,33 @@ class LinkSpec:
 
     def checked(self) -> "LinkSpec":
         """This spec after the checks a stack file gets; a spec built in code is checked here once."""
-        return self if self._checked else LinkSpec.from_config(self.to_config(), project_root=None)
+        if self._checked:
+            return self
+        try:
+            return LinkSpec.from_config(self.to_config(), project_root=None)
+        except LinkConfigError as exc:  # name the Python field the program set, not a stack-file key
+            raise LinkConfigError(python_field(exc.key_path), exc.value, exc.expected) from None
+
+
+def python_field(key_path: str) -> str:
+    """``linking:link.aws.accountId`` -> ``AwsSettings.account_id``: where a spec built in code went wrong."""
+    if not key_path.startswith(CONFIG_KEY):
+        return key_path
+    cls: Any = LinkSpec
+    owner, name = "LinkSpec", key_path
+    for part in re.split(r"\.|\[\d+\]", key_path[len(CONFIG_KEY):].lstrip(".")):
+        if not part:
+            continue
+        hints = typing.get_type_hints(cls) if dataclasses.is_dataclass(cls) else {}
+        snake = next((f.name for f in dataclasses.fields(cls) if _camel(f.name) == part), None) if dataclasses.is_dataclass(cls) else None
+        if snake is None:
+            return f"{owner}.{name}.{part}" if name else key_path
+        owner, name = cls.__name__, snake
+        hint = hints.get(snake)
+        inner = _dataclass_type(hint) or next((_dataclass_type(a) for a in typing.get_args(hint)), None)
+        if inner is not None:
+            cls = inner
+    return f"{owner}.{name}"
 
 
 def _policy_path(value: Any, project_root: Optional[Path | str], key_path: str) -> Path:

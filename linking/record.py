@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Optional, Sequence, TypedDict
 
 import pulumi
 
@@ -10,6 +10,23 @@ from .config import LinkSpec
 
 SCHEMA_VERSION = 1
 SCHEMA_FILE = "link-record.schema.json"
+
+
+class LintSection(TypedDict):
+    warnings: list[str]
+    waivers: list[dict[str, str]]
+
+
+LinkRecord = TypedDict(
+    "LinkRecord",
+    {
+        "schemaVersion": int, "provider": str, "linkId": str, "displayName": str, "owner": str, "tier": str,
+        "enabled": bool, "expiresAt": Optional[str], "expiryEnforcement": str, "policySha256": str,
+        "target": dict[str, Any], "identity": dict[str, Any], "authentication": dict[str, Any], "lint": LintSection,
+    },
+)
+"""The record's common keys (``linking/schemas/link-record.schema.json``); each record also has a section named
+after its provider (``record["aws"]``: session length, boundaries; ``record["kubernetes"]``: scope, ownership...)."""
 
 
 def link_record(
@@ -22,7 +39,7 @@ def link_record(
     expiry_enforcement: str,
     details: Mapping[str, Any],
     warnings: Sequence[str] = (),
-) -> pulumi.Output[dict[str, Any]]:
+) -> "pulumi.Output[LinkRecord]":
     """The public record (no secrets): values may be Outputs, nested anywhere.
 
     ``expiry_enforcement`` says in words what the cloud itself does at

@@ -16,7 +16,7 @@ from ..config import CONFIG_KEY, LinkSpec
 from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path
-from ..record import link_record
+from ..record import LinkRecord, link_record
 from ..tags import describe_link, provenance_tags
 from ..validation import join_path
 from . import documents
@@ -88,7 +88,7 @@ class AwsAccountLink(pulumi.ComponentResource):
     external_id: Optional[pulumi.Output[str]]
     """Secret; None with OIDC trust."""
     policy: RenderedDocument
-    link_record: pulumi.Output[dict[str, Any]]
+    link_record: pulumi.Output[LinkRecord]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:

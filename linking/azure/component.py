@@ -13,7 +13,7 @@ from ..component import checked_spec, enforce_lint, invoke_options, report_warni
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..policy import RenderedDocument
-from ..record import link_record
+from ..record import LinkRecord, link_record
 from ..tags import describe_link, provenance_tags
 from . import documents
 from . import lint
@@ -88,7 +88,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
     role_definition: authorization.RoleDefinition
     principal_id: pulumi.Output[str]
     client_id: pulumi.Output[str]
-    link_record: pulumi.Output[dict[str, Any]]
+    link_record: pulumi.Output[LinkRecord]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:

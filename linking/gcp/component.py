@@ -13,7 +13,7 @@ from ..component import checked_spec, enforce_lint, invoke_options, report_warni
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, load_document
-from ..record import link_record
+from ..record import LinkRecord, link_record
 from ..tags import describe_link
 from . import documents
 from . import lint
@@ -62,7 +62,7 @@ class GcpProjectLink(pulumi.ComponentResource):
     service_account: gcp.serviceaccount.Account
     custom_role: gcp.projects.IAMCustomRole
     role: RenderedDocument
-    link_record: pulumi.Output[dict[str, Any]]
+    link_record: pulumi.Output[LinkRecord]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:

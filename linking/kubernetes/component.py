@@ -17,7 +17,7 @@ from ..config import CONFIG_KEY, OWNED_LABEL, SECRET_PLACEHOLDER, AdmissionFence
 from ..errors import MISSING, LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path
-from ..record import link_record
+from ..record import LinkRecord, link_record
 from ..validation import join_path
 from . import admission, documents, lint
 from .documents import render_cluster_role
@@ -82,7 +82,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
     """Secret; None with credential none or while disabled."""
     cluster_provider: Optional[k8s.Provider]
     """The provider the link built for its cluster (None when it inherits one); linked service accounts share it."""
-    link_record: pulumi.Output[dict[str, Any]]
+    link_record: pulumi.Output[LinkRecord]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:

@@ -213,5 +213,33 @@ def test_spec_built_in_code_is_checked_by_the_same_rules(link):
     bad = replace(spec, aws=replace(spec.aws, account_id="42"))
     with pytest.raises(LinkConfigError) as raised:
         bad.checked()
-    assert raised.value.key_path == "linking:link.aws.accountId"
+    assert raised.value.key_path == "AwsSettings.account_id"  # the Python field the program set
     assert spec.checked() is spec  # a parsed spec is not checked twice
+
+
+@pytest.mark.parametrize(("key_path", "field"), [
+    ("linking:link.aws.accountId", "AwsSettings.account_id"),
+    ("linking:link.controlPlane.aws.principalArn", "AwsControlPlane.principal_arn"),
+    ("linking:link.waivers[0].reason", "Waiver.reason"),
+    ("linking:link.id", "LinkSpec.id"),
+    ("linking:link.kubernetes.admissionFence.reason", "AdmissionFence.reason"),
+])
+def test_an_error_in_a_spec_built_in_code_names_the_python_field(key_path, field):
+    from linking.config import python_field
+
+    assert python_field(key_path) == field
+
+
+def test_a_spec_built_in_code_says_its_provider_by_its_settings_and_takes_a_datetime(link):
+    from dataclasses import replace
+    from datetime import datetime, timedelta, timezone
+
+    spec = parse(link)
+    expiry = datetime(2027, 6, 30, 2, 0, tzinfo=timezone(timedelta(hours=2)))
+    built = LinkSpec(id=spec.id, tier="readonly", owner=spec.owner, control_plane=spec.control_plane, aws=spec.aws, expires_at=expiry)
+    assert built.provider == "aws" and built.expires_at == "2027-06-30T00:00:00Z"
+    assert built.checked().provider == "aws"
+    with pytest.raises(LinkConfigError, match="timezone-aware"):
+        replace(built, expires_at=datetime(2027, 6, 30))
+    with pytest.raises(LinkConfigError, match="exactly one of"):
+        LinkSpec(id="x-1", tier="readonly", owner="o@example.com")
