@@ -47,7 +47,11 @@ def _plan(args: argparse.Namespace) -> int:
     failed = 0
     progress = sys.stderr.isatty() and not args.quiet
     started = time.monotonic()
-    for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache)), start=1):
+    program = args.program.resolve() if args.program else None
+    if program is not None and not (program / "__main__.py").is_file():
+        print(f"error: --program {args.program}: expected a Pulumi Python program (a folder with __main__.py)", file=sys.stderr)
+        return BAD_INPUT
+    for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache, program)), start=1):
         if result.error is not None:  # printed as planned, then let go
             failed += 1
             where = "" if result.error.startswith(f"{path}:") else f"{path}: "
@@ -177,6 +181,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "or one line per stack (summary)",
     )
     plan.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+    plan.add_argument(
+        "--program", type=Path, metavar="DIR",
+        help="plan your own Pulumi Python program (DIR/__main__.py) with each stack file's config, instead of linking's",
+    )
     plan.add_argument(
         "--cache", type=Path, metavar="DIR",
         help="reuse each stack's result while its stack file, policy files and linking are unchanged (content hash)",

@@ -17,7 +17,9 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
     """(id, outputs) for the types whose outputs differ from their inputs; None for the rest."""
     if typ in ("aws:iam/role:Role", "aws:iam/policy:Policy"):
         kind = "role" if typ == "aws:iam/role:Role" else "policy"
-        return inputs["name"], {**inputs, "arn": _arn(ambient, f"{kind}{inputs.get('path', '/')}{inputs['name']}")}
+        # Without a name, AWS's provider names it after the resource plus a random suffix (shown as -xxxxxxx).
+        physical = inputs.get("name") or f"{name}-xxxxxxx"
+        return physical, {**inputs, "name": physical, "arn": _arn(ambient, f"{kind}{inputs.get('path', '/')}{physical}")}
     if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         arn = _arn(ambient, "oidc-provider/" + inputs["url"].removeprefix("https://"))
         return arn, {**inputs, "arn": arn}

@@ -38,17 +38,17 @@ class PlannedStack(NamedTuple):
     error: Optional[str]
 
 
-def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = None) -> PlannedStack:
+def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = None, program: Optional[Path] = None) -> PlannedStack:
     """`plan_one` for a process that plans a fleet (the command, its workers): the heap settles after the
     first; with ``cache_dir``, a stack whose inputs are unchanged is not planned again (`linking.plan.cache`)."""
-    key = cache.cache_key(path, output_format) if cache_dir is not None else None
+    key = cache.cache_key(path, output_format) if cache_dir is not None and program is None else None
     if key is not None and (hit := cache.load(cache_dir, key)) is not None:
         try:
             return PlannedStack(tuple(hit["sort_key"]), hit["entry_json"], hit["documents"], hit["output"], hit["error"])
         except (KeyError, TypeError):
             pass  # an entry this version did not write: plan again (and overwrite it)
     try:
-        result = plan_one(path, output_format)
+        result = plan_one(path, output_format, program)
     finally:
         _settle_heap()
     if key is not None:
@@ -71,11 +71,12 @@ def _settle_heap() -> None:
         gc.set_threshold(20_000, 50, 100)
 
 
-def plan_one(path: Path, output_format: str) -> PlannedStack:
-    """Plan one stack file: its plan-document entry, what to print, and the error if it failed."""
+def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> PlannedStack:
+    """Plan one stack file (with our stack program, or ``program``): its plan-document entry, what to print,
+    and the error if it failed."""
     try:
         stack_file = load_stack_file(path)
-        plan = run_stack_file(stack_file)
+        plan = run_stack_file(stack_file, program)
     except LinkConfigError as exc:
         entry, output, error = _failed(path, str(exc)), "", str(exc)
     except Exception as exc:  # noqa: BLE001 - one stack's surprise must not stop the others or print its values
@@ -103,18 +104,21 @@ def _failed(path: Path, error: str) -> dict:
     return failed_stack(stack=stack, project=project_name(root), file=relative_file(path, root), error=error)
 
 
-def plan_all(files: list[Path], output_format: str, jobs: int, cache_dir: Optional[Path] = None) -> Iterator[PlannedStack]:
+def plan_all(
+    files: list[Path], output_format: str, jobs: int, cache_dir: Optional[Path] = None, program: Optional[Path] = None
+) -> Iterator[PlannedStack]:
     """Every stack, in order, as each is planned (the caller keeps what it needs and lets the rest go). Many
     stacks spread over ``jobs`` worker processes, each planning one stack after another in its own mock
     runtime; a few run here, where no worker has to start."""
     if jobs <= 1 or len(files) < PARALLEL_FROM:
-        yield from (plan_settling(path, output_format, cache_dir) for path in files)
+        yield from (plan_settling(path, output_format, cache_dir, program) for path in files)
         return
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor
 
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        yield from pool.map(plan_settling, files, [output_format] * len(files), [cache_dir] * len(files), chunksize=4)
+        count = len(files)
+        yield from pool.map(plan_settling, files, [output_format] * count, [cache_dir] * count, [program] * count, chunksize=4)
 
 
 def in_shard(files: list[Path], shard: tuple[int, int]) -> list[Path]:

@@ -92,6 +92,19 @@ class StackPlan:
         return next((r for r in self.resources if r.urn == resource.parent_urn), None)
 
 
+def _integral(value: Any) -> Any:
+    """Numbers as the program wrote them: a protobuf Struct carries every number as a float."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, Secret):
+        return Secret(_integral(value.value))
+    if isinstance(value, dict):
+        return {k: _integral(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_integral(v) for v in value]
+    return value
+
+
 def _unwrap_secrets(value: Any) -> Any:
     if rpc.is_rpc_secret(value):
         return Secret(_unwrap_secrets(rpc.unwrap_rpc_secret(value)))
@@ -137,6 +150,14 @@ class RecordingMonitor(pulumi_mocks.MockMonitor):
         super().__init__(mocks)
         self.mocks: PlanMocks = mocks
         self.planned: list[PlannedResource] = []
+
+    def RegisterResourceOutputs(self, request):  # noqa: N802 (gRPC method name)
+        """A component's registered outputs (a link's ``linkRecord``), kept with the component's record."""
+        outputs = _integral(_unwrap_secrets(rpc.deserialize_properties(request.outputs, keep_unknowns=False) or {}))
+        for planned in self.planned:
+            if planned.urn == request.urn:
+                planned.outputs.update(outputs)
+        return super().RegisterResourceOutputs(request)
 
     def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)

@@ -5,9 +5,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import re
+import runpy
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping, Optional
 
 from ..canonical import sha256_hex
 from ..config import CONFIG_KEY, SECRET_KEYS, SECRET_PLACEHOLDER, not_structured
@@ -174,8 +176,9 @@ def ambient_for(config: Mapping[str, str]) -> Ambient:
     return Ambient(**{k: v for k, v in found.items() if isinstance(v, str)})
 
 
-def run_stack_file(stack_file: StackFile) -> StackPlan:
-    plan = redact(_run_stack_program(stack_file), set(stack_file.plain_secrets.values()))
+def run_stack_file(stack_file: StackFile, program: Optional[Path] = None) -> StackPlan:
+    """The stack's plan: our stack program, or ``program`` (a Pulumi Python program's folder) with this config."""
+    plan = redact(_run_stack_program(stack_file, program), set(stack_file.plain_secrets.values()))
     for key_path in stack_file.plain_secrets:
         plan.warnings.append(
             f"{key_path} is written in plain text in the stack file, where everyone who can read the repository has it: "
@@ -211,7 +214,7 @@ def redact(plan: StackPlan, secrets: set[str]) -> StackPlan:
     return dataclasses.replace(plan, resources=resources, outputs=scrub(plan.outputs))
 
 
-def _run_stack_program(stack_file: StackFile) -> StackPlan:
+def _run_stack_program(stack_file: StackFile, program: Optional[Path] = None) -> StackPlan:
     return run_program(
         stack_file.config,
         project_root=stack_file.project_root,
@@ -219,7 +222,24 @@ def _run_stack_program(stack_file: StackFile) -> StackPlan:
         stack=stack_file.stack,
         ambient=ambient_for(stack_file.config),
         secret_keys=stack_file.secret_keys,
+        main=_program_main(program) if program is not None else None,
     )
+
+
+def _program_main(program: Path) -> Callable[[], None]:
+    """Run a Pulumi Python program's ``__main__.py`` as the engine would, its folder first on the import path."""
+    entry = program / "__main__.py"
+    if not entry.is_file():
+        raise LinkConfigError(str(program), str(program), "a Pulumi Python program: a folder with __main__.py")
+
+    def main() -> None:
+        sys.path.insert(0, str(program))
+        try:
+            runpy.run_path(str(entry), run_name="__main__")
+        finally:
+            sys.path.remove(str(program))
+
+    return main
 
 
 def plan_stack_file(path: Path) -> StackPlan:

@@ -51,6 +51,30 @@ def _display_inputs(resource: PlannedResource) -> dict[str, Any]:
     return {k: parsed_json(plain(resource.inputs[k])) for k in reviewed_inputs().get(resource.type, ()) if k in resource.inputs}
 
 
+def _raw_access(plan: StackPlan) -> list[dict[str, Any]]:
+    """Resources that grant access outside any linking component (an `aws.iam.Role` a program declares itself),
+    one entry per provider, so their grants are reviewed and diffed like a link's."""
+    owned = {r.urn for c in plan.resources if c.type in LINK_COMPONENTS | {WORKLOAD_COMPONENT} for r in [c, *_descendants(plan, c)]}
+    reviewed = reviewed_inputs()
+    by_provider: dict[str, list[PlannedResource]] = {}
+    for resource in plan.resources:
+        if resource.urn not in owned and resource.type in reviewed and resource.custom:
+            by_provider.setdefault(resource.type.split(":")[0].removeprefix("azure-native").replace("azuread", "azure") or "azure", []).append(resource)
+    entries = []
+    for provider, resources in sorted(by_provider.items()):
+        if provider not in ("aws", "azure", "gcp", "kubernetes"):
+            continue
+        grants, trust, conditions = part(provider, "review").extract(resources)
+        entries.append({
+            "key": f"resources:{provider}", "kind": "resources", "provider": provider, "id": provider,
+            "owner": "", "tier": "custom", "enabled": True, "expiresAt": None, "expiryEnforcement": "no expiry",
+            "credential": "declared by the program", "identity": {"resources": sorted(r.name for r in resources)},
+            "target": {}, "trust": _sorted_unique(trust), "conditions": _sorted_unique(conditions),
+            "grants": _sorted_unique(grants), "lint": {"warnings": [], "waivers": []},
+        })
+    return entries
+
+
 def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Optional[dict[str, str]] = None) -> dict[str, Any]:
     """The plan document's entry for one stack: resources, and each link's identity, trust and grants."""
     by_urn = {r.urn: r for r in plan.resources}
@@ -64,8 +88,13 @@ def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Opt
         for r in plan.resources
     ]
     links = []
-    record = plan.outputs.get("linkRecord")
+    stack_record = plan.outputs.get("linkRecord")
     for component in plan.resources:
+        # A stack program exports its one link's record (nulls kept); another program's components each
+        # registered theirs as outputs (where the engine drops null values: read with .get).
+        own = component.outputs.get("linkRecord")
+        same = isinstance(stack_record, dict) and (not isinstance(own, dict) or own.get("linkId") == stack_record.get("linkId"))
+        record = stack_record if same else own
         if component.type in LINK_COMPONENTS and isinstance(record, dict):
             grants, trust, conditions = part(record["provider"], "review").extract(_descendants(plan, component))
             links.append(
@@ -77,7 +106,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Opt
                     "owner": record["owner"],
                     "tier": record["tier"],
                     "enabled": record["enabled"],
-                    "expiresAt": record["expiresAt"],
+                    "expiresAt": record.get("expiresAt"),
                     "expiryEnforcement": record["expiryEnforcement"],
                     "credential": record["authentication"]["method"],
                     "identity": record["identity"],
@@ -115,6 +144,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Opt
                     "lint": {"warnings": [], "waivers": []},
                 }
             )
+    links += _raw_access(plan)
     return {
         "stack": plan.stack,
         "project": project,
