@@ -30,7 +30,7 @@ from .. import program
 from ..component import OFFLINE
 from ..names import stable_digits
 from ..providers import parts
-from .values import Secret, plain
+from .values import Secret, map_leaves, plain
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
@@ -94,15 +94,7 @@ class StackPlan:
 
 def _integral(value: Any) -> Any:
     """Numbers as the program wrote them: a protobuf Struct carries every number as a float."""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, Secret):
-        return Secret(_integral(value.value))
-    if isinstance(value, dict):
-        return {k: _integral(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_integral(v) for v in value]
-    return value
+    return map_leaves(value, lambda leaf: int(leaf) if isinstance(leaf, float) and leaf.is_integer() else leaf)
 
 
 def _unwrap_secrets(value: Any) -> Any:

@@ -16,7 +16,7 @@ from ..config import CONFIG_KEY, SECRET_KEYS, SECRET_PLACEHOLDER, not_structured
 from ..errors import HIDDEN, LinkConfigError
 from ..files import MAX_STACK_FILE_BYTES, parse_yaml, read_text
 from .runtime import Ambient, StackPlan, run_program
-from .values import Secret
+from .values import map_leaves
 
 
 @dataclass(frozen=True)
@@ -200,15 +200,7 @@ def redact(plan: StackPlan, secrets: set[str]) -> StackPlan:
     pattern = re.compile("|".join(re.escape(secret) for secret in sorted(secrets, key=len, reverse=True)))
 
     def scrub(value: Any) -> Any:
-        if isinstance(value, str):
-            return pattern.sub(SECRET_PLACEHOLDER, value)
-        if isinstance(value, Secret):
-            return Secret(scrub(value.value))
-        if isinstance(value, dict):
-            return {key: scrub(item) for key, item in value.items()}
-        if isinstance(value, list):
-            return [scrub(item) for item in value]
-        return value
+        return map_leaves(value, lambda leaf: pattern.sub(SECRET_PLACEHOLDER, leaf) if isinstance(leaf, str) else leaf)
 
     resources = [dataclasses.replace(r, inputs=scrub(r.inputs), outputs=scrub(r.outputs)) for r in plan.resources]
     return dataclasses.replace(plan, resources=resources, outputs=scrub(plan.outputs))

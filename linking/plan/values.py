@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Callable
 
 from ..config import SECRET_PLACEHOLDER
 
@@ -16,15 +16,22 @@ class Secret:
     value: Any
 
 
+def map_leaves(value: Any, leaf: Callable[[Any], Any], *, unwrap: bool = False) -> Any:
+    """``leaf`` applied to every value that is not a dict, list or secret wrapper; secret wrappers kept, or
+    removed with ``unwrap``."""
+    if isinstance(value, Secret):
+        inner = map_leaves(value.value, leaf, unwrap=unwrap)
+        return inner if unwrap else Secret(inner)
+    if isinstance(value, dict):
+        return {k: map_leaves(v, leaf, unwrap=unwrap) for k, v in value.items()}
+    if isinstance(value, list):
+        return [map_leaves(v, leaf, unwrap=unwrap) for v in value]
+    return leaf(value)
+
+
 def plain(value: Any) -> Any:
     """Secret wrappers removed, at any depth: offline they only ever hold placeholders."""
-    if isinstance(value, Secret):
-        return plain(value.value)
-    if isinstance(value, dict):
-        return {k: plain(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [plain(v) for v in value]
-    return value
+    return map_leaves(value, lambda leaf: leaf, unwrap=True)
 
 
 def parsed_json(value: Any) -> Any:
