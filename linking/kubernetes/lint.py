@@ -146,7 +146,7 @@ def _lint_binding(props: Mapping[str, Any], name: str, tier: Optional[str]) -> l
     if role == "cluster-admin":
         findings.append(finding(RULES, "K8S001", f"{name} roleRef", "binds cluster-admin"))
     for index, subject in enumerate(props.get("subjects") or []):
-        if str((subject or {}).get("name", "")).lower() in PUBLIC_GROUPS or str((subject or {}).get("name", "")) == "system:anonymous":
+        if str((subject or {}).get("name", "")).lower() in PUBLIC_GROUPS:
             findings.append(finding(RULES, "K8S010", f"{name} subjects[{index}]", f"{subject.get('kind')} {subject.get('name')}"))
     return findings
 
