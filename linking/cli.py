@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -75,8 +76,6 @@ def _plan(args: argparse.Namespace) -> int:
 def _duplicate_links(entries: list[str]) -> list[str]:
     """Links of different stacks with the same provider, target and id: each `pulumi up` would create the same
     role and names, and the second would collide with (or take over) the first."""
-    import json
-
     seen: dict[str, str] = {}
     found = []
     for text in entries:
@@ -94,8 +93,6 @@ def _duplicate_links(entries: list[str]) -> list[str]:
 
 def _stack_summary(result: Any) -> str:
     """One line per stack: where it is, whether it planned, and each link's provider, tier and grant count."""
-    import json
-
     entry = json.loads(result.entry_json)
     links = "; ".join(
         f"{link['key']} {link['provider']} {link['tier']}" + (" (disabled)" if not link["enabled"] else "")
