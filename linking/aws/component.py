@@ -21,7 +21,7 @@ from ..tags import describe_link, provenance_tags
 from ..validation import join_path
 from . import documents
 from . import lint
-from .documents import BOUNDARY_DOCUMENT, AwsNames, render_policy
+from .documents import BOUNDARY_DOCUMENT, OWNERSHIP_TAG, AwsNames, render_policy
 
 require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_aws as aws  # noqa: E402
@@ -169,6 +169,9 @@ class AwsAccountLink(pulumi.ComponentResource):
                 "managedPolicyArns": managed_arns,
                 "workloadRolePath": f"/{names.workload_path}/" if boundary_arn else None,
                 "workloadBoundaryArn": boundary_arn,
+                "ownership": (
+                    {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if f"Tag/{OWNERSHIP_TAG}" in self.policy.text else None
+                ),
             },
             warnings=warnings,
         )

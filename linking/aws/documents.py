@@ -33,6 +33,8 @@ ROLE_PATH_NAME = "linking"
 """Link roles live under ``/linking/``; the admin tier denies changes to anything there."""
 WORKLOAD_PATH_PREFIX = "linking-workloads"
 BOUNDARY_DOCUMENT = "workload-boundary"
+OWNERSHIP_TAG = "linking:owned-by"
+"""The tag the control plane stamps on what it creates (value: the link id); the admin tier touches only what carries it."""
 
 
 @dataclass(frozen=True)

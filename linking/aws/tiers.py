@@ -32,10 +32,8 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import canonical_json
 from ..policy import load_document, policy_docs_root
-from .documents import MANAGED_LIMIT, VERSION, canonical_policy, policy_size
+from .documents import MANAGED_LIMIT, OWNERSHIP_TAG, VERSION, canonical_policy, policy_size
 
-OWNERSHIP_TAG = "linking:owned-by"
-"""The tag the control plane stamps on what it creates; its value is the link id."""
 REQUEST_TAG = "aws:RequestTag/${TagKey}"
 RESOURCE_TAG = "aws:ResourceTag/${TagKey}"
 OWNED_BY_LINK = {"StringEquals": {f"aws:ResourceTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}
@@ -110,7 +108,9 @@ class ServiceData:
         created = [row["name"] for row in rows if REQUEST_TAG in row.get("conditionKeys", [])]
         if not created and REQUEST_TAG in action_keys:
             created = [row["name"] for row in rows if row.get("required")]
-        creates = not tagging and (bool(created) or REQUEST_TAG in action_keys)
+        # Rows but none created (elasticloadbalancing:CreateListener authorizes the load balancer it adds to):
+        # an operation on those rows, fenced by their ownership, not a create on "*".
+        creates = not tagging and (bool(created) or (REQUEST_TAG in action_keys and not rows))
         untagged = tuple(
             row["name"] for row in rows
             if RESOURCE_TAG not in set(row.get("conditionKeys", [])) | self.type_keys(service, row["name"])
@@ -263,7 +263,7 @@ def decide(data: ServiceData, source: TierSource) -> Decisions:
                     decisions.create_action_tagging.append(facts.name)
             elif fence in ("create", "owned"):
                 decisions.owned.append(facts.name)
-                if fence == "create" and facts.name not in source.not_created:
+                if fence == "create" and not any(fnmatch.fnmatchcase(facts.name, p) for p in source.not_created):
                     decisions.creates[facts.name] = {data.arn_pattern(service, t) for t in facts.created_types} or {"*"}
                     decisions.named[facts.name] = {data.arn_pattern(service, t) for t in facts.reference_types}
                 for resource_type in facts.reference_types:

@@ -11,7 +11,7 @@ import jsonschema
 import pulumi
 import pytest
 
-from linking.aws import AwsAccountLink, AwsAccountLinkArgs, AwsNames, render_policy
+from linking.aws import AwsAccountLink, AwsAccountLinkArgs, AwsNames, documents, render_policy
 from linking.config import AwsControlPlane, AwsSettings, ControlPlane, LinkSpec
 from linking.errors import LinkConfigError
 from linking.plan.runtime import Ambient, PlanMocks
@@ -34,12 +34,13 @@ def trust_of(plan_result) -> dict:
     return json.loads(plan_result.one(ROLE).plain_input("assumeRolePolicy"))
 
 
-def test_admin_link_creates_role_inline_tier_policy_and_workload_boundary(link, plan):
+def test_admin_link_creates_role_managed_tier_policies_and_workload_boundary(link, plan):
     result = plan(link)
     component = result.one("linking:aws:AccountLink")
     assert component.name == "acme-prod"
+    parts = documents.layout_policy(render_policy(builtin_document_path("aws", "admin"), NAMES, "k").document, "k").managed
     assert sorted(r.type for r in result.resources) == sorted(
-        ["linking:aws:AccountLink", PASSWORD, ROLE, ROLE_POLICY, POLICY]
+        ["linking:aws:AccountLink", PASSWORD, ROLE, POLICY] + [POLICY, ATTACHMENT] * len(parts)
     )
     for resource in result.resources:
         if resource is not component:
@@ -59,11 +60,11 @@ def test_admin_link_creates_role_inline_tier_policy_and_workload_boundary(link, 
         "linking:status": "enabled",
         "managed-by": "pulumi",
     }
-    permissions = result.one(ROLE_POLICY)
-    assert permissions.inputs["name"] == "linking-acme-prod-admin"
-    assert permissions.inputs["policy"] == render_policy(builtin_document_path("aws", "admin"), NAMES, "k").text
+    policies = {p.inputs["name"]: p for p in result.by_type(POLICY)}
+    assert [json.loads(policies[f"linking-acme-prod-admin-{n}"].inputs["policy"]) for n in range(1, len(parts) + 1)] == list(parts)
+    assert result.outputs["linkRecord"]["aws"]["ownership"] == {"tagKey": "linking:owned-by", "tagValue": "acme-prod"}
 
-    boundary = result.one(POLICY)
+    boundary = policies["linking-acme-prod-workload-boundary"]
     assert boundary.inputs["name"] == "linking-acme-prod-workload-boundary"
     assert boundary.inputs["path"] == "/linking/"
     record = result.outputs["linkRecord"]
@@ -74,8 +75,9 @@ def test_admin_link_creates_role_inline_tier_policy_and_workload_boundary(link, 
 def test_readonly_link_creates_no_workload_boundary(link, plan):
     link["tier"] = "readonly"
     result = plan(link)
-    assert result.by_type(POLICY) == []
-    assert result.outputs["linkRecord"]["aws"]["workloadBoundaryArn"] is None
+    assert all(p.inputs["name"].startswith("linking-acme-prod-readonly-") for p in result.by_type(POLICY))
+    record = result.outputs["linkRecord"]["aws"]
+    assert record["workloadBoundaryArn"] is None and record["ownership"] is None
 
 
 def test_generated_external_id_is_secret_everywhere(link, plan):

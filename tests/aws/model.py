@@ -1,0 +1,127 @@
+"""An IAM policy evaluation model for tests: identity policies, a permissions boundary, explicit deny.
+
+It follows AWS's evaluation logic for a single account: an explicit Deny in any
+policy wins; otherwise the request needs an Allow in the identity policies and,
+when the role has a permissions boundary, an Allow in the boundary too. Every
+condition operator the shipped documents use is implemented, with the
+``ForAllValues:``/``ForAnyValue:`` prefixes and the ``IfExists`` suffix; an
+operator it does not know fails the test instead of guessing.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+from dataclasses import dataclass, field
+from typing import Any, Iterable, Mapping, Optional, Union
+
+Context = Mapping[str, Union[str, list[str]]]
+
+
+@dataclass(frozen=True)
+class Request:
+    action: str
+    resource: str = "*"
+    context: Mapping[str, Any] = field(default_factory=dict)
+
+
+def _list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def _string_match(pattern: str, value: str, *, like: bool, ignore_case: bool = False) -> bool:
+    if ignore_case:
+        pattern, value = pattern.lower(), value.lower()
+    return fnmatch.fnmatchcase(value, pattern) if like else value == pattern
+
+
+def _compare(base: str, expected: str, actual: str) -> bool:
+    if base in ("StringEquals", "ArnEquals"):
+        return _string_match(expected, actual, like=False)
+    if base in ("StringLike", "ArnLike"):
+        return _string_match(expected, actual, like=True)
+    if base == "StringEqualsIgnoreCase":
+        return _string_match(expected, actual, like=False, ignore_case=True)
+    if base == "Bool":
+        return str(expected).lower() == str(actual).lower()
+    if base == "DateLessThan":
+        return str(actual) < str(expected)
+    if base == "DateGreaterThan":
+        return str(actual) > str(expected)
+    raise AssertionError(f"the IAM model does not know the condition operator {base}")
+
+
+NEGATED = {"StringNotEquals": "StringEquals", "StringNotLike": "StringLike", "ArnNotEquals": "ArnEquals",
+           "ArnNotLike": "ArnLike", "StringNotEqualsIgnoreCase": "StringEqualsIgnoreCase"}
+
+
+def _lookup(context: Context, key: str) -> Optional[list[str]]:
+    for name, value in context.items():
+        if name.lower() == key.lower():
+            return [str(v) for v in _list(value)]
+    return None
+
+
+def _condition_holds(operator: str, key: str, expected: Any, context: Context) -> bool:
+    qualifier, _, base = operator.rpartition(":")
+    if_exists = base.endswith("IfExists")
+    base = base.removesuffix("IfExists")
+    values = _lookup(context, key)
+    expected_values = [str(v) for v in _list(expected)]
+    if base == "Null":
+        return (values is None) == (expected_values[0].lower() == "true")
+    if values is None:
+        if qualifier == "ForAllValues":
+            return True
+        return if_exists or base in NEGATED
+    negated = base in NEGATED
+    positive = NEGATED.get(base, base)
+
+    def matches(actual: str) -> bool:
+        return any(_compare(positive, e, actual) for e in expected_values)
+
+    if qualifier == "ForAnyValue":
+        hit = any(matches(v) for v in values)
+        return not hit if negated else hit
+    if qualifier == "ForAllValues":
+        return all((not matches(v)) if negated else matches(v) for v in values)
+    hit = any(matches(v) for v in values)
+    return not hit if negated else hit
+
+
+def _matches_any(patterns: Iterable[str], value: str, *, ignore_case: bool) -> bool:
+    return any(_string_match(p, value, like=True, ignore_case=ignore_case) for p in patterns)
+
+
+def statement_applies(statement: Mapping[str, Any], request: Request) -> bool:
+    if "Action" in statement:
+        if not _matches_any(_list(statement["Action"]), request.action, ignore_case=True):
+            return False
+    elif _matches_any(_list(statement["NotAction"]), request.action, ignore_case=True):
+        return False
+    if "Resource" in statement:
+        if not _matches_any(_list(statement["Resource"]), request.resource, ignore_case=False):
+            return False
+    elif _matches_any(_list(statement["NotResource"]), request.resource, ignore_case=False):
+        return False
+    return all(
+        _condition_holds(operator, key, expected, request.context)
+        for operator, block in (statement.get("Condition") or {}).items()
+        for key, expected in block.items()
+    )
+
+
+def _effects(documents: Iterable[Mapping[str, Any]], request: Request) -> set[str]:
+    return {s["Effect"] for d in documents for s in _list(d["Statement"]) if statement_applies(s, request)}
+
+
+def decide(request: Request, identity: Iterable[Mapping[str, Any]], boundary: Optional[Mapping[str, Any]] = None) -> str:
+    """``"allow"``, ``"explicit deny"`` or ``"implicit deny"``, as IAM would answer within one account."""
+    identity = list(identity)
+    everything = identity + ([boundary] if boundary else [])
+    if "Deny" in _effects(everything, request):
+        return "explicit deny"
+    if "Allow" not in _effects(identity, request):
+        return "implicit deny"
+    if boundary is not None and "Allow" not in _effects([boundary], request):
+        return "implicit deny"
+    return "allow"

