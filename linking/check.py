@@ -13,8 +13,9 @@ from .providers import PROVIDERS, part
 
 TIERS = ("admin", "readonly")
 SKIPPED_FILES = {"services.yaml", "workload-roles.json"}
-LEDGER_SUFFIX = ".ledger.yaml"
-"""A tier's ledger (what it keeps that a reviewer could call an escalation, and why) sits beside it; not a document."""
+NOT_DOCUMENTS = (".ledger.yaml", ".source.yaml")
+"""Beside a tier: its ledger (what it keeps that a reviewer could call an escalation, and why) and the source it is
+generated from (``linking.aws.tiers``); neither is a policy document."""
 """Files in policy_docs that are not permission documents."""
 
 
@@ -26,6 +27,8 @@ class DocumentCheck:
     entries: int = 0
     unknown: list[str] = field(default_factory=list)
     allowed: Optional[int] = None
+    unfenced: Optional[int] = None
+    """Of ``allowed``, what is allowed on every resource without a condition (AWS: no ownership or other fence)."""
     universe: Optional[int] = None
     universe_name: str = ""
     findings: list[Finding] = field(default_factory=list)
@@ -45,6 +48,8 @@ class DocumentCheck:
             head += "; all in the catalogue"
         if self.allowed is not None and self.universe:
             head += f"; privilege ratio {self.allowed:,} of {self.universe:,} {self.universe_name} ({self.allowed / self.universe:.1%})"
+            if self.unfenced is not None:
+                head += f", {self.unfenced:,} on every resource without a condition ({self.unfenced / self.universe:.1%})"
         lines = [head] + [f"  {f.render()}" for f in self.findings]
         return "\n".join(lines)
 
@@ -66,7 +71,7 @@ def documents(paths: list[Path]) -> list[tuple[str, Path, Optional[str]]]:
         if path.is_dir() and path.name in PROVIDERS:
             found += [
                 (path.name, p, None) for p in sorted(path.iterdir())
-                if p.is_file() and p.name not in SKIPPED_FILES and not p.name.endswith(LEDGER_SUFFIX)
+                if p.is_file() and p.name not in SKIPPED_FILES and not p.name.endswith(NOT_DOCUMENTS)
             ]
         elif path.is_dir() and any((path / provider).is_dir() for provider in PROVIDERS):
             found += documents([path / provider for provider in PROVIDERS if (path / provider).is_dir()])

@@ -73,6 +73,11 @@ class AwsSettings:
     """``principal`` or ``oidc``; inferred when only one of controlPlane.aws/oidc is set."""
     permissions_boundary_arn: Optional[str] = None
     max_session_hours: int = 1
+    scope: Literal["owned", "account"] = "owned"
+    """``owned``: the admin tier creates only what it stamps with the ownership tag and touches only what carries it.
+    ``account``: the wider tier that adopts pre-existing resources (policy_docs/aws/admin-account.json); lint warns."""
+    revoke_workloads: bool = False
+    """When the link is disabled, its workload boundary becomes a deny-all: every role the control plane made stops."""
 
 
 @dataclass(frozen=True)

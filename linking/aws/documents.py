@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
-from ..canonical import as_list, canonical_json
+from ..canonical import as_list, canonical_json, sha256_hex
 from ..errors import LinkConfigError
 from ..policy import RenderedDocument, render_document
 from ..validation import validate
@@ -33,6 +33,13 @@ ROLE_PATH_NAME = "linking"
 """Link roles live under ``/linking/``; the admin tier denies changes to anything there."""
 WORKLOAD_PATH_PREFIX = "linking-workloads"
 BOUNDARY_DOCUMENT = "workload-boundary"
+ACCOUNT_SCOPE_ADMIN = "admin-account"
+"""The admin tier for ``aws.scope: account``: no ownership fence, so it can adopt what exists (lint AWS009)."""
+REVOKED_BOUNDARY = {
+    "Version": VERSION,
+    "Statement": [{"Sid": "LinkDisabledRevokeWorkloads", "Effect": "Deny", "Action": "*", "Resource": "*"}],
+}
+"""The workload boundary of a disabled link with ``revokeWorkloads``: every role that carries it can do nothing."""
 OWNERSHIP_TAG = "linking:owned-by"
 """The tag the control plane stamps on what it creates (value: the link id); the admin tier touches only what carries it."""
 
@@ -131,6 +138,13 @@ def render_policy(path: Path, names: Optional[AwsNames], key_path: str) -> Rende
     Without ``names`` (a workload's inline policy, written for one account) it may hold no placeholders.
     """
     return render_document(path, names.placeholders() if names else {}, check_identity_policy, key_path)
+
+
+def rendered(document: Mapping[str, Any]) -> RenderedDocument:
+    """A document built in code, in the form a rendered file has (canonical text and its digest)."""
+    doc = canonical_policy(document)
+    text = canonical_json(doc)
+    return RenderedDocument(document=doc, text=text, sha256=sha256_hex(text))
 
 
 def policy_size(document: Mapping[str, Any]) -> int:

@@ -6,6 +6,7 @@ import json
 from typing import Any, Mapping, Optional
 
 from ..canonical import as_list
+from ..config import AwsSettings
 from ..findings import ERROR, WARNING, Finding, finding, matches, where
 
 RULES = {
@@ -17,6 +18,7 @@ RULES = {
     "AWS006": (ERROR, "privilege escalation action not fenced by a permissions-boundary condition"),
     "AWS007": (ERROR, "readonly tier reads data"),
     "AWS008": (ERROR, "attaches an AWS managed policy linking cannot judge (not in its snapshot)"),
+    "AWS009": (WARNING, "aws.scope: account: the admin tier is not fenced by ownership; it changes and reads what it did not create"),
 }
 
 # Public privilege-escalation research (Rhino Security Labs and successors): each alone, or PassRole with a
@@ -41,6 +43,13 @@ DATA_READS = (
     "logs:FilterLogEvents", "lambda:GetFunction", "ec2:GetPasswordData", "ec2:DescribeInstanceAttribute",
     "rds:DownloadDBLogFilePortion", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
 )
+
+
+def lint_aws_settings(settings: AwsSettings, *, tier: str) -> list[Finding]:
+    """Findings about the link's AWS settings rather than a document."""
+    if tier == "admin" and settings.scope == "account":
+        return [finding(RULES, "AWS009", "linking:link.aws.scope", "policy_docs/aws/admin-account.json instead of the ownership fence")]
+    return []
 
 
 def lint_aws_trust(document: Mapping[str, Any], source: str) -> list[Finding]:

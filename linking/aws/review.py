@@ -145,7 +145,7 @@ def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> l
     matches more, or a Deny gone, is."""
     before, after = _effective(base), _effective(head)
     widened: dict[tuple[str, Optional[str]], list[str]] = {}
-    for action, resource, condition in sorted(after - before):
+    for action, resource, condition in sorted(after - before, key=lambda grant: (grant[0], grant[1], grant[2] or "")):
         if not any(
             a == action and _covers(r, resource) and c in (None, condition) for a, r, c in before
         ):

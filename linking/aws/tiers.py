@@ -193,7 +193,9 @@ def compress(actions: Iterable[str], universe: Iterable[str]) -> list[str]:
                 break
         covered.add(key)
         patterns.append(chosen)
-    return sorted(set(patterns), key=str.lower)
+    wildcards = [p.lower() for p in patterns if p.endswith("*")]
+    return sorted({p for p in patterns if p.endswith("*") or not any(fnmatch.fnmatchcase(p.lower(), w) for w in wildcards)},
+                  key=str.lower)
 
 
 @dataclass(frozen=True)

@@ -192,6 +192,11 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
             risks.append(f"permissions boundary removed: {before}")
         if key == "scope" and after == "cluster":
             risks.append(f"bound cluster-wide: scope {before} -> {after}")
+        if key == "scope" and after == "account":
+            risks.append(f"ownership fence dropped: scope {before} -> {after} (the admin tier reaches what it did not create)")
+        if key == "revokeWorkloads":
+            risks.append(f"revokeWorkloads switched: {canonical_json(before)} -> {canonical_json(after)} "
+                         + ("(disabling the link no longer stops the roles it made)" if before else "(disabling the link stops every role it made)"))
         if key == "assignableScopes" and isinstance(before, list) and isinstance(after, list):
             wider = [s for s in after if not any(str(s).lower().startswith(str(b).lower()) for b in before)]
             if wider:

@@ -157,6 +157,37 @@ def test_disabled_link_keeps_role_and_tags_but_nobody_can_assume_it_and_it_holds
     assert disabled.outputs["linkRecord"]["enabled"] is False
 
 
+def test_revoke_workloads_turns_the_boundary_into_a_deny_all_only_when_disabled(link, plan):
+    link["aws"]["revokeWorkloads"] = True
+    enabled = plan(link)
+    boundary = "linking-acme-prod-workload-boundary"
+    normal = json.loads(next(p for p in enabled.by_type(POLICY) if p.inputs["name"] == boundary).inputs["policy"])
+    assert normal == render_policy(builtin_document_path("aws", "workload-boundary"), NAMES, "k").document
+    link["enabled"] = False
+    disabled = plan(link)
+    revoked = next(p for p in disabled.by_type(POLICY) if p.inputs["name"] == boundary)
+    assert json.loads(revoked.inputs["policy"]) == {
+        "Version": "2012-10-17",
+        "Statement": [{"Sid": "LinkDisabledRevokeWorkloads", "Effect": "Deny", "Action": ["*"], "Resource": ["*"]}],
+    }
+    assert revoked.urn == next(p for p in enabled.by_type(POLICY) if p.inputs["name"] == boundary).urn  # same policy, new text
+    assert disabled.outputs["linkRecord"]["aws"]["revokeWorkloads"] is True
+    link["aws"]["revokeWorkloads"] = False
+    kept = plan(link)
+    assert json.loads(next(p for p in kept.by_type(POLICY) if p.inputs["name"] == boundary).inputs["policy"]) == normal
+
+
+def test_account_scope_is_the_wider_admin_tier_with_a_lint_warning(link, plan):
+    link["aws"]["scope"] = "account"
+    result = plan(link)
+    record = result.outputs["linkRecord"]
+    assert record["policySha256"] == render_policy(builtin_document_path("aws", "admin-account"), NAMES, "k").sha256
+    assert record["aws"]["scope"] == "account" and record["aws"]["ownership"] is None
+    assert [w.split()[1] for w in record["lint"]["warnings"]] == ["AWS009"]
+    link["aws"]["scope"] = "everything"
+    plan.expect_error(link, "linking:link.aws.scope", "owned (the default")
+
+
 def test_display_name_change_replaces_nothing(link, plan):
     before = plan(link)
     link["displayName"] = "ACME production (EU) ✓"

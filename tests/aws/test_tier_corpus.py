@@ -380,3 +380,18 @@ def test_the_corpus_is_at_least_a_hundred_requests():
              + len(NEVER_ALLOWED) + 2 * len(WORKLOAD_DENIED_UNLESS_OWNED) + len(WORKLOAD_NEVER) + len(WORKLOAD_STILL_DOES)
              + len(READONLY_DENIED) + len(READONLY_INVENTORY))
     assert count >= 100
+
+
+def test_a_revoked_boundary_stops_every_workload_role():
+    from linking.aws.documents import REVOKED_BOUNDARY
+
+    for request in (req("s3:GetObject", OBJECT, OWNED), req("sqs:SendMessage", QUEUE, OWNED), req("ec2:DescribeInstances"),
+                    req("xray:PutTraceSegments"), req("sts:GetCallerIdentity")):
+        assert decide(request, [ADMINISTRATOR_ACCESS], REVOKED_BOUNDARY) == "explicit deny"
+
+
+def test_account_scope_keeps_the_wider_tier_that_is_why_it_warns():
+    wider = [document("admin-account")]
+    assert decide(req("ec2:TerminateInstances", INSTANCE), wider) == "allow"
+    assert decide(req("lambda:UpdateFunctionCode", FUNCTION), wider) == "allow"
+    assert verdict("admin", req("ec2:TerminateInstances", INSTANCE)) != "allow"

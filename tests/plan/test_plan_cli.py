@@ -29,8 +29,8 @@ def test_example_stack_plans():
     assert {r.type for r in result.resources} == {
         "linking:aws:AccountLink",
         "aws:iam/role:Role",
-        "aws:iam/rolePolicy:RolePolicy",
         "aws:iam/policy:Policy",
+        "aws:iam/rolePolicyAttachment:RolePolicyAttachment",
         "random:index/randomPassword:RandomPassword",
     }
     record = result.outputs["linkRecord"]
@@ -54,7 +54,7 @@ def test_cli_prints_resources_trust_and_permissions():
     assert "  + aws:iam/role:Role  acme-prod-role" in out
     assert "aws:iam/role:Role acme-prod-role (a Pulumi secret" in out
     assert '"sts:ExternalId": "[secret]"' in out
-    assert "aws:iam/rolePolicy:RolePolicy acme-prod-permissions:" in out
+    assert "aws:iam/policy:Policy acme-prod-permissions-1:" in out
     assert '"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/linking/linking-acme-prod-workload-boundary"' in out
     assert "linkSecrets: [secret]" in out
     assert completed.stderr == ""

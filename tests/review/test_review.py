@@ -62,7 +62,9 @@ def test_plan_json_validates_and_is_byte_identical_twice(tmp_path, capsys):
     assert set(stacks) >= {"aws-example", "aws-readonly-example", "azure-example", "gcp-example", "k8s-example", "eks-workloads-example"}
     aws = stacks["aws-example"]["links"][0]
     assert aws["credential"] == "external-id" and aws["expiresAt"] == "2027-06-30T00:00:00Z"
-    assert {"effect": "Allow", "action": "iam:PassRole", "resource": "arn:aws:iam::123456789012:role/linking-workloads/acme-prod/*", "condition": None} in link_grants(document["documents"], aws)
+    passed_to = [g for g in link_grants(document["documents"], aws) if g["action"] == "iam:PassRole"]
+    assert [g["resource"] for g in passed_to] == ["arn:aws:iam::123456789012:role/linking-workloads/acme-prod/*"]
+    assert "lambda.amazonaws.com" in json.loads(passed_to[0]["condition"])["StringEquals"]["iam:PassedToService"]
     assert '"sts:ExternalId":"[secret]"' in aws["trust"][0]["condition"]
     k8s = stacks["k8s-example"]["links"][0]
     assert {"apiGroup": "apps", "resource": "deployments", "verb": "list", "scope": "cluster"} in link_grants(document["documents"], k8s)
@@ -171,7 +173,7 @@ def test_widening_readonly_by_one_action_names_it_for_every_stack_on_that_tier(p
     docs = tmp_path / "policy_docs"
     shutil.copytree(policy.policy_docs_root(), docs)
     readonly = json.loads((docs / "aws" / "readonly.json").read_text())
-    readonly["Statement"][0]["Action"].append("sqs:ListQueueTags")  # already there: no change expected
+    readonly["Statement"][0]["Action"].append("cloudwatch:GetMetricData")  # already there: no change expected
     readonly["Statement"][0]["Action"].append("apigateway:GET")
     readonly["Statement"][0]["Action"].append("cloudwatch:DescribeAlarm*")
     (docs / "aws" / "readonly.json").write_text(json.dumps(readonly))
@@ -328,6 +330,9 @@ def test_names_from_stack_files_cannot_break_the_comment():
 @pytest.mark.parametrize(("before", "after", "risk"), [
     ({"maxSessionHours": 1}, {"maxSessionHours": 12}, "longer sessions: maxSessionSeconds 3600 -> 43200"),
     ({"permissionsBoundaryArn": "arn:aws:iam::123456789012:policy/guard"}, {}, "permissions boundary removed"),
+    ({}, {"scope": "account"}, "ownership fence dropped: scope owned -> account"),
+    ({"revokeWorkloads": True}, {}, "revokeWorkloads switched: true -> false (disabling the link no longer stops"),
+    ({}, {"revokeWorkloads": True}, "revokeWorkloads switched: false -> true (disabling the link stops every role"),
 ])
 def test_link_settings_that_widen_are_risky(before, after, risk, project, tmp_path):
     stack = project / "stacks"

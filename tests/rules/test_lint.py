@@ -8,7 +8,8 @@ from typing import Any, Callable
 
 import pytest
 
-from linking.aws.lint import lint_aws_permissions, lint_aws_trust
+from linking.aws.lint import lint_aws_permissions, lint_aws_settings, lint_aws_trust
+from linking.config import AwsSettings
 from linking.azure.lint import lint_azure
 from linking.findings import Finding, apply_waivers
 from linking.aws.lint import lint_managed_policy
@@ -54,6 +55,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
     "K8S003": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get"]}], "c", tier="readonly"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods"], "verbs": ["get"]}], "c", tier="readonly")),
     "K8S004": (lambda: lint_kubernetes([], "c", token_expiry="2027-01-01T00:00:00Z"), lambda: lint_kubernetes([], "c")),
+    "AWS009": (lambda: lint_aws_settings(AwsSettings("123456789012", scope="account"), tier="admin"),
+               lambda: lint_aws_settings(AwsSettings("123456789012"), tier="admin")),
     "AWS008": (lambda: lint_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", "r"),
                lambda: lint_managed_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "r")),
     "K8S010": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"](
