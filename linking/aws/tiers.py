@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import fnmatch
 import functools
-import json
 import re
 import sys
 from dataclasses import dataclass, field
