@@ -204,6 +204,8 @@ CONTROL_PLANE_STILL_DOES = [
     ("iam:DeleteOpenIDConnectProvider", GITHUB_OIDC, OWNED),
     ("ecr:GetAuthorizationToken", "*", UNOWNED),
     ("ecr:CreateRepository", REPOSITORY, STAMPED),
+    ("route53:ListResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123", UNOWNED),
+    ("iam:PassRole", WORKLOAD_ROLE, {"iam:PassedToService": "codebuild.amazonaws.com"}),
 ]
 
 
