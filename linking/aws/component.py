@@ -22,6 +22,7 @@ from ..tags import describe_link, provenance_tags
 from ..validation import join_path
 from . import documents
 from . import lint
+from .tiers import kept_without_fence
 from .documents import ACCOUNT_SCOPE_ADMIN, BOUNDARY_DOCUMENT, OWNERSHIP_TAG, AwsNames, render_policy
 
 require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
@@ -124,10 +125,14 @@ class AwsAccountLink(pulumi.ComponentResource):
         findings = enforce_lint(
             lint.lint_aws_trust(trust_preview, "trust policy")
             + lint.lint_aws_permissions(
-                self.policy.document, tier_document_label(spec), tier=spec.tier,
+                self.policy.document, tier_document_label(spec), tier=spec.tier, link_id=spec.id,
                 boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
+                kept=kept_without_fence(_tier_document(spec)) if spec.tier != "custom" else frozenset(),
             )
-            + (lint.lint_aws_permissions(boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json") if boundary else [])
+            + (lint.lint_aws_permissions(
+                boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,
+                kept=kept_without_fence(builtin_document_path("aws", BOUNDARY_DOCUMENT)),
+            ) if boundary else [])
             + lint.lint_aws_settings(spec.aws, tier=spec.tier),
             spec,
             policy_key,

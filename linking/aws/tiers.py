@@ -149,6 +149,8 @@ class Ledger:
     """Actions kept without an ownership fence."""
     denied_reads: dict[str, str] = field(default_factory=dict)
     """Reads that look like inventory but return data: denied even where a wildcard would allow them."""
+    fenced_otherwise: dict[str, str] = field(default_factory=dict)
+    """Actions fenced by a condition other than ownership or the boundary (``iam:AWSServiceName``), for the lint."""
     claims: str = ""
     """Why a tag action may stamp an untagged resource (IAM cannot tell tag-on-create from claiming)."""
 
@@ -159,8 +161,18 @@ class Ledger:
             references=dict(raw.get("references") or {}),
             unfenced=dict(raw.get("unfenced") or {}),
             denied_reads=dict(raw.get("deniedReads") or {}),
+            fenced_otherwise=dict(raw.get("fencedOtherwise") or {}),
             claims=str(raw.get("claims") or ""),
         )
+
+
+def kept_without_fence(document: Path) -> frozenset[str]:
+    """What the ledger beside a document (``<name>.ledger.yaml``, reviewed with it) keeps without a fence."""
+    ledger = document.with_name(document.name.removesuffix(".json") + ".ledger.yaml")
+    if not ledger.is_file():
+        return frozenset()
+    kept = Ledger.load(ledger)
+    return frozenset(kept.unfenced) | frozenset(kept.fenced_otherwise)
 
 
 def compress(actions: Iterable[str], universe: Iterable[str]) -> list[str]:

@@ -27,7 +27,8 @@ def fleet(tmp_path_factory) -> Path:
     for example in (REPO / "stacks").glob("Pulumi.*.yaml"):
         (stacks / example.name).write_text(example.read_text())
     (stacks / "policies").mkdir()
-    (stacks / "policies" / "orders-worker.json").write_text((REPO / "stacks" / "policies" / "orders-worker.json").read_text())
+    for policy in (REPO / "stacks" / "policies").glob("*.json"):
+        (stacks / "policies" / policy.name).write_text(policy.read_text())
     return stacks
 
 

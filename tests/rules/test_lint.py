@@ -24,6 +24,8 @@ from linking.errors import LinkConfigError
 
 from ..builders import BOUNDARY, CP, EXTERNAL_ID, allow, aws_doc, trust
 
+OWNED = {"StringEquals": {"aws:ResourceTag/linking:owned-by": "acme"}}
+
 
 # rule -> (lint call on a document that breaks it, lint call on one that does not)
 FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding]]]] = {
@@ -57,6 +59,12 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
     "K8S004": (lambda: lint_kubernetes([], "c", token_expiry="2027-01-01T00:00:00Z"), lambda: lint_kubernetes([], "c")),
     "AWS009": (lambda: lint_aws_settings(AwsSettings("123456789012", scope="account"), tier="admin"),
                lambda: lint_aws_settings(AwsSettings("123456789012"), tier="admin")),
+    "AWS010": (lambda: lint_aws_permissions(aws_doc(allow(["s3:PutBucketPolicy"])), "p"),
+               lambda: lint_aws_permissions(aws_doc(allow(["s3:PutBucketPolicy"], Condition=OWNED)), "p", link_id="acme")),
+    "AWS011": (lambda: lint_aws_permissions(aws_doc(allow(["secretsmanager:GetSecretValue"])), "p"),
+               lambda: lint_aws_permissions(aws_doc(allow(["secretsmanager:GetSecretValue"], Condition=OWNED)), "p", link_id="acme")),
+    "AWS012": (lambda: lint_aws_permissions(aws_doc(allow(["ssm:SendCommand"])), "p"),
+               lambda: lint_aws_permissions(aws_doc(allow(["ssm:SendCommand"], "arn:aws:ec2:eu-west-1:1:instance/i-1")), "p")),
     "AWS008": (lambda: lint_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", "r"),
                lambda: lint_managed_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "r")),
     "K8S010": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"](
@@ -114,9 +122,9 @@ def test_rule_fails_and_passes(rule):
     assert [f for f in passing() if f.rule == rule] == []
 
 
-def test_passrole_with_compute_is_named():
+def test_passrole_with_compute_is_named_by_its_escalation_method():
     found = lint_aws_permissions(aws_doc(allow(["iam:PassRole"]), allow(["ec2:RunInstances"])), "p")
-    assert any("together with ec2:RunInstances" in f.detail for f in found)
+    assert any(f.detail.startswith("CreateEC2WithExistingIP: iam:passrole, ec2:runinstances") for f in found)
 
 
 def test_waiver_turns_an_error_into_a_warning_with_its_reason():
@@ -140,7 +148,7 @@ def test_custom_document_with_passrole_on_star_is_stopped(link, plan, passrole_p
     with pytest.raises(LinkConfigError) as raised:
         plan(link)
     assert raised.value.key_path == "linking:link.policyFile"
-    assert "AWS006" in str(raised.value) and "iam:PassRole on Resource '*'" in str(raised.value)
+    assert "AWS006" in str(raised.value) and "iam:PassRole on '*' to any service" in str(raised.value)
     assert "waive it with a reason" in raised.value.expected
     assert plan.registered == []
 
