@@ -217,7 +217,10 @@ class LinkSpec:
             raise errors[0]
         data = dict(raw)
         if "expiresAt" in data:
-            data["expiresAt"] = _normalise_expiry(data["expiresAt"], now, join_path(prefix, ["expiresAt"]))
+            # A disabled link may keep an expiry that has passed: that is how an expired link is put to rest.
+            data["expiresAt"] = _normalise_expiry(
+                data["expiresAt"], now, join_path(prefix, ["expiresAt"]), past_allowed=data.get("enabled") is False
+            )
         if "policyFile" in data:
             data["policyFile"] = str(_policy_path(data["policyFile"], project_root, join_path(prefix, ["policyFile"])))
         spec = _build(cls, data)
@@ -375,15 +378,18 @@ def load_service_accounts(
     return specs
 
 
-def _normalise_expiry(value: str, now: Optional[datetime], key_path: str) -> str:
+def _normalise_expiry(value: str, now: Optional[datetime], key_path: str, *, past_allowed: bool = False) -> str:
     expected = 'an RFC 3339 instant with a time zone in the future, such as "2027-06-30T00:00:00Z"'
     try:
         instant = _parse_instant(value)
     except ValueError:
         raise LinkConfigError(key_path, value, expected) from None
     now = now or datetime.now(timezone.utc)
-    if instant <= now:
-        raise LinkConfigError(key_path, value, f"an instant in the future (now is {now:%Y-%m-%dT%H:%M:%SZ})")
+    if instant <= now and not past_allowed:
+        raise LinkConfigError(
+            key_path, value,
+            f"an instant in the future (now is {now:%Y-%m-%dT%H:%M:%SZ}); for a link that has expired, set enabled: false",
+        )
     return instant.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 

@@ -177,6 +177,15 @@ def test_revoke_workloads_turns_the_boundary_into_a_deny_all_only_when_disabled(
     assert json.loads(next(p for p in kept.by_type(POLICY) if p.inputs["name"] == boundary).inputs["policy"]) == normal
 
 
+def test_an_expired_link_is_put_to_rest_disabled_and_then_revokes_its_workloads(link, plan):
+    link.update(expiresAt="2020-01-01T00:00:00Z", enabled=False)
+    link["aws"]["revokeWorkloads"] = True
+    result = plan(link)
+    boundary = next(p for p in result.by_type(POLICY) if p.inputs["name"] == "linking-acme-prod-workload-boundary")
+    assert json.loads(boundary.inputs["policy"])["Statement"][0]["Sid"] == "LinkDisabledRevokeWorkloads"
+    assert result.outputs["linkRecord"]["expiresAt"] == "2020-01-01T00:00:00Z"
+
+
 def test_account_scope_is_the_wider_admin_tier_with_a_lint_warning(link, plan):
     link["aws"]["scope"] = "account"
     result = plan(link)

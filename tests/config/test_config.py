@@ -102,7 +102,7 @@ BAD_INPUTS = [
     ("external id bad characters", _set("controlPlane.aws.externalId", "abc def!"), "linking:link.controlPlane.aws.externalId", HIDDEN, "_+=,.@:/-"),
     ("expiresAt not RFC 3339", _set("expiresAt", "30/06/2027"), "linking:link.expiresAt", '"30/06/2027"', "RFC 3339"),
     ("expiresAt without zone", _set("expiresAt", "2027-06-30T00:00:00"), "linking:link.expiresAt", '"2027-06-30T00:00:00"', "time zone"),
-    ("expiresAt past", _set("expiresAt", "2026-01-01T00:00:00Z"), "linking:link.expiresAt", '"2026-01-01T00:00:00Z"', "in the future"),
+    ("expiresAt past", _set("expiresAt", "2026-01-01T00:00:00Z"), "linking:link.expiresAt", '"2026-01-01T00:00:00Z"', "set enabled: false"),
     ("owner missing", _delete("owner"), "linking:link.owner", "(missing)", "who answers for this link"),
     ("maxSessionHours 0", _set("aws.maxSessionHours", 0), "linking:link.aws.maxSessionHours", "0", "1 to 12"),
     ("maxSessionHours 13", _set("aws.maxSessionHours", 13), "linking:link.aws.maxSessionHours", "13", "1 to 12"),
