@@ -105,6 +105,11 @@ class AzureSettings:
     location: Optional[str] = None
     resource_group_name: Optional[str] = None
     client_secret: Optional[AzureClientSecret] = None
+    resource_groups: tuple[str, ...] = ()
+    """The resource groups the admin tier works in: the link creates each one, tagged with the ownership tag."""
+    scope: Literal["resource-groups", "subscription"] = "resource-groups"
+    """``resource-groups``: admin only inside ``resourceGroups``, reading (readonly tier) subscription-wide.
+    ``subscription``: the wider admin tier over the whole subscription; lint warns (AZ004)."""
 
 
 @dataclass(frozen=True)
@@ -627,6 +632,26 @@ def _check_azure(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
                 join_path(prefix, ["azure", "clientSecret"]), {"enabled": True},
                 "no client secret with identity managed: a managed identity has none (use identity application)",
             )
+    if spec.tier == "admin" and settings.scope == "resource-groups":
+        if not settings.resource_groups:
+            raise LinkConfigError(
+                join_path(prefix, ["azure", "resourceGroups"]), MISSING,
+                "the resource groups the admin tier manages (the link creates them; it works only inside them), "
+                "or scope: subscription to opt in to a subscription-wide admin",
+            )
+    elif settings.resource_groups and (spec.tier == "readonly" or settings.scope == "subscription"):
+        raise LinkConfigError(
+            join_path(prefix, ["azure", "resourceGroups"]), list(settings.resource_groups),
+            "no resource groups here: they fence an admin or custom tier with scope resource-groups",
+        )
+    identity_group = settings.resource_group_name or f"linking-{spec.id}"
+    if identity_group.lower() in (g.lower() for g in settings.resource_groups):
+        raise LinkConfigError(
+            join_path(prefix, ["azure", "resourceGroups"]), identity_group,
+            "resource groups other than the one holding the link's own identity (the control plane must not manage itself)",
+        )
+    if settings.resource_groups and settings.location is None:
+        raise LinkConfigError(join_path(prefix, ["azure", "location"]), MISSING, "the region of the resource groups, such as westeurope")
     if secret is None or spec.control_plane.oidc is not None:
         if spec.control_plane.oidc is None:
             raise LinkConfigError(

@@ -5,6 +5,9 @@ from __future__ import annotations
 from .config import LinkSpec
 
 MANAGED_BY = "managed-by"
+OWNERSHIP_TAG = "linking:owned-by"
+"""On what the control plane may work on (value: the link id): AWS resources it creates, Azure resource groups the
+link creates for it. Reserved, like every ``linking:`` key, so a stack cannot set it."""
 
 
 def provenance_tags(spec: LinkSpec) -> dict[str, str]:

@@ -18,12 +18,12 @@ from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path
 from ..record import LinkRecord, link_record
-from ..tags import describe_link, provenance_tags
+from ..tags import OWNERSHIP_TAG, describe_link, provenance_tags
 from ..validation import join_path
 from . import documents
 from . import lint
 from .tiers import kept_without_fence
-from .documents import ACCOUNT_SCOPE_ADMIN, BOUNDARY_DOCUMENT, OWNERSHIP_TAG, AwsNames, render_policy
+from .documents import ACCOUNT_SCOPE_ADMIN, BOUNDARY_DOCUMENT, AwsNames, render_policy
 
 require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_aws as aws  # noqa: E402

@@ -40,8 +40,6 @@ REVOKED_BOUNDARY = {
     "Statement": [{"Sid": "LinkDisabledRevokeWorkloads", "Effect": "Deny", "Action": "*", "Resource": "*"}],
 }
 """The workload boundary of a disabled link with ``revokeWorkloads``: every role that carries it can do nothing."""
-OWNERSHIP_TAG = "linking:owned-by"
-"""The tag the control plane stamps on what it creates (value: the link id); the admin tier touches only what carries it."""
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from typing import Any, Iterable, Mapping, Optional
 from ..canonical import as_list
 from ..config import AwsSettings
 from ..findings import ERROR, WARNING, Finding, finding, where
-from .documents import OWNERSHIP_TAG
+from ..tags import OWNERSHIP_TAG
 
 RULES = {
     "AWS001": (ERROR, "trust allows a wildcard principal"),

@@ -31,7 +31,8 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import canonical_json
 from ..policy import load_document, policy_docs_root
-from .documents import MANAGED_LIMIT, OWNERSHIP_TAG, VERSION, canonical_policy, policy_size
+from ..tags import OWNERSHIP_TAG
+from .documents import MANAGED_LIMIT, VERSION, canonical_policy, policy_size
 
 REQUEST_TAG = "aws:RequestTag/${TagKey}"
 RESOURCE_TAG = "aws:ResourceTag/${TagKey}"

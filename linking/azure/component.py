@@ -1,4 +1,5 @@
-"""Azure subscription link: a keyless identity, a custom role at subscription scope, one role assignment.
+"""Azure subscription link: a keyless identity; the admin tier in the link's own resource groups and the readonly
+tier across the subscription (or one tier at subscription scope).
 
 Importing this module imports ``pulumi_azure_native`` (and ``pulumi_azuread`` for an Entra application identity).
 """
@@ -12,9 +13,10 @@ import pulumi
 from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
 from ..config import LinkSpec
 from ..extras import require_extra
-from ..policy import RenderedDocument
+from ..names import deterministic_guid
+from ..policy import RenderedDocument, builtin_document_path
 from ..record import LinkRecord, link_record
-from ..tags import describe_link, provenance_tags
+from ..tags import OWNERSHIP_TAG, describe_link, provenance_tags
 from . import documents
 from . import lint
 from .documents import render_role_definition, workload_roles
@@ -98,15 +100,22 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         if args.verify_subscription:
             check_subscription(spec, invoke_options(opts, "azure-native"))
         self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, tier_key_path(spec))
-        condition = (
-            documents.delegation_condition(workload_roles().values())
-            if documents.grants_role_assignment_write(self.role.document)
-            else None
+        delegates = documents.grants_role_assignment_write(self.role.document)
+        owned_groups = settings.resource_groups  # config allows them only on an admin or custom tier at resource-group scope
+        # Subscription-wide, a resource-group admin reads through the readonly tier; nothing else spans the subscription.
+        reader = (
+            render_role_definition(builtin_document_path("azure", "readonly"), spec.id, settings.subscription_id, tier_key_path(spec))
+            if owned_groups else None
         )
-        scope = documents.subscription_scope(settings.subscription_id)
+        subscription = documents.subscription_scope(settings.subscription_id)
         secret_end = self._secret_end_date(spec)
         findings = enforce_lint(
-            lint.lint_azure(self.role.document, tier_document_label(spec), tier=spec.tier, assignment_condition=condition),
+            lint.lint_azure(
+                self.role.document, tier_document_label(spec), tier=spec.tier,
+                assignment_condition=documents.delegation_condition(workload_roles().values(), documents.PRINCIPAL_PLACEHOLDER)
+                if delegates else None,
+            )
+            + lint.lint_azure_settings(settings, tier=spec.tier),
             spec,
             tier_key_path(spec),
         )
@@ -128,38 +137,47 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         else:
             identity_details = self._application(name, spec, federated, secret_end, tags, child)
 
-        self.role_definition = authorization.RoleDefinition(
-            f"{name}-role",
-            role_definition_id=documents.role_definition_guid(settings.subscription_id, spec.id),
-            scope=scope,
-            role_name=self.role.document["Name"],
-            description=self.role.document.get("Description") or describe_link(spec),
-            role_type="CustomRole",
-            permissions=[
-                {
-                    "actions": self.role.document["Actions"],
-                    "not_actions": self.role.document["NotActions"],
-                    "data_actions": self.role.document["DataActions"],
-                    "not_data_actions": self.role.document["NotDataActions"],
-                }
-            ],
-            assignable_scopes=self.role.document["AssignableScopes"],
-            opts=child,
+        condition = (
+            self.principal_id.apply(lambda principal: documents.delegation_condition(workload_roles().values(), principal))
+            if delegates else None
         )
+        self.role_definition = self._role_definition(f"{name}-role", self.role, spec, "role-definition", describe_link(spec), child)
+        scopes = [
+            (f"{name}-group-{group}", group, resources.ResourceGroup(
+                f"{name}-group-{group}", resource_group_name=group, location=settings.location,
+                tags={**tags, OWNERSHIP_TAG: spec.id}, opts=child,
+            ).id)
+            for group in owned_groups
+        ] or [(name, None, subscription)]
         if spec.enabled:
-            authorization.RoleAssignment(
-                f"{name}-role-assignment",
-                role_assignment_name=documents.role_assignment_guid(settings.subscription_id, spec.id),
-                scope=scope,
-                role_definition_id=self.role_definition.id,
-                principal_id=self.principal_id,
-                # Without it ARM looks the new principal up in Entra and can fail before replication.
-                principal_type="ServicePrincipal",
-                description=describe_link(spec)[:1024],
-                condition=condition,
-                condition_version="2.0" if condition else None,
-                opts=child,
-            )
+            for resource_name, group, scope in scopes:
+                authorization.RoleAssignment(
+                    f"{resource_name}-role-assignment",
+                    role_assignment_name=deterministic_guid(settings.subscription_id, spec.id, "role-assignment", *([group] if group else [])),
+                    scope=scope,
+                    role_definition_id=self.role_definition.id,
+                    principal_id=self.principal_id,
+                    # Without it ARM looks the new principal up in Entra and can fail before replication.
+                    principal_type="ServicePrincipal",
+                    description=describe_link(spec)[:1024],
+                    condition=condition,
+                    condition_version="2.0" if condition else None,
+                    opts=child,
+                )
+        reader_definition = None
+        if reader is not None:
+            reader_definition = self._role_definition(f"{name}-reader", reader, spec, "readonly-role-definition", describe_link(spec), child)
+            if spec.enabled:
+                authorization.RoleAssignment(
+                    f"{name}-reader-assignment",
+                    role_assignment_name=deterministic_guid(settings.subscription_id, spec.id, "readonly-role-assignment"),
+                    scope=subscription,
+                    role_definition_id=reader_definition.id,
+                    principal_id=self.principal_id,
+                    principal_type="ServicePrincipal",
+                    description=describe_link(spec)[:1024],
+                    opts=child,
+                )
 
         authentication: dict[str, Any] = {"method": "federated-credential" if federated else "client-secret"}
         if federated:
@@ -184,11 +202,41 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 "roleDefinitionId": self.role_definition.id,
                 "roleAssignmentCondition": condition,
                 "assignableScopes": list(self.role.document["AssignableScopes"]),
+                "scope": settings.scope,
+                "resourceGroups": list(owned_groups),
+                "ownership": {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if owned_groups else None,
+                "readerRoleDefinitionId": reader_definition.id if reader_definition is not None else None,
             },
             warnings=warnings,
         )
         self.register_outputs(
             {"principalId": self.principal_id, "clientId": self.client_id, "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
+        )
+
+    @staticmethod
+    def _role_definition(
+        resource_name: str, role: RenderedDocument, spec: LinkSpec, kind: str, description: str, child: pulumi.ResourceOptions
+    ) -> authorization.RoleDefinition:
+        """A rendered role document as a custom role; its id is a GUID from subscription, link and kind, so a re-run
+        or rename replaces nothing."""
+        assert spec.azure is not None
+        return authorization.RoleDefinition(
+            resource_name,
+            role_definition_id=deterministic_guid(spec.azure.subscription_id, spec.id, kind),
+            scope=documents.subscription_scope(spec.azure.subscription_id),
+            role_name=role.document["Name"],
+            description=role.document.get("Description") or description,
+            role_type="CustomRole",
+            permissions=[
+                {
+                    "actions": role.document["Actions"],
+                    "not_actions": role.document["NotActions"],
+                    "data_actions": role.document["DataActions"],
+                    "not_data_actions": role.document["NotDataActions"],
+                }
+            ],
+            assignable_scopes=role.document["AssignableScopes"],
+            opts=child,
         )
 
     @staticmethod

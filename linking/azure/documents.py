@@ -22,14 +22,6 @@ def subscription_scope(subscription_id: str) -> str:
     return f"/subscriptions/{subscription_id.lower()}"
 
 
-def role_definition_guid(subscription_id: str, link_id: str) -> str:
-    return deterministic_guid(subscription_id, link_id, "role-definition")
-
-
-def role_assignment_guid(subscription_id: str, link_id: str) -> str:
-    return deterministic_guid(subscription_id, link_id, "role-assignment")
-
-
 def check_role_definition(document: Any, subscription_id: str, key_path: str) -> dict[str, Any]:
     """The canonical role definition (operation lists sorted, de-duplicated), or one clear error.
 
@@ -73,22 +65,29 @@ def grants_role_assignment_write(document: Mapping[str, Any]) -> bool:
     return allowed and not denied
 
 
-def delegation_condition(role_definition_guids: Iterable[str]) -> str:
-    """An ABAC condition for the link's own role assignment (version 2.0).
+def delegation_condition(role_definition_guids: Iterable[str], own_principal_id: str) -> str:
+    """An ABAC condition for the link's own role assignments (version 2.0).
 
-    The link may create or delete role assignments only for the listed roles,
-    and create them only for service principals: it can give workloads what they
-    need, never itself or a person a broader role.
+    The link may create or delete role assignments only for the listed roles, create them only for service
+    principals, and neither create nor delete one for its own principal: a managed identity *is* a service
+    principal, so without that clause it could give itself any of the listed data roles.
     """
     roles = ", ".join(sorted(g.lower() for g in role_definition_guids))
+    own = own_principal_id.lower()
     return (
         "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
         f"(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{roles}}} AND "
-        "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}))"
+        "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND "
+        f"@Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {{{own}}}))"
         " AND "
         "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
-        f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{roles}}}))"
+        f"(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {{{roles}}} AND "
+        f"@Resource[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {{{own}}}))"
     )
+
+
+PRINCIPAL_PLACEHOLDER = "00000000-0000-0000-0000-000000000000"
+"""Stands for the link's principal id, unknown until the identity exists, where the condition is only linted."""
 
 
 WORKLOAD_ROLES_DOCUMENT = "workload-roles"

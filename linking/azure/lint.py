@@ -5,13 +5,22 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from ..canonical import as_list
+from ..config import AzureSettings
 from ..findings import ERROR, WARNING, Finding, finding, matches
 
 RULES = {
     "AZ001": (ERROR, "allows '*' or Microsoft.Authorization/*"),
     "AZ002": (WARNING, "may write role assignments without a condition on which roles"),
     "AZ003": (ERROR, "readonly tier has data actions or reads keys"),
+    "AZ004": (WARNING, "azure.scope: subscription: the admin tier works across the whole subscription, not in its own resource groups"),
 }
+
+def lint_azure_settings(settings: AzureSettings, *, tier: Optional[str]) -> list[Finding]:
+    """Findings about the link's Azure settings rather than a document."""
+    if tier == "admin" and settings.scope == "subscription":
+        return [finding(RULES, "AZ004", "linking:link.azure.scope", "the admin role is assigned at /subscriptions/<id>")]
+    return []
+
 
 def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None,
                assignment_condition: Optional[str] = None) -> list[Finding]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import pytest
 
 from linking.aws import AwsNames, render_policy
-from linking.aws.tiers import OWNERSHIP_TAG
+from linking.tags import OWNERSHIP_TAG
 from linking.policy import builtin_document_path
 
 from .model import Request, decide

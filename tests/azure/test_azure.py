@@ -22,6 +22,7 @@ from linking.policy import builtin_document_path
 from linking.validation import load_schema
 
 from linking.catalogue import Catalogue, azure_built_in_roles
+from linking.names import deterministic_guid
 from ..conftest import REPO
 
 SUBSCRIPTION = "11111111-2222-3333-4444-555555555555"
@@ -42,7 +43,7 @@ BASE: dict[str, Any] = {
     "tier": "admin",
     "owner": "platform@acme.example",
     "controlPlane": {"oidc": {"issuer": "https://token.actions.githubusercontent.com", "subject": "repo:acme/cp:environment:prod"}},
-    "azure": {"subscriptionId": SUBSCRIPTION, "tenantId": TENANT, "location": "westeurope"},
+    "azure": {"subscriptionId": SUBSCRIPTION, "tenantId": TENANT, "location": "westeurope", "resourceGroups": ["acme-apps", "acme-data"]},
 }
 
 
@@ -117,21 +118,25 @@ def test_workload_roles_are_real_built_in_roles():
 
 
 def test_guids_are_deterministic_and_distinct():
-    role = azure_rbac.role_definition_guid(SUBSCRIPTION, "acme-prod")
-    assert role == azure_rbac.role_definition_guid(SUBSCRIPTION.upper(), "acme-prod")
+    role = deterministic_guid(SUBSCRIPTION, "acme-prod", "role-definition")
+    assert role == deterministic_guid(SUBSCRIPTION.upper(), "acme-prod", "role-definition")
     assert uuid.UUID(role).version == 5
-    assert role != azure_rbac.role_assignment_guid(SUBSCRIPTION, "acme-prod")
-    assert role != azure_rbac.role_definition_guid(SUBSCRIPTION, "acme-dev")
-    assert role != azure_rbac.role_definition_guid("99999999-2222-3333-4444-555555555555", "acme-prod")
+    assert role != deterministic_guid(SUBSCRIPTION, "acme-prod", "role-assignment")
+    assert role != deterministic_guid(SUBSCRIPTION, "acme-dev", "role-definition")
+
+
+PRINCIPAL = "0a1b2c3d-0000-4000-8000-00000000abcd"
 
 
 def test_delegation_condition_is_exact():
-    assert azure_rbac.delegation_condition(["B-GUID", "a-guid"]) == (
+    assert azure_rbac.delegation_condition(["B-GUID", "a-guid"], PRINCIPAL.upper()) == (
         "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
         "(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {a-guid, b-guid} AND "
-        "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'}))"
+        "@Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:StringEqualsIgnoreCase {'ServicePrincipal'} AND "
+        f"@Request[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {{{PRINCIPAL}}}))"
         " AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
-        "(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {a-guid, b-guid}))"
+        "(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:GuidEquals {a-guid, b-guid} AND "
+        f"@Resource[Microsoft.Authorization/roleAssignments:PrincipalId] ForAnyOfAnyValues:GuidNotEquals {{{PRINCIPAL}}}))"
     )
 
 
@@ -140,42 +145,68 @@ def test_delegation_condition_is_exact():
 
 def test_managed_identity_link(az_link, plan):
     result = plan(az_link)
-    group = result.one(GROUP)
-    assert group.inputs["resourceGroupName"] == "linking-acme-prod" and group.inputs["location"] == "westeurope"
+    groups = {g.inputs["resourceGroupName"]: g for g in result.by_type(GROUP)}
+    assert set(groups) == {"linking-acme-prod", "acme-apps", "acme-data"}
+    assert all(g.inputs["location"] == "westeurope" for g in groups.values())
+    assert groups["acme-apps"].inputs["tags"]["linking:owned-by"] == "acme-prod"
+    assert "linking:owned-by" not in groups["linking-acme-prod"].inputs["tags"]  # the identity's own group is not the control plane's
     identity = result.one(IDENTITY)
     assert identity.inputs["resourceName"] == "linking-acme-prod"
-    for resource in (group, identity):
+    for resource in (groups["linking-acme-prod"], identity):
         assert resource.inputs["tags"]["linking:link-id"] == "acme-prod" and resource.inputs["tags"]["managed-by"] == "pulumi"
     federated = result.one(FEDERATED)
     assert federated.inputs["issuer"] == "https://token.actions.githubusercontent.com"
     assert federated.inputs["subject"] == "repo:acme/cp:environment:prod"
     assert federated.inputs["audiences"] == ["api://AzureADTokenExchange"]
 
-    definition = result.one(ROLE_DEFINITION)
-    assert definition.inputs["roleDefinitionId"] == azure_rbac.role_definition_guid(SUBSCRIPTION, "acme-prod")
-    assert definition.inputs["scope"] == f"/subscriptions/{SUBSCRIPTION}"
-    assert definition.inputs["roleType"] == "CustomRole"
-    assert definition.inputs["permissions"] == [{
+    definitions = {d.inputs["roleName"]: d for d in result.by_type(ROLE_DEFINITION)}
+    admin, reader = definitions["linking acme-prod admin"], definitions["linking acme-prod readonly"]
+    assert admin.inputs["roleDefinitionId"] == deterministic_guid(SUBSCRIPTION, "acme-prod", "role-definition")
+    assert admin.inputs["scope"] == f"/subscriptions/{SUBSCRIPTION}"
+    assert admin.inputs["roleType"] == "CustomRole"
+    assert admin.inputs["permissions"] == [{
         "actions": rendered("admin").document["Actions"],
         "notActions": rendered("admin").document["NotActions"],
         "dataActions": [],
         "notDataActions": [],
     }]
-    assignment = result.one(ROLE_ASSIGNMENT)
-    assert assignment.inputs["roleAssignmentName"] == azure_rbac.role_assignment_guid(SUBSCRIPTION, "acme-prod")
-    assert assignment.inputs["principalType"] == "ServicePrincipal"
-    assert assignment.inputs["scope"] == f"/subscriptions/{SUBSCRIPTION}"
-    assert assignment.inputs["condition"] == azure_rbac.delegation_condition(workload_roles().values())
-    assert assignment.inputs["conditionVersion"] == "2.0"
+    assert reader.inputs["permissions"][0]["actions"] == ["*/read"]
+    assignments = {a.inputs["scope"]: a for a in result.by_type(ROLE_ASSIGNMENT)}
+    principal = identity.outputs["principalId"]
+    for group in ("acme-apps", "acme-data"):
+        assignment = assignments[groups[group].outputs["id"]]
+        assert assignment.inputs["roleAssignmentName"] == deterministic_guid(SUBSCRIPTION, "acme-prod", "role-assignment", group)
+        assert assignment.inputs["roleDefinitionId"] == admin.outputs["id"]
+        assert assignment.inputs["principalType"] == "ServicePrincipal"
+        assert assignment.inputs["condition"] == azure_rbac.delegation_condition(workload_roles().values(), principal)
+        assert assignment.inputs["conditionVersion"] == "2.0"
+    subscription_wide = assignments[f"/subscriptions/{SUBSCRIPTION}"]
+    assert subscription_wide.inputs["roleDefinitionId"] == reader.outputs["id"] and "condition" not in subscription_wide.inputs
+    assert len(assignments) == 3
     assert result.by_type(PASSWORD) == [] and "linkSecrets" not in result.outputs
     record = result.outputs["linkRecord"]
     jsonschema.validate(record, load_schema("link-record.schema.json"))
     assert record["identity"]["kind"] == "managed"
-    assert record["azure"]["roleDefinitionId"].endswith(azure_rbac.role_definition_guid(SUBSCRIPTION, "acme-prod"))
+    assert record["azure"]["resourceGroups"] == ["acme-apps", "acme-data"] and record["azure"]["scope"] == "resource-groups"
+    assert record["azure"]["ownership"] == {"tagKey": "linking:owned-by", "tagValue": "acme-prod"}
+    assert record["azure"]["roleDefinitionId"].endswith(deterministic_guid(SUBSCRIPTION, "acme-prod", "role-definition"))
+
+
+def test_subscription_scope_is_the_wider_admin_with_a_warning(az_link, plan):
+    del az_link["azure"]["resourceGroups"]
+    az_link["azure"]["scope"] = "subscription"
+    result = plan(az_link)
+    (assignment,) = result.by_type(ROLE_ASSIGNMENT)
+    assert assignment.inputs["scope"] == f"/subscriptions/{SUBSCRIPTION}"
+    assert assignment.inputs["roleAssignmentName"] == deterministic_guid(SUBSCRIPTION, "acme-prod", "role-assignment")
+    record = result.outputs["linkRecord"]
+    assert [w.split()[1] for w in record["lint"]["warnings"]] == ["AZ004"]
+    assert record["azure"]["ownership"] is None and record["azure"]["resourceGroups"] == []
 
 
 def test_readonly_assignment_carries_no_condition(az_link, plan):
     az_link["tier"] = "readonly"
+    del az_link["azure"]["resourceGroups"]
     assignment = plan(az_link).one(ROLE_ASSIGNMENT)
     assert "condition" not in assignment.inputs and "conditionVersion" not in assignment.inputs
 
@@ -185,13 +216,14 @@ def test_display_name_change_keeps_guids_and_urns(az_link, plan):
     az_link["displayName"] = "Renamed"
     after = plan(az_link)
     assert [r.urn for r in before.resources] == [r.urn for r in after.resources]
-    assert before.one(ROLE_DEFINITION).inputs["roleDefinitionId"] == after.one(ROLE_DEFINITION).inputs["roleDefinitionId"]
+    assert [d.inputs["roleDefinitionId"] for d in before.by_type(ROLE_DEFINITION)] == [
+        d.inputs["roleDefinitionId"] for d in after.by_type(ROLE_DEFINITION)]
 
 
 def test_application_identity_with_federated_credential(az_link, plan):
     az_link["azure"]["identity"] = "application"
     result = plan(az_link)
-    assert result.by_type(IDENTITY) == [] and result.by_type(GROUP) == []
+    assert result.by_type(IDENTITY) == [] and {g.inputs["resourceGroupName"] for g in result.by_type(GROUP)} == {"acme-apps", "acme-data"}
     application = result.one(APPLICATION)
     assert application.inputs["displayName"] == "linking-acme-prod"
     assert "linking:link-id=acme-prod" in application.inputs["tags"]
@@ -229,7 +261,7 @@ def test_disabled_link_removes_assignment_and_credentials_keeps_identity_and_rol
     disabled = plan(az_link)
     assert disabled.by_type(ROLE_ASSIGNMENT) == [] and disabled.by_type(FEDERATED) == []
     assert disabled.one(IDENTITY).urn == enabled.one(IDENTITY).urn
-    assert disabled.one(ROLE_DEFINITION).urn == enabled.one(ROLE_DEFINITION).urn
+    assert [d.urn for d in disabled.by_type(ROLE_DEFINITION)] == [d.urn for d in enabled.by_type(ROLE_DEFINITION)]
     assert disabled.one(IDENTITY).inputs["tags"]["linking:status"] == "disabled"
     az_link["azure"].update(identity="application", clientSecret={"enabled": True, "endDate": "2027-12-31T00:00:00Z"})
     application = plan(az_link)
@@ -252,6 +284,7 @@ def test_subscription_guard_stops_before_anything_is_registered(az_link, plan, f
 
 
 def _custom(tmp_path: Path, **changes: Any) -> str:
+    """A custom tier (fenced to the base link's resource groups)."""
     document = {"Name": "custom", "Actions": ["Microsoft.Compute/virtualMachines/read"], "AssignableScopes": [f"/subscriptions/{SUBSCRIPTION}"], **changes}
     path = tmp_path / "role.json"
     path.write_text(json.dumps(document))
@@ -275,6 +308,11 @@ BAD = [
      "linking:link.azure.clientSecret", "managed identity has none"),
     ("location with a space", lambda l, t: l["azure"].update(location="West Europe"), "linking:link.azure.location", "region name"),
     ("managed without location", lambda l, t: l["azure"].pop("location"), "linking:link.azure.location", "region"),
+    ("admin without resource groups", lambda l, t: l["azure"].pop("resourceGroups"), "linking:link.azure.resourceGroups", "scope: subscription"),
+    ("the identity's own group", lambda l, t: l["azure"].update(resourceGroups=["Linking-acme-prod"]), "linking:link.azure.resourceGroups",
+     "must not manage itself"),
+    ("resource groups on readonly", lambda l, t: l.update(tier="readonly"), "linking:link.azure.resourceGroups", "no resource groups here"),
+    ("scope unknown", lambda l, t: l["azure"].update(scope="tenant"), "linking:link.azure.scope", "resource-groups"),
     ("malformed action", lambda l, t: l.update(tier="custom", policyFile=_custom(t, Actions=["Microsoft.Compute virtualMachines read"])),
      "linking:link.policyFile.Actions[0]", "an operation"),
     ("scope outside the subscription", lambda l, t: l.update(tier="custom", policyFile=_custom(t, AssignableScopes=["/subscriptions/99999999-2222-3333-4444-555555555555"])),
