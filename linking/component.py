@@ -137,9 +137,21 @@ def wrong_target(key: str, configured: str, actual: str, fix: str) -> LinkConfig
     )
 
 
+WIDER_ADMIN = {"aws": ("account", "admin-account"), "gcp": ("wide", "admin-wide")}
+"""Provider -> (the scope that opts in to the wider admin tier, its document). Azure's wider admin is the same role
+assigned on the whole subscription."""
+
+
 def tier_document_path(spec: LinkSpec) -> Path:
-    """The user's file for tier custom, else the shipped ``policy_docs/<provider>/<tier>``."""
-    return Path(spec.policy_file) if spec.tier == "custom" else builtin_document_path(spec.provider, spec.tier)
+    """The user's file for tier custom, the wider admin document when its scope opts in, else the shipped
+    ``policy_docs/<provider>/<tier>``."""
+    if spec.tier == "custom":
+        return Path(spec.policy_file)
+    wider = WIDER_ADMIN.get(spec.provider)
+    settings = getattr(spec, spec.provider)
+    if spec.tier == "admin" and wider and getattr(settings, "scope", None) == wider[0]:
+        return builtin_document_path(spec.provider, wider[1])
+    return builtin_document_path(spec.provider, spec.tier)
 
 
 def tier_key_path(spec: LinkSpec) -> str:

@@ -87,6 +87,9 @@ class GcpSettings:
     """``impersonation`` (default), ``workload-identity`` or ``key``."""
     services: tuple[str, ...] = ()
     key_rotation_days: int = 90
+    scope: Literal["project", "wide"] = "project"
+    """``project``: the admin tier for a project dedicated to the control plane, without the paths to other identities,
+    data exports and audit logging. ``wide``: the wider tier (policy_docs/gcp/admin-wide.yaml); lint warns (GCP005)."""
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,6 @@ Importing this module imports ``pulumi_aws`` (and ``pulumi_random`` when an exte
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Optional
 
 import pulumi
@@ -23,7 +22,7 @@ from ..validation import join_path
 from . import documents
 from . import lint
 from .tiers import kept_without_fence
-from .documents import ACCOUNT_SCOPE_ADMIN, BOUNDARY_DOCUMENT, AwsNames, render_policy
+from .documents import BOUNDARY_DOCUMENT, AwsNames, render_policy
 
 require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_aws as aws  # noqa: E402
@@ -34,14 +33,6 @@ EXTERNAL_ID_LENGTH = 32
 def _description(spec: LinkSpec) -> str:
     """IAM descriptions allow Latin-1 printable characters only; others become '?'."""
     return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", describe_link(spec))[:1000]
-
-
-def _tier_document(spec: LinkSpec) -> Path:
-    """The tier's document; ``aws.scope: account`` selects the admin tier without the ownership fence."""
-    assert spec.aws is not None
-    if spec.tier == "admin" and spec.aws.scope == "account":
-        return builtin_document_path("aws", ACCOUNT_SCOPE_ADMIN)
-    return tier_document_path(spec)
 
 
 def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
@@ -112,7 +103,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         names = AwsNames(spec.id, spec.aws.account_id, partition)
         check_partitions(spec, names.partition)
         policy_key = tier_key_path(spec)
-        self.policy = render_policy(_tier_document(spec), names, policy_key)
+        self.policy = render_policy(tier_document_path(spec), names, policy_key)
         layout = documents.layout_policy(self.policy.document, policy_key)
         boundary = None
         if names.boundary_policy_arn in self.policy.text:
@@ -127,7 +118,7 @@ class AwsAccountLink(pulumi.ComponentResource):
             + lint.lint_aws_permissions(
                 self.policy.document, tier_document_label(spec), tier=spec.tier, link_id=spec.id,
                 boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
-                kept=kept_without_fence(_tier_document(spec)) if spec.tier != "custom" else frozenset(),
+                kept=kept_without_fence(tier_document_path(spec)) if spec.tier != "custom" else frozenset(),
             )
             + (lint.lint_aws_permissions(
                 boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,

@@ -33,8 +33,6 @@ ROLE_PATH_NAME = "linking"
 """Link roles live under ``/linking/``; the admin tier denies changes to anything there."""
 WORKLOAD_PATH_PREFIX = "linking-workloads"
 BOUNDARY_DOCUMENT = "workload-boundary"
-ACCOUNT_SCOPE_ADMIN = "admin-account"
-"""The admin tier for ``aws.scope: account``: no ownership fence, so it can adopt what exists (lint AWS009)."""
 REVOKED_BOUNDARY = {
     "Version": VERSION,
     "Statement": [{"Sid": "LinkDisabledRevokeWorkloads", "Effect": "Deny", "Action": "*", "Resource": "*"}],

@@ -77,7 +77,8 @@ class GcpProjectLink(pulumi.ComponentResource):
         condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
         services = required_services(spec)
         findings = enforce_lint(
-            lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access),
+            lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access)
+            + lint.lint_gcp_settings(settings, tier=spec.tier),
             spec,
             tier_key_path(spec),
         )
@@ -149,6 +150,7 @@ class GcpProjectLink(pulumi.ComponentResource):
                 "access": settings.access,
                 "customRoleName": self.custom_role.name,
                 "services": services,
+                "scope": settings.scope,
             },
             warnings=warnings,
         )

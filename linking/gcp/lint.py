@@ -6,6 +6,7 @@ import json
 
 from typing import Any, Mapping, Iterable, Optional
 
+from ..config import GcpSettings
 from ..findings import ERROR, WARNING, Finding, finding
 from .documents import BASIC_ROLES
 
@@ -14,6 +15,7 @@ RULES = {
     "GCP002": (ERROR, "project-wide IAM escalation permission"),
     "GCP003": (ERROR, "readonly tier reads data"),
     "GCP004": (WARNING, "access by service account key (a long-lived secret)"),
+    "GCP005": (WARNING, "gcp.scope: wide: the admin tier keeps GKE cluster internals, log sinks and exclusions, exports and metadata writes"),
 }
 
 ESCALATION = (
@@ -27,6 +29,13 @@ DATA_READS = (
     "logging.privateLogEntries.list", "container.secrets.get", "container.secrets.list", "cloudsql.instances.export",
     "spanner.databases.read", "datastore.entities.get",
 )
+
+def lint_gcp_settings(settings: GcpSettings, *, tier: Optional[str]) -> list[Finding]:
+    """Findings about the link's GCP settings rather than a document."""
+    if tier == "admin" and settings.scope == "wide":
+        return [finding(RULES, "GCP005", "linking:link.gcp.scope", "policy_docs/gcp/admin-wide.yaml instead of the project tier")]
+    return []
+
 
 def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = None, access: Optional[str] = None,
              roles: Iterable[str] = ()) -> list[Finding]:

@@ -192,7 +192,7 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
             risks.append(f"permissions boundary removed: {before}")
         if key == "scope" and after == "cluster":
             risks.append(f"bound cluster-wide: scope {before} -> {after}")
-        if key == "scope" and after in ("account", "subscription"):
+        if key == "scope" and after in ("account", "subscription", "wide"):
             risks.append(f"ownership fence dropped: scope {before} -> {after} (the admin tier reaches what it did not create)")
         if key == "revokeWorkloads":
             risks.append(f"revokeWorkloads switched: {canonical_json(before)} -> {canonical_json(after)} "

@@ -115,7 +115,7 @@ def test_admin_provisions_the_listed_services():
                    "container.clusters.create", "cloudsql.instances.create", "redis.instances.create", "storage.buckets.create",
                    "artifactregistry.repositories.create", "dns.managedZones.create", "cloudkms.keyRings.create",
                    "pubsub.topics.create", "run.services.create", "cloudfunctions.functions.create",
-                   "logging.sinks.create", "monitoring.alertPolicies.create", "iam.serviceAccounts.create"):
+                   "logging.logMetrics.create", "monitoring.alertPolicies.create", "iam.serviceAccounts.create"):
         assert needed in permissions, needed
 
 
@@ -157,6 +157,16 @@ def test_role_and_pool_ids_fit_their_rules():
 
 
 # --- the component ---------------------------------------------------------------------------------------
+
+
+def test_wide_scope_is_the_wider_admin_tier_with_a_warning(gcp_link, plan):
+    gcp_link["gcp"]["scope"] = "wide"
+    result = plan(gcp_link)
+    assert result.one(ROLE).inputs["permissions"] == rendered("admin-wide").document["includedPermissions"]
+    record = result.outputs["linkRecord"]
+    assert [w.split()[1] for w in record["lint"]["warnings"]] == ["GCP005"] and record["gcp"]["scope"] == "wide"
+    gcp_link["gcp"]["scope"] = "organization"
+    plan.expect_error(gcp_link, "linking:link.gcp.scope", "project (the default")
 
 
 def test_impersonation_link(gcp_link, plan):

@@ -345,6 +345,15 @@ def test_link_settings_that_widen_are_risky(before, after, risk, project, tmp_pa
     assert any(r.startswith(risk) for r in entry["risks"]), entry["risks"]
 
 
+@pytest.mark.parametrize(("before", "after"), [("resource-groups", "subscription"), ("project", "wide")])
+def test_opting_in_to_a_wider_admin_tier_is_risky_on_every_cloud(before, after):
+    from linking.review.diff import _settings_changes
+
+    changes, risks = _settings_changes({"scope": before}, {"scope": after})
+    assert changes == [f'scope: "{before}" -> "{after}"'] and risks[0].startswith(f"ownership fence dropped: scope {before} -> {after}")
+    assert _settings_changes({"scope": after}, {"scope": before})[1] == []
+
+
 def _s3_get_actions() -> list[str]:
     from linking.catalogue import load_catalogues
 

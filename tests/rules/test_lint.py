@@ -9,13 +9,13 @@ from typing import Any, Callable
 import pytest
 
 from linking.aws.lint import lint_aws_permissions, lint_aws_settings, lint_aws_trust
-from linking.config import AwsSettings, AzureSettings
+from linking.config import AwsSettings, AzureSettings, GcpSettings
 from linking.azure.lint import lint_azure, lint_azure_settings
 from linking.findings import Finding, apply_waivers
 from linking.aws.lint import lint_managed_policy
 from linking.kubernetes.documents import VERBS
 from linking.kubernetes.lint import RESOURCE_LINTERS as K8S_LINTERS
-from linking.gcp.lint import lint_gcp
+from linking.gcp.lint import lint_gcp, lint_gcp_settings
 from linking.kubernetes.lint import lint_kubernetes
 from linking.lint import RULES
 from linking.cli import main
@@ -48,6 +48,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
               lambda: lint_azure({"Actions": ["*/read"], "DataActions": []}, "r", tier="readonly")),
     "AZ004": (lambda: lint_azure_settings(AzureSettings("s", "t", scope="subscription"), tier="admin"),
               lambda: lint_azure_settings(AzureSettings("s", "t", resource_groups=("apps",)), tier="admin")),
+    "GCP005": (lambda: lint_gcp_settings(GcpSettings("acme-prod-1234", scope="wide"), tier="admin"),
+               lambda: lint_gcp_settings(GcpSettings("acme-prod-1234"), tier="admin")),
     "GCP001": (lambda: lint_gcp([], "b", roles=["roles/editor"]), lambda: lint_gcp([], "b", roles=["roles/storage.objectViewer"])),
     "GCP002": (lambda: lint_gcp(["iam.serviceAccounts.actAs"], "r"), lambda: lint_gcp(["iam.serviceAccounts.get"], "r")),
     "GCP003": (lambda: lint_gcp(["storage.objects.get"], "r", tier="readonly"), lambda: lint_gcp(["storage.buckets.get"], "r", tier="readonly")),

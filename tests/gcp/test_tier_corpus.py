@@ -1,0 +1,99 @@
+"""What the GCP tiers promise, decided permission by permission against the rendered custom roles.
+
+A GCP custom role bound on the project allows a request exactly when the request's permission is in the role (the
+binding's only condition is the expiry, tested elsewhere), so each path the review found is a permission that must
+be absent, and each thing the control plane must still do one that must be present.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from linking.gcp import render_role
+from linking.policy import builtin_document_path, load_document
+
+
+def permissions(tier: str) -> set[str]:
+    return set(render_role(builtin_document_path("gcp", tier), "acme-prod", "acme-prod-1234", tier).document["includedPermissions"])
+
+
+ADMIN_NEVER = {
+    "GKE cluster-admin through IAM": [
+        "container.clusters.impersonate", "container.serviceAccounts.createToken", "container.clusterRoles.escalate",
+        "container.clusterRoles.bind", "container.roles.escalate", "container.roles.bind", "container.clusterRoleBindings.create",
+        "container.roleBindings.create", "container.certificateSigningRequests.approve", "container.pods.create",
+        "container.pods.getLogs", "container.pods.exec", "container.secrets.get", "container.secrets.list",
+        "container.mutatingWebhookConfigurations.create", "container.validatingWebhookConfigurations.create", "container.nodes.proxy",
+        "container.clusters.connect",
+    ],
+    "data export": [
+        "logging.sinks.create", "logging.sinks.update", "logging.buckets.copyLogEntries", "logging.links.create",
+        "logging.logEntries.download", "logging.logEntries.list", "logging.fields.access", "cloudsql.backupRuns.export",
+        "cloudsql.instances.import", "cloudsql.instances.export", "redis.instances.export", "redis.clusters.connect",
+        "compute.packetMirrorings.create", "cloudfunctions.functions.sourceCodeGet", "artifactregistry.files.download",
+        "artifactregistry.repositories.downloadArtifacts", "compute.interconnects.getMacsecConfig", "storage.objects.get",
+        "storage.objects.list", "secretmanager.versions.access", "pubsub.subscriptions.consume", "bigquery.tables.getData",
+    ],
+    "audit logging switched off": [
+        "logging.sinks.delete", "logging.exclusions.create", "logging.exclusions.update", "logging.buckets.delete",
+        "logging.buckets.update", "logging.logs.delete", "logging.settings.update",
+    ],
+    "destruction and code as other identities": [
+        "cloudkms.cryptoKeyVersions.destroy", "serviceusage.services.disable", "compute.instances.setMetadata",
+        "compute.projects.setCommonInstanceMetadata", "iam.serviceAccounts.actAs", "iam.serviceAccounts.getAccessToken",
+        "iam.serviceAccountKeys.create", "iam.serviceAccounts.setIamPolicy", "resourcemanager.projects.setIamPolicy",
+        "iam.roles.update", "iam.roles.create", "cloudkms.cryptoKeyVersions.useToDecrypt",
+        "compute.instances.createTagBinding", "resourcemanager.tagValueBindings.create",
+    ],
+}
+
+
+@pytest.mark.parametrize("path,permission", [(path, p) for path, ps in sorted(ADMIN_NEVER.items()) for p in ps])
+def test_the_admin_tier_cannot(path, permission):
+    assert permission not in permissions("admin"), f"{path}: {permission}"
+
+
+ADMIN_STILL = {
+    "GKE": ["container.clusters.create", "container.clusters.update", "container.clusters.delete", "container.clusters.get",
+            "container.clusters.getCredentials", "container.operations.get", "compute.networks.create", "compute.subnetworks.create"],
+    "Cloud SQL": ["cloudsql.instances.create", "cloudsql.instances.update", "cloudsql.databases.create", "cloudsql.backupRuns.create",
+                  "servicenetworking.services.addPeering"],
+    "buckets": ["storage.buckets.create", "storage.buckets.get", "storage.buckets.update", "storage.buckets.delete"],
+    "Pub/Sub": ["pubsub.topics.create", "pubsub.subscriptions.create", "pubsub.topics.attachSubscription", "pubsub.topics.publish"],
+    "the rest of the platform": ["secretmanager.secrets.create", "secretmanager.versions.add", "vpcaccess.connectors.create",
+                                 "certificatemanager.certs.create", "redis.instances.create", "run.services.create",
+                                 "artifactregistry.repositories.uploadArtifacts", "iam.serviceAccounts.create",
+                                 "logging.logMetrics.create", "monitoring.alertPolicies.create", "dns.changes.create"],
+}
+
+
+@pytest.mark.parametrize("what,permission", [(what, p) for what, ps in sorted(ADMIN_STILL.items()) for p in ps])
+def test_the_admin_tier_still_builds_and_operates(what, permission):
+    assert permission in permissions("admin"), f"{what}: {permission}"
+
+
+READONLY_NEVER = [
+    "container.configMaps.get", "container.configMaps.list", "container.thirdPartyObjects.get", "container.thirdPartyObjects.list",
+    "container.secrets.get", "compute.projects.get", "compute.instanceTemplates.get", "compute.instanceTemplates.list",
+    "compute.instances.getSerialPortOutput", "storage.objects.get", "secretmanager.versions.access", "logging.logEntries.list",
+    "bigquery.jobs.create", "container.pods.getLogs",
+]
+
+
+@pytest.mark.parametrize("permission", READONLY_NEVER)
+def test_the_readonly_tier_returns_no_secrets(permission):
+    assert permission not in permissions("readonly")
+
+
+@pytest.mark.parametrize("tier", ["admin", "readonly"])
+def test_every_ledger_entry_names_what_the_tier_keeps(tier):
+    path = builtin_document_path("gcp", tier).with_name(f"{tier}.ledger.yaml")
+    kept = load_document(path, path.name)["unfenced"]
+    assert kept and set(kept) <= permissions(tier)
+
+
+def test_the_wider_tier_is_the_one_that_keeps_them():
+    wide, fenced = permissions("admin-wide"), permissions("admin")
+    assert {"container.clusters.impersonate", "logging.sinks.create", "compute.instances.setMetadata"} <= wide
+    # the project tier adds only the services the review found missing; everything else it has, the wider one has
+    assert {p.split(".")[0] for p in fenced - wide} <= {"certificatemanager", "secretmanager", "servicenetworking", "storage", "vpcaccess"}
