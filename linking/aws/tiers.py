@@ -242,9 +242,8 @@ class TierSource:
 
 @dataclass
 class Decisions:
-    """Every action of a tier's services, sorted by the fence the data gives it."""
+    """What the data says of every action of a tier's services, as the statements need it."""
 
-    owned: list[str] = field(default_factory=list)
     inventory: list[str] = field(default_factory=list)
     unfenced: list[str] = field(default_factory=list)
     references: dict[str, set[str]] = field(default_factory=dict)
@@ -253,40 +252,36 @@ class Decisions:
     stamped request may only create, never name an existing resource through the stamp."""
     named: dict[str, set[str]] = field(default_factory=dict)
     """Create actions and the ARNs of the existing resources they name: a create statement must not match these."""
-    denied: list[str] = field(default_factory=list)
     tagging: list[str] = field(default_factory=list)
     create_action_tagging: list[str] = field(default_factory=list)
     universe: list[str] = field(default_factory=list)
 
 
 def decide(data: ServiceData, source: TierSource) -> Decisions:
+    """Sort every action by its fence. Owned operations need no list: the ``aws:ResourceTag`` statement names whole
+    services, and an action whose resources carry no tag simply never matches it."""
     ledger = source.ledger
     decisions = Decisions(unfenced=sorted(ledger.unfenced))
     for service in source.services:
         for facts in data.actions(service):
             decisions.universe.append(facts.name)
-            if facts.name in ledger.denied_reads:
-                decisions.denied.append(facts.name)
-                continue
-            if facts.name in ledger.unfenced:
+            if facts.name in ledger.denied_reads or facts.name in ledger.unfenced:
                 continue
             fence = facts.fence
             if fence == "tagging":
                 decisions.tagging.append(facts.name)
                 if facts.create_action_key:
                     decisions.create_action_tagging.append(facts.name)
-            elif fence in ("create", "owned"):
-                decisions.owned.append(facts.name)
-                if fence == "create" and not any(fnmatch.fnmatchcase(facts.name, p) for p in source.not_created):
-                    decisions.creates[facts.name] = {data.arn_pattern(service, t) for t in facts.created_types} or {"*"}
-                    decisions.named[facts.name] = {data.arn_pattern(service, t) for t in facts.reference_types}
+            elif fence == "create":
+                if any(fnmatch.fnmatchcase(facts.name, p) for p in source.not_created):
+                    continue
+                decisions.creates[facts.name] = {data.arn_pattern(service, t) for t in facts.created_types} or {"*"}
+                decisions.named[facts.name] = {data.arn_pattern(service, t) for t in facts.reference_types}
                 for resource_type in facts.reference_types:
                     if f"{service}:{resource_type}" in ledger.references:
                         decisions.references.setdefault(facts.name, set()).add(data.arn_pattern(service, resource_type))
-            elif facts.read_only and not is_data_read(facts.name):
+            elif fence == "none" and facts.read_only and not is_data_read(facts.name):
                 decisions.inventory.append(facts.name)
-            else:
-                decisions.denied.append(facts.name)
     return decisions
 
 
