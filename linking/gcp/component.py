@@ -77,7 +77,8 @@ class GcpProjectLink(pulumi.ComponentResource):
         condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
         services = required_services(spec)
         findings = enforce_lint(
-            lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access)
+            lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access,
+                          custom_role=True)
             + lint.lint_gcp_settings(settings, tier=spec.tier),
             spec,
             tier_key_path(spec),

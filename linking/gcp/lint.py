@@ -15,6 +15,7 @@ RULES = {
     "GCP002": (ERROR, "project-wide IAM escalation permission"),
     "GCP003": (ERROR, "readonly tier reads data"),
     "GCP004": (WARNING, "access by service account key (a long-lived secret)"),
+    "GCP006": (ERROR, "permission that cannot be used in a project-level custom role (Google would refuse the role)"),
     "GCP005": (WARNING, "gcp.scope: wide: the admin tier keeps GKE cluster internals, log sinks and exclusions, exports and metadata writes"),
 }
 
@@ -38,7 +39,9 @@ def lint_gcp_settings(settings: GcpSettings, *, tier: Optional[str]) -> list[Fin
 
 
 def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = None, access: Optional[str] = None,
-             roles: Iterable[str] = ()) -> list[Finding]:
+             roles: Iterable[str] = (), custom_role: bool = False) -> list[Finding]:
+    """``custom_role``: the permissions form a project-level custom role (the link's tier), so each must be usable
+    in one (shipped snapshot of the IAM API's testable permissions)."""
     findings = []
     permissions = list(permissions)
     for role in [*permissions, *roles]:
@@ -51,13 +54,22 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
         for permission in DATA_READS:
             if permission in permissions:
                 findings.append(finding(RULES, "GCP003", f"{source} includedPermissions", permission))
+    if custom_role:
+        from ..catalogue import gcp_custom_role_support
+
+        support = gcp_custom_role_support()
+        for permission in permissions:
+            level = support.get(permission)
+            if level is None or level == "NOT_SUPPORTED":
+                reason = "not testable on a project" if level is None else "NOT_SUPPORTED in custom roles"
+                findings.append(finding(RULES, "GCP006", f"{source} includedPermissions", f"{permission} ({reason})"))
     if access == "key":
         findings.append(finding(RULES, "GCP004", source, "prefer impersonation or workload identity federation"))
     return findings
 
 
 def _lint_custom_role(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
-    return lint_gcp(props.get("permissions") or [], f"{name} permissions", tier=tier)
+    return lint_gcp(props.get("permissions") or [], f"{name} permissions", tier=tier, custom_role=True)
 
 
 def _lint_member(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:

@@ -48,6 +48,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
               lambda: lint_azure({"Actions": ["*/read"], "DataActions": []}, "r", tier="readonly")),
     "AZ004": (lambda: lint_azure_settings(AzureSettings("s", "t", scope="subscription"), tier="admin"),
               lambda: lint_azure_settings(AzureSettings("s", "t", resource_groups=("apps",)), tier="admin")),
+    "GCP006": (lambda: lint_gcp(["compute.firewallPolicies.move", "storage.buckets.get"], "r", custom_role=True),
+               lambda: lint_gcp(["storage.buckets.get"], "r", custom_role=True)),
     "GCP005": (lambda: lint_gcp_settings(GcpSettings("acme-prod-1234", scope="wide"), tier="admin"),
                lambda: lint_gcp_settings(GcpSettings("acme-prod-1234"), tier="admin")),
     "GCP001": (lambda: lint_gcp([], "b", roles=["roles/editor"]), lambda: lint_gcp([], "b", roles=["roles/storage.objectViewer"])),
