@@ -130,6 +130,12 @@ def gcp_custom_role_support() -> dict[str, str]:
 
 
 @cache
+def gcp_escalation_methods() -> dict[str, list[str]]:
+    """Rhino Security Labs' GCP privilege-escalation methods: each a set of permissions that together escalate."""
+    return _shipped("gcp-escalation-methods.json.gz")["methods"]
+
+
+@cache
 def _aws_sensitive() -> dict[str, Any]:
     return _shipped("aws-sensitive-actions.json.gz")
 

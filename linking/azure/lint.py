@@ -2,16 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 from typing import Any, Mapping, Optional
 
 from ..canonical import as_list
 from ..config import AzureSettings
-from ..findings import ERROR, WARNING, Finding, finding, matches
+from ..findings import ERROR, WARNING, Finding, finding
 
 RULES = {
     "AZ001": (ERROR, "allows '*' or Microsoft.Authorization/*"),
     "AZ002": (WARNING, "may write role assignments without a condition on which roles"),
     "AZ003": (ERROR, "readonly tier has data actions or reads keys"),
+    "AZ005": (ERROR, "a wildcard in DataActions: reads or writes data across services"),
     "AZ004": (WARNING, "azure.scope: subscription: the admin tier works across the whole subscription, not in its own resource groups"),
 }
 
@@ -24,22 +26,56 @@ def lint_azure_settings(settings: AzureSettings, *, tier: Optional[str]) -> list
 
 def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None,
                assignment_condition: Optional[str] = None) -> list[Finding]:
+    """Role definition rules. Wildcards are expanded over the shipped operation catalogue (Azure compares without
+    case), so ``*/write`` or ``Microsoft.Authoriz*/write`` is judged by the operations it reaches; whether an
+    operation is data plane is Microsoft's own flag in that catalogue (DataActions)."""
     findings = []
     actions = as_list(document.get("Actions"))
     not_actions = as_list(document.get("NotActions"))
+    effective = _effective(actions, not_actions, "control")
     for action in actions:
         if action == "*" or action.lower().startswith("microsoft.authorization/*"):
             findings.append(finding(RULES, "AZ001", f"{source} Actions", action))
-    writes = "Microsoft.Authorization/roleAssignments/write"
-    if any(matches(a, writes) for a in actions) and not any(matches(n, writes) for n in not_actions) and not assignment_condition:
-        findings.append(finding(RULES, "AZ002", f"{source} Actions", writes))
+    authorization = sorted(
+        op for op in effective
+        if op.startswith("microsoft.authorization/") and not op.endswith("/read") and op not in DELEGATION_OPERATIONS
+    )
+    if authorization and not any(f.rule == "AZ001" for f in findings):
+        findings.append(finding(RULES, "AZ001", f"{source} Actions", f"reaches {', '.join(authorization[:5])}"
+                                + (f" and {len(authorization) - 5} more" if len(authorization) > 5 else "")))
+    if ROLE_ASSIGNMENT_WRITE in effective and not assignment_condition:
+        findings.append(finding(RULES, "AZ002", f"{source} Actions", "Microsoft.Authorization/roleAssignments/write"))
+    data_actions = as_list(document.get("DataActions"))
     if tier == "readonly":
-        for data_action in as_list(document.get("DataActions")):
+        for data_action in data_actions:
             findings.append(finding(RULES, "AZ003", f"{source} DataActions", data_action))
-        for action in actions:
-            if "listkeys" in action.lower() or "/keys/" in action.lower():
-                findings.append(finding(RULES, "AZ003", f"{source} Actions", action))
+        # Azure names every operation .../read, /write, /delete or /action: a readonly tier has only reads.
+        for op in sorted(op for op in effective if not op.endswith("/read")):
+            findings.append(finding(RULES, "AZ003", f"{source} Actions", op))
+    elif any("*" in d for d in data_actions):
+        reached = _effective(data_actions, as_list(document.get("NotDataActions")), "data")
+        findings.append(finding(RULES, "AZ005", f"{source} DataActions", f"{', '.join(d for d in data_actions if '*' in d)} reaches {len(reached)} data operations"))
     return findings
+
+
+ROLE_ASSIGNMENT_WRITE = "microsoft.authorization/roleassignments/write"
+DELEGATION_OPERATIONS = (ROLE_ASSIGNMENT_WRITE, "microsoft.authorization/roleassignments/delete")
+"""Judged by AZ002 and the delegation condition instead."""
+
+
+def _effective(patterns: list[str], excluded: list[str], plane: str) -> frozenset[str]:
+    return _effective_cached(tuple(patterns), tuple(excluded), plane)
+
+
+@functools.lru_cache(maxsize=256)
+def _effective_cached(patterns: tuple[str, ...], excluded: tuple[str, ...], plane: str) -> frozenset[str]:
+    """Lower-case operations the patterns reach minus the excluded ones, over the shipped catalogue; a literal the
+    catalogue lacks is kept as written (the existence check reports it)."""
+    from ..catalogue import load_catalogues
+
+    catalogue = load_catalogues()["azure" if plane == "control" else "azure-data"]
+    reached = {m for p in patterns for m in (catalogue.matches(p) or ([p.lower()] if "*" not in p else []))}
+    return frozenset(reached - {m for p in excluded for m in (catalogue.matches(p) or [p.lower()])})
 
 
 def _document(permissions: Any) -> dict[str, Any]:

@@ -12,17 +12,13 @@ from .documents import BASIC_ROLES
 
 RULES = {
     "GCP001": (ERROR, "basic role (owner, editor, viewer)"),
-    "GCP002": (ERROR, "project-wide IAM escalation permission"),
+    "GCP002": (ERROR, "privilege escalation: every permission of a known escalation method (Rhino Security Labs' list)"),
+    "GCP007": (ERROR, "changes who can access a resource (a setIamPolicy permission)"),
     "GCP003": (ERROR, "readonly tier reads data"),
     "GCP004": (WARNING, "access by service account key (a long-lived secret)"),
     "GCP006": (ERROR, "permission that cannot be used in a project-level custom role (Google would refuse the role)"),
     "GCP005": (WARNING, "gcp.scope: wide: the admin tier keeps GKE cluster internals, log sinks and exclusions, exports and metadata writes"),
 }
-
-ESCALATION = (
-    "resourcemanager.projects.setIamPolicy", "iam.serviceAccountKeys.create", "iam.serviceAccounts.actAs",
-    "iam.roles.update", "iam.serviceAccounts.getAccessToken", "iam.serviceAccounts.setIamPolicy",
-)
 
 DATA_READS = (
     "storage.objects.get", "storage.objects.list", "secretmanager.versions.access", "bigquery.tables.getData",
@@ -47,9 +43,15 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     for role in [*permissions, *roles]:
         if role in BASIC_ROLES:
             findings.append(finding(RULES, "GCP001", source, role))
-    for permission in ESCALATION:
-        if permission in permissions:
-            findings.append(finding(RULES, "GCP002", f"{source} includedPermissions", permission))
+    from ..catalogue import gcp_escalation_methods
+
+    held = set(permissions)
+    for method, needed in sorted(gcp_escalation_methods().items()):
+        if set(needed) <= held:
+            findings.append(finding(RULES, "GCP002", f"{source} includedPermissions", f"{method}: {', '.join(needed)} [class: privesc]"))
+    # Google names every IAM-policy write <service>.<resource>.setIamPolicy: the name is the classification.
+    for permission in sorted(p for p in held if p.endswith(".setIamPolicy")):
+        findings.append(finding(RULES, "GCP007", f"{source} includedPermissions", f"{permission} [class: resource exposure]"))
     if tier == "readonly":
         for permission in DATA_READS:
             if permission in permissions:
