@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import LinkConfigError
-from ..names import deterministic_guid
 from ..policy import RenderedDocument, builtin_document_path, load_document, render_document
 from ..validation import join_path, validate
 

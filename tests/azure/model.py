@@ -61,23 +61,18 @@ def condition_holds(condition: str, request: Request) -> bool:
     tokens = _tokens(condition)
     position = 0
 
-    def expression() -> bool:  # or-expression
+    def chain(operator: str, operand) -> bool:
+        """``operand (operator operand)*``; AND binds tighter than OR."""
         nonlocal position
-        value = conjunction()
-        while position < len(tokens) and tokens[position].group("or"):
+        value = operand()
+        while position < len(tokens) and tokens[position].group(operator):
             position += 1
-            right = conjunction()
-            value = value or right
+            right = operand()
+            value = (value or right) if operator == "or" else (value and right)
         return value
 
-    def conjunction() -> bool:
-        nonlocal position
-        value = unary()
-        while position < len(tokens) and tokens[position].group("and"):
-            position += 1
-            right = unary()
-            value = value and right
-        return value
+    def expression() -> bool:
+        return chain("or", lambda: chain("and", unary))
 
     def unary() -> bool:
         nonlocal position

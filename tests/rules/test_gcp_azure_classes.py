@@ -7,12 +7,11 @@ from __future__ import annotations
 import json
 
 import pytest
-from pulumi_policy import ResourceValidationArgs
-
 from linking.azure.lint import lint_azure
 from linking.cli import main
 from linking.gcp.lint import lint_gcp
-from linking.policypack.validators import POLICIES
+
+from ..builders import pack_messages
 
 GCP_EXAMPLES = {
     "implicit delegation": (["iam.serviceAccounts.implicitDelegation"], "GCP002"),
@@ -57,24 +56,14 @@ def test_linking_check_and_the_pack_stop_the_gcp_examples(name, tmp_path, capsys
     (folder / "custom.yaml").write_text(json.dumps({"title": "t", "stage": "GA", "includedPermissions": permissions}))
     assert main(["check", str(folder / "custom.yaml")]) == 1
     assert f"error: {rule}" in capsys.readouterr().out
-    found: list[str] = []
-    args = ResourceValidationArgs("gcp:projects/iAMCustomRole:IAMCustomRole", {"permissions": permissions},
-                                  "urn:pulumi:s::p::gcp:projects/iAMCustomRole:IAMCustomRole::r", "r", None, None)
-    for policy in POLICIES:
-        policy.validate(args, lambda message, urn=None: found.append(message))
-    assert any(rule in m for m in found)
+    assert any(rule in m for m in pack_messages("gcp:projects/iAMCustomRole:IAMCustomRole", {"permissions": permissions}))
 
 
 @pytest.mark.parametrize("name", sorted(n for n, (_, tier, _) in AZURE_EXAMPLES.items() if tier is None))
 def test_the_pack_stops_the_azure_examples(name):
     document, _, rule = AZURE_EXAMPLES[name]
     permissions = [{"actions": document.get("Actions", []), "dataActions": document.get("DataActions", [])}]
-    found: list[str] = []
-    args = ResourceValidationArgs("azure-native:authorization:RoleDefinition", {"permissions": permissions},
-                                  "urn:pulumi:s::p::azure-native:authorization:RoleDefinition::r", "r", None, None)
-    for policy in POLICIES:
-        policy.validate(args, lambda message, urn=None: found.append(message))
-    assert any(rule in m for m in found)
+    assert any(rule in m for m in pack_messages("azure-native:authorization:RoleDefinition", {"permissions": permissions}))
 
 
 def test_what_no_source_classifies_still_passes():
