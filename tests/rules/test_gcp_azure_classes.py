@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from linking.azure.lint import lint_azure
 from linking.cli import main
 from linking.gcp.lint import lint_gcp
