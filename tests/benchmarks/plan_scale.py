@@ -31,7 +31,7 @@ def link(provider: str, n: int) -> dict:
     if provider == "azure":
         return {**base, "controlPlane": {"oidc": {"issuer": "https://issuer.example", "subject": f"cp-{n}"}},
                 "azure": {"subscriptionId": f"00000000-0000-0000-0000-{n:012d}", "tenantId": "11111111-1111-1111-1111-111111111111",
-                          "location": "westeurope"}}
+                          "location": "westeurope", **({"resourceGroups": [f"apps-{n:05d}"]} if n % 2 == 0 else {})}}
     if provider == "gcp":
         return {**base, "controlPlane": {"gcp": {"member": "serviceAccount:cp@cp-project.iam.gserviceaccount.com"}},
                 "gcp": {"project": f"bench-{n:06d}"}}
