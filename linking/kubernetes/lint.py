@@ -65,7 +65,9 @@ ESCALATION_RISKS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
 LEDGERED_RISKS = ("Listing secrets", "Workload creation")
 """What an admin tier may keep, each grant in its ledger: a control plane deploys workloads and their Secrets."""
 RBAC_VERBS = ("escalate", "bind", "impersonate")
-READONLY_FORBIDDEN = ("secrets", "pods/exec", "pods/attach", "pods/portforward")
+READONLY_FORBIDDEN = ("secrets", "configmaps", "pods/log", "pods/exec", "pods/attach", "pods/portforward")
+"""What a readonly tier may not reach: Secrets and ConfigMaps (configuration, often credentials), container logs, and
+the subresources that run commands in or connect to a pod."""
 POD_ACCESS = ("pods/exec", "pods/attach", "pods/portforward")
 
 

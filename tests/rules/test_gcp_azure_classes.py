@@ -70,3 +70,11 @@ def test_the_pack_stops_the_azure_examples(name):
 def test_what_no_source_classifies_still_passes():
     """Known limit, said in the README: compute.instances.setMetadata alone is in no escalation method of the source."""
     assert not [f for f in lint_gcp(["compute.instances.setMetadata"], "r") if f.rule == "GCP002"]
+
+
+@pytest.mark.parametrize("resource", ["configmaps", "pods/log", "secrets"])
+def test_a_kubernetes_readonly_tier_reads_no_configuration_or_logs(resource):
+    from linking.kubernetes.lint import lint_kubernetes
+
+    found = lint_kubernetes([{"apiGroups": [""], "resources": [resource], "verbs": ["get"]}], "readonly.yaml", tier="readonly")
+    assert "K8S003" in {f.rule for f in found}
