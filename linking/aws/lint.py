@@ -111,6 +111,14 @@ def _catalogue() -> Any:
     return load_catalogues().get("aws")
 
 
+DATA_CLASSES = frozenset({"data_access", "credentials_exposure"})
+
+
+def is_data_read(action: str) -> bool:
+    """Whether a source classes the action as reading data or returning credentials."""
+    return bool(_classes().get(action.lower(), frozenset()) & DATA_CLASSES)
+
+
 @functools.cache
 def _classes() -> dict[str, frozenset[str]]:
     from ..catalogue import aws_action_classes
@@ -213,7 +221,7 @@ def lint_aws_permissions(
             findings.append(finding(RULES, "AWS006", location, f"iam:PassRole on {broad_roles[0]!r} to any service [class: privesc]"))
         if tier == "readonly":
             for action in sorted(actions):
-                classes = _classes().get(action, frozenset()) & {"data_access", "credentials_exposure"}
+                classes = _classes().get(action, frozenset()) & DATA_CLASSES
                 writes = levels is not None and action in levels and not levels[action] <= {"List", "Read"}
                 if classes or writes:
                     reason = ", ".join(sorted(classes)) if classes else "access level " + "/".join(sorted(levels[action]))
@@ -234,8 +242,8 @@ def lint_aws_permissions(
             classes = _classes().get(action, frozenset())
             if action in kept or action in escalated:
                 continue
-            if classes & {"credentials_exposure", "data_access"}:
-                shown = ", ".join(sorted(classes & {"credentials_exposure", "data_access"}))
+            if classes & DATA_CLASSES:
+                shown = ", ".join(sorted(classes & DATA_CLASSES))
                 findings.append(finding(RULES, "AWS011", place, f"{action} [class: {shown}]"))
             elif "resource_exposure" in classes or (levels and "Permissions management" in levels.get(action, ())):
                 findings.append(finding(RULES, "AWS010", place, f"{action} [class: resource exposure]"))

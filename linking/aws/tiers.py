@@ -33,12 +33,12 @@ from ..canonical import canonical_json
 from ..policy import load_document, policy_docs_root
 from ..tags import OWNERSHIP_TAG
 from .documents import MANAGED_LIMIT, VERSION, canonical_policy, policy_size
+from .lint import is_data_read
 
 REQUEST_TAG = "aws:RequestTag/${TagKey}"
 RESOURCE_TAG = "aws:ResourceTag/${TagKey}"
 OWNED_BY_LINK = {"StringEquals": {f"aws:ResourceTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}
 STAMPED_BY_LINK = {"StringEquals": {f"aws:RequestTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}
-DATA_CLASSES = frozenset({"data_access", "credentials_exposure"})
 
 
 @dataclass(frozen=True)
@@ -124,20 +124,8 @@ class ServiceData:
             reference_types=tuple(row["name"] for row in rows if creates and row["name"] not in created),
             untagged_types=untagged,
             resource_level=bool(rows) or RESOURCE_TAG in action_keys,
-            create_action_key=next((k for k in sorted(action_keys) if k == f"{service}:CreateAction"), None),
+            create_action_key=f"{service}:CreateAction" if f"{service}:CreateAction" in action_keys else None,
         )
-
-
-@functools.cache
-def action_classes() -> Mapping[str, frozenset[str]]:
-    """iam-dataset's per-action classes (privesc, data access, credentials exposure, ...), shipped with provenance."""
-    from ..catalogue import aws_action_classes
-
-    return {name.lower(): frozenset(classes) for name, classes in aws_action_classes().items()}
-
-
-def is_data_read(action: str) -> bool:
-    return bool(action_classes().get(action.lower(), frozenset()) & DATA_CLASSES)
 
 
 @dataclass
@@ -152,8 +140,6 @@ class Ledger:
     """Reads that look like inventory but return data: denied even where a wildcard would allow them."""
     fenced_otherwise: dict[str, str] = field(default_factory=dict)
     """Actions fenced by a condition other than ownership or the boundary (``iam:AWSServiceName``), for the lint."""
-    claims: str = ""
-    """Why a tag action may stamp an untagged resource (IAM cannot tell tag-on-create from claiming)."""
 
     @classmethod
     def load(cls, path: Path) -> "Ledger":
@@ -163,7 +149,6 @@ class Ledger:
             unfenced=dict(raw.get("unfenced") or {}),
             denied_reads=dict(raw.get("deniedReads") or {}),
             fenced_otherwise=dict(raw.get("fencedOtherwise") or {}),
-            claims=str(raw.get("claims") or ""),
         )
 
 
@@ -308,13 +293,13 @@ def generate(data: ServiceData, source: TierSource) -> dict[str, Any]:
     return canonical_policy({"Version": VERSION, "Statement": [s for s in statements if s.get("Action")]})
 
 
-def _grouped(sid: str, arns_by_action: Mapping[str, set[str]], condition: Optional[dict] = None) -> list[dict[str, Any]]:
+def _grouped(sid: str, arns_by_action: Mapping[str, set[str]]) -> list[dict[str, Any]]:
     """One statement per distinct set of resource ARNs, numbered in a stable order."""
     by_resources: dict[tuple[str, ...], list[str]] = {}
     for action, arns in sorted(arns_by_action.items()):
         by_resources.setdefault(tuple(sorted(arns)), []).append(action)
     return [
-        _statement(f"{sid}{number}", "Allow", actions, list(arns) if arns != ("*",) else "*", condition)
+        _statement(f"{sid}{number}", "Allow", actions, list(arns))
         for number, (arns, actions) in enumerate(sorted(by_resources.items()), start=1)
     ]
 

@@ -7,7 +7,8 @@ import json
 
 import pytest
 
-from linking.aws.tiers import TIERS, Ledger, ServiceData, compress, generated_documents, is_data_read, readonly_actions, TierSource
+from linking.aws.lint import is_data_read
+from linking.aws.tiers import TIERS, Ledger, ServiceData, TierSource, compress, generated_documents, readonly_actions
 from linking.catalogue import aws_managed_policies, load_catalogues
 from linking.policy import policy_docs_root
 
