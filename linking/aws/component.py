@@ -15,13 +15,12 @@ from ..component import checked_spec, enforce_lint, invoke_options, report_warni
 from ..config import CONFIG_KEY, LinkSpec
 from ..errors import LinkConfigError
 from ..extras import require_extra
-from ..policy import RenderedDocument, builtin_document_path
+from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
 from ..record import LinkRecord, link_record
 from ..tags import OWNERSHIP_TAG, describe_link, provenance_tags
 from ..validation import join_path
 from . import documents
 from . import lint
-from .tiers import kept_without_fence
 from .documents import BOUNDARY_DOCUMENT, AwsNames, render_policy
 
 require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
@@ -118,11 +117,11 @@ class AwsAccountLink(pulumi.ComponentResource):
             + lint.lint_aws_permissions(
                 self.policy.document, tier_document_label(spec), tier=spec.tier, link_id=spec.id,
                 boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
-                kept=kept_without_fence(tier_document_path(spec)) if spec.tier != "custom" else frozenset(),
+                kept=kept_by_ledger(tier_document_path(spec)) if spec.tier != "custom" else frozenset(),
             )
             + (lint.lint_aws_permissions(
                 boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,
-                kept=kept_without_fence(builtin_document_path("aws", BOUNDARY_DOCUMENT)),
+                kept=kept_by_ledger(builtin_document_path("aws", BOUNDARY_DOCUMENT)),
             ) if boundary else [])
             + lint.lint_aws_settings(spec.aws, tier=spec.tier),
             spec,

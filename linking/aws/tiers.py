@@ -152,15 +152,6 @@ class Ledger:
         )
 
 
-def kept_without_fence(document: Path) -> frozenset[str]:
-    """What the ledger beside a document (``<name>.ledger.yaml``, reviewed with it) keeps without a fence."""
-    ledger = document.with_name(document.name.removesuffix(".json") + ".ledger.yaml")
-    if not ledger.is_file():
-        return frozenset()
-    kept = Ledger.load(ledger)
-    return frozenset(kept.unfenced) | frozenset(kept.fenced_otherwise)
-
-
 def compress(actions: Iterable[str], universe: Iterable[str]) -> list[str]:
     """The fewest ``Prefix*`` patterns (cut at a word boundary) matching exactly ``actions`` among ``universe``.
 

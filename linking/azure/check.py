@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue import Catalogue
-from ..policy import RenderedDocument
+from ..policy import RenderedDocument, kept_by_ledger
 from .documents import OPERATION_LISTS, render_role_definition
 from .lint import lint_azure
 
@@ -21,7 +21,8 @@ def render_sample(path: Path) -> RenderedDocument:
 
 def fill(check: Any, document: dict[str, Any], catalogues: dict[str, Catalogue]) -> None:
     check.entries = sum(len(document[k]) for k in OPERATION_LISTS)
-    check.findings = lint_azure(document, check.path, tier=check.tier, assignment_condition="(set by the link)")
+    check.findings = lint_azure(document, check.path, tier=check.tier, assignment_condition="(set by the link)",
+                                kept=kept_by_ledger(Path(check.path)))
     control, data = catalogues["azure"], catalogues["azure-data"]
     check.unknown = control.unknown(document["Actions"] + document["NotActions"]) + data.unknown(
         document["DataActions"] + document["NotDataActions"]

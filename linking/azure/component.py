@@ -14,7 +14,7 @@ from ..component import checked_spec, enforce_lint, invoke_options, report_warni
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..names import deterministic_guid
-from ..policy import RenderedDocument, builtin_document_path
+from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
 from ..record import LinkRecord, link_record
 from ..tags import OWNERSHIP_TAG, describe_link, provenance_tags
 from . import documents
@@ -114,6 +114,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 self.role.document, tier_document_label(spec), tier=spec.tier,
                 assignment_condition=documents.delegation_condition(workload_roles().values(), documents.PRINCIPAL_PLACEHOLDER)
                 if delegates else None,
+                kept=kept_by_ledger(tier_document_path(spec)) if spec.tier != "custom" else (),
             )
             + lint.lint_azure_settings(settings, tier=spec.tier),
             spec,

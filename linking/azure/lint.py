@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import functools
-from typing import Any, Mapping, Optional
+import re
+from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
 from ..config import AzureSettings
@@ -14,6 +15,7 @@ RULES = {
     "AZ002": (WARNING, "may write role assignments without a condition on which roles"),
     "AZ003": (ERROR, "readonly tier has data actions or reads keys"),
     "AZ005": (ERROR, "a wildcard in DataActions: reads or writes data across services"),
+    "AZ006": (ERROR, "lists keys, secrets, credentials or app settings (a list*/action that returns them)"),
     "AZ004": (WARNING, "azure.scope: subscription: the admin tier works across the whole subscription, not in its own resource groups"),
 }
 
@@ -24,8 +26,17 @@ def lint_azure_settings(settings: AzureSettings, *, tier: Optional[str]) -> list
     return []
 
 
+CREDENTIAL_LISTING = re.compile(
+    r"/(list(keys|secrets|credentials?|clusteradmincredential|clustermonitoringusercredential"
+    r"|connectionstrings|connectionkeys|authtoken|appsettings|functionappsettings|accountsas|servicesas)|config/list)/action$"
+)
+"""Azure's list-style actions that return a secret (keys, SAS, connection strings, app settings, kubeconfigs): the
+reason Reader excludes ``*/action`` and keeps ``*/read``. An AKS *user* kubeconfig is left out: with Entra sign-in it
+carries no secret, and the workload role "Azure Kubernetes Service Cluster User Role" exists for it."""
+
+
 def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None,
-               assignment_condition: Optional[str] = None) -> list[Finding]:
+               assignment_condition: Optional[str] = None, kept: Iterable[str] = ()) -> list[Finding]:
     """Role definition rules. Wildcards are expanded over the shipped operation catalogue (Azure compares without
     case), so ``*/write`` or ``Microsoft.Authoriz*/write`` is judged by the operations it reaches; whether an
     operation is data plane is Microsoft's own flag in that catalogue (DataActions)."""
@@ -52,7 +63,11 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
         # Azure names every operation .../read, /write, /delete or /action: a readonly tier has only reads.
         for op in sorted(op for op in effective if not op.endswith("/read")):
             findings.append(finding(RULES, "AZ003", f"{source} Actions", op))
-    elif any("*" in d for d in data_actions):
+    else:
+        accepted = {k.lower() for k in kept}
+        for op in sorted(op for op in effective if CREDENTIAL_LISTING.search(op) and op not in accepted):
+            findings.append(finding(RULES, "AZ006", f"{source} Actions", f"{op} [class: credentials exposure]"))
+    if tier != "readonly" and any("*" in d for d in data_actions):
         reached = _effective(data_actions, as_list(document.get("NotDataActions")), "data")
         findings.append(finding(RULES, "AZ005", f"{source} DataActions", f"{', '.join(d for d in data_actions if '*' in d)} reaches {len(reached)} data operations"))
     return findings

@@ -48,6 +48,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
               lambda: lint_azure({"Actions": ["*/read"], "DataActions": []}, "r", tier="readonly")),
     "AZ005": (lambda: lint_azure({"Actions": [], "DataActions": ["*"]}, "r"),
               lambda: lint_azure({"Actions": [], "DataActions": ["Microsoft.Storage/storageAccounts/blobServices/containers/blobs/read"]}, "r")),
+    "AZ006": (lambda: lint_azure({"Actions": ["Microsoft.Web/sites/*"]}, "r"),
+              lambda: lint_azure({"Actions": ["Microsoft.Web/sites/*"], "NotActions": ["*/list*/action", "*/config/list/action"]}, "r")),
     "AZ004": (lambda: lint_azure_settings(AzureSettings("s", "t", scope="subscription"), tier="admin"),
               lambda: lint_azure_settings(AzureSettings("s", "t", resource_groups=("apps",)), tier="admin")),
     "GCP006": (lambda: lint_gcp(["compute.firewallPolicies.move", "storage.buckets.get"], "r", custom_role=True),
