@@ -1,0 +1,284 @@
+"""The link components for every Pulumi language: a component package hosted by Pulumi's Python SDK.
+
+``plugin/`` holds the ``PulumiPlugin.yaml`` and entry point; ``pulumi package add ./plugin`` generates an SDK for
+TypeScript, Go, C#, Java or YAML from the schema Pulumi's analyzer derives from the types below (``plugin/schema.json``
+is that schema, checked in and tested for drift). Each component takes the same settings as ``linking:link`` in a stack
+file (camelCase in other languages, snake_case here), checks them the same way, and builds the Python component of its
+provider as a child. Python programs keep using ``linking.aws.AwsAccountLink`` and the others directly.
+
+No ``from __future__ import annotations`` here: the analyzer reads these annotations at run time.
+"""
+
+from typing import Any, Optional, TypedDict
+
+import pulumi
+
+from .config import CONFIG_KEY, LinkSpec
+from .errors import LinkConfigError
+from .validation import join_path
+
+PACKAGE = "linking"
+
+
+class ControlPlaneAwsArgs(TypedDict, total=False):
+    principal_arn: pulumi.Input[str]
+    """The control plane's IAM role (or user) ARN, no wildcards."""
+    external_id: pulumi.Input[str]
+    """The external ID the control plane sends; generated (a secret) when absent."""
+
+
+class ControlPlaneOidcArgs(TypedDict, total=False):
+    issuer: pulumi.Input[str]
+    """The https URL of the control plane's OIDC issuer."""
+    subject: pulumi.Input[str]
+    """The exact token subject."""
+    audience: pulumi.Input[str]
+    provider_arn: pulumi.Input[str]
+    """AWS: an existing IAM OIDC provider for the issuer (one per issuer per account)."""
+    group: pulumi.Input[str]
+    """Kubernetes: the group the OIDC identity is bound as."""
+
+
+class ControlPlaneGcpArgs(TypedDict, total=False):
+    member: pulumi.Input[str]
+    """The control plane's principal, such as serviceAccount:cp@project.iam.gserviceaccount.com."""
+
+
+class ControlPlaneArgs(TypedDict, total=False):
+    aws: pulumi.Input[ControlPlaneAwsArgs]
+    oidc: pulumi.Input[ControlPlaneOidcArgs]
+    gcp: pulumi.Input[ControlPlaneGcpArgs]
+
+
+class WaiverArgs(TypedDict):
+    rule: pulumi.Input[str]
+    """A lint rule id of the link's provider, such as AWS006."""
+    reason: pulumi.Input[str]
+    """Why this link needs the exception, in words."""
+
+
+class LinkArgs(TypedDict, total=False):
+    """What every link takes (``linking:link`` in a stack file)."""
+
+    id: pulumi.Input[str]
+    """The link id: lower-case letters, digits and '-'; it names every resource."""
+    display_name: pulumi.Input[str]
+    tier: pulumi.Input[str]
+    """readonly, admin or custom."""
+    policy_file: pulumi.Input[str]
+    """The tier document of tier custom, relative to the program's directory."""
+    owner: pulumi.Input[str]
+    """Who answers for this link."""
+    expires_at: pulumi.Input[str]
+    """RFC 3339 instant, such as 2027-06-30T00:00:00Z."""
+    enabled: pulumi.Input[bool]
+    control_plane: pulumi.Input[ControlPlaneArgs]
+    tags: pulumi.Input[dict[str, pulumi.Input[str]]]
+    waivers: pulumi.Input[list[pulumi.Input[WaiverArgs]]]
+
+
+class AwsSettingsArgs(TypedDict, total=False):
+    account_id: pulumi.Input[str]
+    """The 12-digit account id."""
+    trust: pulumi.Input[str]
+    permissions_boundary_arn: pulumi.Input[str]
+    max_session_hours: pulumi.Input[int]
+    scope: pulumi.Input[str]
+    """owned (default) or account."""
+    revoke_workloads: pulumi.Input[bool]
+
+
+class AwsAccountLinkArgs(LinkArgs, total=False):
+    aws: pulumi.Input[AwsSettingsArgs]
+
+
+class AzureClientSecretArgs(TypedDict, total=False):
+    enabled: pulumi.Input[bool]
+    end_date: pulumi.Input[str]
+
+
+class AzureSettingsArgs(TypedDict, total=False):
+    subscription_id: pulumi.Input[str]
+    tenant_id: pulumi.Input[str]
+    identity: pulumi.Input[str]
+    """managed (default) or application."""
+    location: pulumi.Input[str]
+    resource_group_name: pulumi.Input[str]
+    client_secret: pulumi.Input[AzureClientSecretArgs]
+    resource_groups: pulumi.Input[list[pulumi.Input[str]]]
+    """The resource groups the admin tier works in; the link creates them."""
+    scope: pulumi.Input[str]
+    """resource-groups (default) or subscription."""
+
+
+class AzureSubscriptionLinkArgs(LinkArgs, total=False):
+    azure: pulumi.Input[AzureSettingsArgs]
+
+
+class GcpSettingsArgs(TypedDict, total=False):
+    project: pulumi.Input[str]
+    access: pulumi.Input[str]
+    """impersonation (default), workload-identity or key."""
+    services: pulumi.Input[list[pulumi.Input[str]]]
+    key_rotation_days: pulumi.Input[int]
+    scope: pulumi.Input[str]
+    """project (default) or wide."""
+
+
+class GcpProjectLinkArgs(LinkArgs, total=False):
+    gcp: pulumi.Input[GcpSettingsArgs]
+
+
+class AdmissionFenceArgs(TypedDict, total=False):
+    enabled: pulumi.Input[bool]
+    reason: pulumi.Input[str]
+
+
+class KubernetesSettingsArgs(TypedDict, total=False):
+    namespace: pulumi.Input[str]
+    create_namespace: pulumi.Input[bool]
+    credential: pulumi.Input[str]
+    server: pulumi.Input[str]
+    ca_data: pulumi.Input[str]
+    kubeconfig: pulumi.Input[str]
+    context: pulumi.Input[str]
+    namespaces: pulumi.Input[list[pulumi.Input[str]]]
+    scope: pulumi.Input[str]
+    create_namespaces: pulumi.Input[bool]
+    custom_resource_groups: pulumi.Input[list[pulumi.Input[str]]]
+    admission_fence: pulumi.Input[AdmissionFenceArgs]
+
+
+class KubernetesClusterLinkArgs(LinkArgs, total=False):
+    kubernetes: pulumi.Input[KubernetesSettingsArgs]
+
+
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part[:1].upper() + part[1:] for part in rest)
+
+
+def _config(value: Any, path: list[Any]) -> Any:
+    """The args as a ``linking:link`` mapping (camelCase keys), refusing a value not known yet."""
+    if isinstance(value, pulumi.Output):
+        raise LinkConfigError(
+            join_path(CONFIG_KEY, path), "(an Output)",
+            "a value known when the program runs: the multi-language components do not take another resource's "
+            "output yet (the Python components do not either)",
+        )
+    if isinstance(value, dict):
+        return {_camel(str(k)): _config(v, [*path, _camel(str(k))]) for k, v in value.items() if v is not None}
+    if isinstance(value, (list, tuple)):
+        return [_config(v, [*path, i]) for i, v in enumerate(value)]
+    return value
+
+
+def _spec(args: Any, provider: str) -> LinkSpec:
+    config = {**_config(dict(args), []), "provider": provider}
+    if "policyFile" in config:
+        raise LinkConfigError(
+            join_path(CONFIG_KEY, ["policyFile"]), config["policyFile"],
+            "no policy file here: the package runs in its own folder, so a custom tier's document cannot be found; "
+            "use a stack file or the Python component",
+        )
+    return LinkSpec.from_config(config)
+
+
+class _HostedLink(pulumi.ComponentResource):
+    """The shared body: the spec from the args, then the provider's component as the only child."""
+
+    link_record: pulumi.Output[Any]
+    """The link record (linking/schemas/link-record.schema.json): what the control plane needs to use the link."""
+    link_secrets: pulumi.Output[Any]
+    """The link's secrets (an external ID, a client secret, a key), always a Pulumi secret."""
+
+    _cloud = ""
+    _token = ""
+
+    def _build(self, name: str, args: Any, opts: Optional[pulumi.ResourceOptions]) -> Any:
+        spec = _spec(args, self._cloud)
+        super().__init__(self._token, name, {}, opts)
+        from .providers import part
+
+        module = part(self._cloud, "component")
+        component_type, args_type = _COMPONENTS[self._cloud]
+        child = getattr(module, component_type)(name, getattr(module, args_type)(spec), pulumi.ResourceOptions(parent=self))
+        self.link_record = child.link_record
+        self.link_secrets = pulumi.Output.secret(child.link_secrets) if child.link_secrets is not None else pulumi.Output.secret({})
+        return child
+
+
+_COMPONENTS = {
+    "aws": ("AwsAccountLink", "AwsAccountLinkArgs"),
+    "azure": ("AzureSubscriptionLink", "AzureSubscriptionLinkArgs"),
+    "gcp": ("GcpProjectLink", "GcpProjectLinkArgs"),
+    "kubernetes": ("KubernetesClusterLink", "KubernetesClusterLinkArgs"),
+}
+
+
+class AwsAccountLink(_HostedLink):
+    """An IAM role for the control plane in one AWS account, with its tier, trust and workload boundary."""
+
+    role_arn: pulumi.Output[str]
+    _cloud, _token = "aws", f"{PACKAGE}:index:AwsAccountLink"
+
+    def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        child = self._build(name, args, opts)
+        self.role_arn = child.role.arn
+        self.register_outputs({"roleArn": self.role_arn, "linkRecord": self.link_record, "linkSecrets": self.link_secrets})
+
+
+class AzureSubscriptionLink(_HostedLink):
+    """A keyless identity for the control plane with its tier in one Azure subscription (or its resource groups)."""
+
+    principal_id: pulumi.Output[str]
+    _cloud, _token = "azure", f"{PACKAGE}:index:AzureSubscriptionLink"
+
+    def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        child = self._build(name, args, opts)
+        self.principal_id = child.principal_id
+        self.register_outputs({"principalId": self.principal_id, "linkRecord": self.link_record, "linkSecrets": self.link_secrets})
+
+
+class GcpProjectLink(_HostedLink):
+    """A service account for the control plane with its tier as a custom role in one GCP project."""
+
+    service_account_email: pulumi.Output[str]
+    _cloud, _token = "gcp", f"{PACKAGE}:index:GcpProjectLink"
+
+    def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        child = self._build(name, args, opts)
+        self.service_account_email = child.service_account.email
+        self.register_outputs({"serviceAccountEmail": self.service_account_email, "linkRecord": self.link_record,
+                               "linkSecrets": self.link_secrets})
+
+
+class KubernetesClusterLink(_HostedLink):
+    """RBAC for the control plane in one Kubernetes cluster, fenced to its namespaces by an admission policy."""
+
+    _cloud, _token = "kubernetes", f"{PACKAGE}:index:KubernetesClusterLink"
+
+    def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        self._build(name, args, opts)
+        self.register_outputs({"linkRecord": self.link_record, "linkSecrets": self.link_secrets})
+
+
+COMPONENTS = [AwsAccountLink, AzureSubscriptionLink, GcpProjectLink, KubernetesClusterLink]
+
+
+def schema() -> dict[str, Any]:
+    """The package schema, as Pulumi's analyzer derives it from the types above (what ``pulumi package add`` sees)."""
+    from pulumi.provider.experimental.analyzer import Analyzer
+    from pulumi.provider.experimental.schema import generate_schema
+
+    result = Analyzer(PACKAGE).analyze(COMPONENTS)
+    spec = generate_schema(PACKAGE, "0.0.0", None, result["component_definitions"], result["type_definitions"],
+                           sorted(result["dependencies"], key=repr))
+    return spec.to_json()
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    sys.stdout.write(json.dumps(schema(), indent=2, sort_keys=True) + "\n")

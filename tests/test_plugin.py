@@ -1,0 +1,96 @@
+"""The component package for other Pulumi languages: its schema (from Pulumi's own analyzer, in-process), its
+drift from the stack-file settings, and its components under the mock runtime."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pulumi
+import pytest
+
+from linking import plugin
+from linking.errors import LinkConfigError
+from linking.plan.runtime import Ambient, PlanMocks
+from linking.validation import load_schema
+
+from .conftest import REPO
+
+SCHEMA = REPO / "plugin" / "schema.json"
+
+
+def test_the_checked_in_schema_is_what_the_analyzer_derives():
+    """Regenerate with `python -m linking.plugin > plugin/schema.json` and review the diff."""
+    assert json.loads(SCHEMA.read_text()) == json.loads(json.dumps(plugin.schema()))
+
+
+def _config_paths(node: dict[str, Any], prefix: str = "") -> set[str]:
+    paths = set()
+    for name, value in node.get("properties", {}).items():
+        paths.add(prefix + name)
+        nested = value.get("items", value) if value.get("type") == "array" else value
+        if "properties" in nested:
+            paths |= _config_paths(nested, f"{prefix}{name}.")
+    return paths
+
+
+def _input_paths(schema: dict[str, Any], properties: dict[str, Any], prefix: str = "") -> set[str]:
+    paths = set()
+    for name, value in properties.items():
+        paths.add(prefix + name)
+        ref = value.get("$ref") or value.get("items", {}).get("$ref")
+        if ref and ref.startswith("#/types/"):
+            paths |= _input_paths(schema, schema["types"][ref[len("#/types/"):]]["properties"], f"{prefix}{name}.")
+    return paths
+
+
+@pytest.mark.parametrize("component,provider", [("AwsAccountLink", "aws"), ("AzureSubscriptionLink", "azure"),
+                                                ("GcpProjectLink", "gcp"), ("KubernetesClusterLink", "kubernetes")])
+def test_every_stack_file_setting_is_an_input_of_the_component(component, provider):
+    config = _config_paths(load_schema("link-config.schema.json"))
+    others = {p for p in ("aws", "azure", "gcp", "kubernetes") if p != provider}
+    wanted = {p for p in config if p.split(".")[0] not in others | {"provider"}}
+    schema = plugin.schema()
+    assert _input_paths(schema, schema["resources"][f"linking:index:{component}"]["inputProperties"]) == wanted
+
+
+ARGS = {
+    "id": "vended", "tier": "readonly", "owner": "platform@acme.example",
+    "control_plane": {"aws": {"principal_arn": "arn:aws:iam::111122223333:role/control-plane"}},
+    "aws": {"account_id": "210987654321", "max_session_hours": 2},
+}
+
+
+def _run(make) -> list[Any]:
+    pulumi.runtime.settings.reset_options()
+    pulumi.runtime.set_mocks(PlanMocks(Ambient(aws_account_id="210987654321")), preview=False)
+    return make()
+
+
+def test_the_hosted_aws_component_builds_the_python_one_as_its_child():
+    link = _run(lambda: plugin.AwsAccountLink("vended", ARGS))
+
+    @pulumi.runtime.test
+    def check():
+        def verify(values):
+            arn, record, secret = values
+            assert arn == "arn:aws:iam::210987654321:role/linking/linking-vended"
+            assert record["aws"]["maxSessionSeconds"] == 7200 and record["tier"] == "readonly"
+            assert secret is True
+
+        return pulumi.Output.all(link.role_arn, link.link_record, link.link_secrets.is_secret()).apply(verify)
+
+    check()
+
+
+@pytest.mark.parametrize("change,key_path,expected", [
+    (lambda a: a["aws"].update(account_id=pulumi.Output.from_input("210987654321")), "linking:link.aws.accountId", "a value known"),
+    (lambda a: a["aws"].update(account_id="1234"), "linking:link.aws.accountId", "12-digit"),
+    (lambda a: a.update(tier="custom", policy_file="custom.json"), "linking:link.policyFile", "no policy file here"),
+])
+def test_bad_args_name_the_setting_before_anything_registers(change, key_path, expected):
+    args = json.loads(json.dumps({k: v for k, v in ARGS.items()}))
+    change(args)
+    with pytest.raises(LinkConfigError) as raised:
+        _run(lambda: plugin.AwsAccountLink("vended", args))
+    assert raised.value.key_path == key_path and expected in raised.value.expected
