@@ -49,7 +49,7 @@ def link_target(spec: LinkSpec) -> str:
     """What a link's physical names are unique within: the account, subscription, project or cluster."""
     settings = getattr(spec, spec.provider)
     target = {
-        "aws": lambda: settings.account_id,
+        "aws": lambda: settings.account_id if isinstance(settings.account_id, str) else f"(an account known at run time, link {spec.id})",
         "azure": lambda: settings.subscription_id,
         "gcp": lambda: settings.project,
         "kubernetes": lambda: settings.server or settings.context or "the provider's cluster",

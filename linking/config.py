@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, Literal, Mapping, Optional
+from typing import Any, Iterable, Literal, Mapping, Optional
 
 from .errors import MISSING, LinkConfigError
 from .files import contained_path
@@ -69,6 +69,7 @@ class ControlPlane:
 @dataclass(frozen=True)
 class AwsSettings:
     account_id: str
+    """12 digits; in code also an Output (an account the program vends): checked when it resolves."""
     trust: Optional[str] = None
     """``principal`` or ``oidc``; inferred when only one of controlPlane.aws/oidc is set."""
     permissions_boundary_arn: Optional[str] = None
@@ -242,13 +243,54 @@ class LinkSpec:
         return _unbuild(self)
 
     def checked(self) -> "LinkSpec":
-        """This spec after the checks a stack file gets; a spec built in code is checked here once."""
+        """This spec after the checks a stack file gets; a spec built in code is checked here once.
+
+        A field that may be an Output (`RUN_TIME_FIELDS`, say an account a program vends in the same run) is
+        checked with a stand-in of the right form and keeps its Output; the component checks the value itself
+        when it resolves, before any resource that depends on it is created.
+        """
         if self._checked:
             return self
+        pending = {}
+        spec = self
+        for (section, name), stand_in in RUN_TIME_FIELDS.items():
+            settings = getattr(spec, section)
+            if settings is not None and _is_output(getattr(settings, name)):
+                pending[(section, name)] = getattr(settings, name)
+                spec = dataclasses.replace(spec, **{section: dataclasses.replace(settings, **{name: stand_in})})
+        for key_path, value in _values(spec.to_config(), CONFIG_KEY):
+            if _is_output(value):
+                raise LinkConfigError(python_field(key_path), "(an Output)", "a value known when the program runs here")
         try:
-            return LinkSpec.from_config(self.to_config(), project_root=None)
+            checked = LinkSpec.from_config(spec.to_config(), project_root=None)
         except LinkConfigError as exc:  # name the Python field the program set, not a stack-file key
             raise LinkConfigError(python_field(exc.key_path), exc.value, exc.expected) from None
+        for (section, name), value in pending.items():
+            settings = dataclasses.replace(getattr(checked, section), **{name: value})
+            checked = dataclasses.replace(checked, **{section: settings})
+            object.__setattr__(checked, "_checked", True)
+        return checked
+
+
+RUN_TIME_FIELDS = {("aws", "account_id"): "000000000000"}
+"""Settings a program may pass as an Output (field -> the stand-in checked at plan time, of the same length)."""
+
+
+def _is_output(value: Any) -> bool:
+    import pulumi  # the SDK is a dependency; imported here so that parsing a stack file does not need it
+
+    return isinstance(value, pulumi.Output)
+
+
+def _values(value: Any, path: str) -> Iterable[tuple[str, Any]]:
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _values(item, join_path(path, [key]))
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            yield from _values(item, join_path(path, [index]))
+    else:
+        yield path, value
 
 
 def python_field(key_path: str) -> str:

@@ -10,9 +10,9 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..canonical import canonical_json
+from ..canonical import canonical_json, sha256_hex
 from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
-from ..config import CONFIG_KEY, LinkSpec
+from ..config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec
 from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
@@ -34,12 +34,28 @@ def _description(spec: LinkSpec) -> str:
     return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", describe_link(spec))[:1000]
 
 
-def check_account(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
+def check_account(account_id: str, invoke_opts: pulumi.InvokeOptions) -> None:
     """Stop when the ambient credentials reach another account than the config names."""
-    assert spec.aws is not None
     actual = aws.get_caller_identity(opts=invoke_opts).account_id
-    if actual != spec.aws.account_id:
-        raise wrong_target("aws.accountId", spec.aws.account_id, actual, "switch AWS credentials or fix the config")
+    if actual != account_id:
+        raise wrong_target("aws.accountId", account_id, actual, "switch AWS credentials or fix the config")
+
+
+ACCOUNT_STAND_IN = RUN_TIME_FIELDS[("aws", "account_id")]
+
+
+def _resolved_account(account: pulumi.Output[str], verify: bool, invoke_opts: pulumi.InvokeOptions) -> pulumi.Output[str]:
+    """An account id known only at run time (a program vending the account), checked when it resolves: every
+    document that names it waits for this, so a wrong value stops before anything depending on it is created."""
+
+    def check(value: Any) -> str:
+        if not (isinstance(value, str) and re.fullmatch(r"[0-9]{12}", value)):
+            raise LinkConfigError("AwsSettings.account_id", value, "a 12-digit AWS account id")
+        if verify:
+            check_account(value, invoke_opts)
+        return value
+
+    return account.apply(check)
 
 
 def _named_partition(spec: LinkSpec) -> str:
@@ -96,10 +112,16 @@ class AwsAccountLink(pulumi.ComponentResource):
         spec = checked_spec(args.link, "aws")
         assert spec.aws is not None
         invoke_opts = invoke_options(opts, "aws")
-        if args.verify_account:
-            check_account(spec, invoke_opts)
+        # Known now: checked now. Known at run time: everything is rendered with a stand-in of the same length
+        # (sizes, layout and lint do not depend on the digits) and the real id is put in when it resolves.
+        account: Optional[pulumi.Output[str]] = None
+        if isinstance(spec.aws.account_id, str):
+            if args.verify_account:
+                check_account(spec.aws.account_id, invoke_opts)
+        else:
+            account = _resolved_account(spec.aws.account_id, args.verify_account, invoke_opts)
         partition = aws.get_partition(opts=invoke_opts).partition or _named_partition(spec)
-        names = AwsNames(spec.id, spec.aws.account_id, partition)
+        names = AwsNames(spec.id, spec.aws.account_id if account is None else ACCOUNT_STAND_IN, partition)
         check_partitions(spec, names.partition)
         policy_key = tier_key_path(spec)
         self.policy = render_policy(tier_document_path(spec), names, policy_key)
@@ -134,6 +156,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         tags = provenance_tags(spec)
 
         trust, authentication = self._trust(name, spec, names, child, tags)
+        trust = self._in_account(trust, account)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=names.role_name,
@@ -152,16 +175,20 @@ class AwsAccountLink(pulumi.ComponentResource):
                 name=names.boundary_policy_name,
                 path=names.role_path,
                 description=f"Most that any role created by link {spec.id} may do (no IAM writes)",
-                policy=boundary.text,
+                policy=self._in_account(boundary.text, account),
                 tags=tags,
                 opts=child,
             ).arn
-        managed_arns = self._permissions(name, spec, names, layout, tags, child) if spec.enabled else []
+        managed_arns = self._permissions(name, spec, names, layout, tags, child, account) if spec.enabled else []
+        policy_sha256 = (
+            self.policy.sha256 if account is None
+            else account.apply(lambda value: sha256_hex(self.policy.text.replace(ACCOUNT_STAND_IN, value)))
+        )
 
         self.link_record = link_record(
             spec,
-            policy_sha256=self.policy.sha256,
-            target={"accountId": names.account_id, "partition": names.partition},
+            policy_sha256=policy_sha256,
+            target={"accountId": names.account_id if account is None else account, "partition": names.partition},
             identity={"roleArn": self.role.arn, "roleName": self.role.name},
             authentication=authentication,
             expiry_enforcement=(
@@ -190,7 +217,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         self.register_outputs(
             {
                 "roleArn": self.role.arn,
-                "policySha256": self.policy.sha256,
+                "policySha256": policy_sha256,
                 "linkRecord": self.link_record,
                 "linkSecrets": self.link_secrets,
             }
@@ -256,6 +283,13 @@ class AwsAccountLink(pulumi.ComponentResource):
             "providerArn": provider_arn,
         }
 
+    @staticmethod
+    def _in_account(text: pulumi.Input[str], account: Optional[pulumi.Output[str]]) -> pulumi.Input[str]:
+        """A document rendered with the stand-in account id, with the real one once it resolves."""
+        if account is None:
+            return text
+        return pulumi.Output.all(text, account).apply(lambda values: values[0].replace(ACCOUNT_STAND_IN, values[1]))
+
     def _permissions(
         self,
         name: str,
@@ -264,6 +298,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         layout: documents.PolicyLayout,
         tags: dict[str, str],
         child: pulumi.ResourceOptions,
+        account: Optional[pulumi.Output[str]],
     ) -> list[pulumi.Output[str]]:
         """The tier document on the role: inline, or split into managed policies (their ARNs)."""
         if layout.inline is not None:
@@ -271,7 +306,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 f"{name}-permissions",
                 role=self.role.name,
                 name=names.permission_policy_name(spec.tier),
-                policy=canonical_json(layout.inline),
+                policy=self._in_account(canonical_json(layout.inline), account),
                 opts=child,
             )
             return []
@@ -282,7 +317,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 name=names.permission_policy_name(spec.tier, part),
                 path=names.role_path,
                 description=f"Tier {spec.tier} of link {spec.id}, part {part} of {len(layout.managed)}",
-                policy=canonical_json(document),
+                policy=self._in_account(canonical_json(document), account),
                 tags=tags,
                 opts=child,
             )

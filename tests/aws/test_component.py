@@ -281,3 +281,65 @@ def test_the_readme_unit_test_snippet_runs_as_written(tmp_path):
                                capture_output=True, text=True, timeout=300, cwd=tmp_path)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert "1 passed" in completed.stdout
+
+
+class VendingMocks(PlanMocks):
+    """The plan's mocks, plus what AWS Organizations answers for a new member account."""
+
+    def __init__(self, account_id: str) -> None:
+        super().__init__(Ambient(aws_account_id=account_id))
+        self.account_id = account_id
+
+    def new_resource(self, args):
+        if args.typ == "aws:organizations/account:Account":
+            return self.account_id, {**args.inputs, "id": self.account_id, "arn": f"arn:aws:organizations::1:account/o-x/{self.account_id}"}
+        return super().new_resource(args)
+
+
+def _vend_and_link(account_id: str, **settings):
+    pulumi.runtime.settings.reset_options()
+    pulumi.runtime.set_mocks(VendingMocks(account_id), preview=False)
+    account = aws_sdk().organizations.Account("team", name="team", email="team@acme.example")
+    spec = LinkSpec(
+        id="team", tier="admin", owner="team@acme.example",
+        control_plane=ControlPlane(aws=AwsControlPlane(principal_arn="arn:aws:iam::111122223333:role/control-plane")),
+        aws=AwsSettings(account_id=account.id, **settings),
+    )
+    return account, AwsAccountLink("team", AwsAccountLinkArgs(spec))
+
+
+def aws_sdk():
+    import pulumi_aws
+
+    return pulumi_aws
+
+
+def test_a_program_vends_an_account_and_links_it_in_one_run():
+    """The account id is an Output: documents are rendered with a stand-in and get the real id when it resolves."""
+    _, link = _vend_and_link("345678901234")
+
+    @pulumi.runtime.test
+    def check():
+        def verify(values):
+            record, trust, sha = values
+            assert record["target"]["accountId"] == "345678901234"
+            assert record["aws"]["workloadBoundaryArn"].startswith("arn:aws:iam::")
+            assert "000000000000" not in json.dumps(record) and "000000000000" not in trust
+            rendered = render_policy(builtin_document_path("aws", "admin"), AwsNames("team", "345678901234", "aws"), "k")
+            assert sha == rendered.sha256  # the digest of what is applied, not of the stand-in
+
+        return pulumi.Output.all(link.link_record, link.role.assume_role_policy, link.link_record["policySha256"]).apply(verify)
+
+    check()
+
+
+def test_a_vended_account_id_is_checked_when_it_resolves():
+    """A malformed id (say, a mistaken attribute) stops the documents that would name it."""
+    _, link = _vend_and_link("12345")
+
+    @pulumi.runtime.test
+    def check():
+        return link.link_record.apply(lambda record: None)
+
+    with pytest.raises(Exception, match="AwsSettings.account_id"):
+        check()
