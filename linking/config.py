@@ -251,29 +251,38 @@ class LinkSpec:
         """
         if self._checked:
             return self
-        pending = {}
-        spec = self
-        for (section, name), stand_in in RUN_TIME_FIELDS.items():
-            settings = getattr(spec, section)
-            if settings is not None and _is_output(getattr(settings, name)):
-                pending[(section, name)] = getattr(settings, name)
-                spec = dataclasses.replace(spec, **{section: dataclasses.replace(settings, **{name: stand_in})})
-        for key_path, value in _values(spec.to_config(), CONFIG_KEY):
+        config, restore = stand_ins(self.to_config())
+        for key_path, value in config_values(config):
             if _is_output(value):
                 raise LinkConfigError(python_field(key_path), "(an Output)", "a value known when the program runs here")
         try:
-            checked = LinkSpec.from_config(spec.to_config(), project_root=None)
+            return restore(LinkSpec.from_config(config, project_root=None))
         except LinkConfigError as exc:  # name the Python field the program set, not a stack-file key
             raise LinkConfigError(python_field(exc.key_path), exc.value, exc.expected) from None
-        for (section, name), value in pending.items():
-            settings = dataclasses.replace(getattr(checked, section), **{name: value})
-            checked = dataclasses.replace(checked, **{section: settings})
-            object.__setattr__(checked, "_checked", True)
-        return checked
 
 
 RUN_TIME_FIELDS = {("aws", "account_id"): "000000000000"}
 """Settings a program may pass as an Output (field -> the stand-in checked at plan time, of the same length)."""
+
+
+def stand_ins(config: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
+    """A ``linking:link`` mapping with each Output of a `RUN_TIME_FIELDS` setting replaced by its stand-in, and the
+    function that puts the Outputs back into the checked spec (the component checks them when they resolve)."""
+    config = {key: dict(value) if isinstance(value, Mapping) else value for key, value in config.items()}
+    pending = {}
+    for (section, name), stand_in in RUN_TIME_FIELDS.items():
+        key = _camel(name)
+        if isinstance(config.get(section), dict) and _is_output(config[section].get(key)):
+            pending[(section, name)] = config[section][key]
+            config[section][key] = stand_in
+
+    def restore(spec: "LinkSpec") -> "LinkSpec":
+        for (section, name), value in pending.items():
+            spec = dataclasses.replace(spec, **{section: dataclasses.replace(getattr(spec, section), **{name: value})})
+            object.__setattr__(spec, "_checked", True)
+        return spec
+
+    return config, restore
 
 
 def _is_output(value: Any) -> bool:
@@ -282,13 +291,14 @@ def _is_output(value: Any) -> bool:
     return isinstance(value, pulumi.Output)
 
 
-def _values(value: Any, path: str) -> Iterable[tuple[str, Any]]:
+def config_values(value: Any, path: str = CONFIG_KEY) -> Iterable[tuple[str, Any]]:
+    """Every leaf of a ``linking:link`` mapping, with its key path."""
     if isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _values(item, join_path(path, [key]))
+            yield from config_values(item, join_path(path, [key]))
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            yield from _values(item, join_path(path, [index]))
+            yield from config_values(item, join_path(path, [index]))
     else:
         yield path, value
 

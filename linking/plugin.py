@@ -13,7 +13,7 @@ from typing import Any, Optional, TypedDict
 
 import pulumi
 
-from .config import CONFIG_KEY, LinkSpec
+from .config import CONFIG_KEY, LinkSpec, config_values, stand_ins
 from .errors import LinkConfigError
 from .validation import join_path
 
@@ -79,7 +79,7 @@ class LinkArgs(TypedDict, total=False):
 
 class AwsSettingsArgs(TypedDict, total=False):
     account_id: pulumi.Input[str]
-    """The 12-digit account id."""
+    """The 12-digit account id; may be another resource's output (an account the program vends)."""
     trust: pulumi.Input[str]
     permissions_boundary_arn: pulumi.Input[str]
     max_session_hours: pulumi.Input[int]
@@ -158,30 +158,29 @@ def _camel(name: str) -> str:
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _config(value: Any, path: list[Any]) -> Any:
-    """The args as a ``linking:link`` mapping (camelCase keys), refusing a value not known yet."""
-    if isinstance(value, pulumi.Output):
-        raise LinkConfigError(
-            join_path(CONFIG_KEY, path), "(an Output)",
-            "a value known when the program runs: the multi-language components do not take another resource's "
-            "output yet (the Python components do not either)",
-        )
+def _config(value: Any) -> Any:
+    """The args as a ``linking:link`` mapping (camelCase keys)."""
     if isinstance(value, dict):
-        return {_camel(str(k)): _config(v, [*path, _camel(str(k))]) for k, v in value.items() if v is not None}
+        return {_camel(str(k)): _config(v) for k, v in value.items() if v is not None}
     if isinstance(value, (list, tuple)):
-        return [_config(v, [*path, i]) for i, v in enumerate(value)]
+        return [_config(v) for v in value]
     return value
 
 
 def _spec(args: Any, provider: str) -> LinkSpec:
-    config = {**_config(dict(args), []), "provider": provider}
+    """The spec, checked as a stack file is; an Output is taken where a Python program may pass one (an account it
+    vends in the same run), refused elsewhere."""
+    config, restore = stand_ins({**_config(dict(args)), "provider": provider})
     if "policyFile" in config:
         raise LinkConfigError(
             join_path(CONFIG_KEY, ["policyFile"]), config["policyFile"],
             "no policy file here: the package runs in its own folder, so a custom tier's document cannot be found; "
             "use a stack file or the Python component",
         )
-    return LinkSpec.from_config(config)
+    for key_path, value in config_values(config):
+        if isinstance(value, pulumi.Output):
+            raise LinkConfigError(key_path, "(an Output)", "a value known when the program runs (only aws.accountId may be an Output)")
+    return restore(LinkSpec.from_config(config))
 
 
 class _HostedLink(pulumi.ComponentResource):

@@ -84,13 +84,28 @@ def test_the_hosted_aws_component_builds_the_python_one_as_its_child():
 
 
 @pytest.mark.parametrize("change,key_path,expected", [
-    (lambda a: a["aws"].update(account_id=pulumi.Output.from_input("210987654321")), "linking:link.aws.accountId", "a value known"),
+    (lambda a: a.update(owner=pulumi.Output.from_input("platform@acme.example")), "linking:link.owner", "a value known"),
     (lambda a: a["aws"].update(account_id="1234"), "linking:link.aws.accountId", "12-digit"),
     (lambda a: a.update(tier="custom", policy_file="custom.json"), "linking:link.policyFile", "no policy file here"),
 ])
 def test_bad_args_name_the_setting_before_anything_registers(change, key_path, expected):
-    args = json.loads(json.dumps({k: v for k, v in ARGS.items()}))
+    args = json.loads(json.dumps(ARGS))
     change(args)
     with pytest.raises(LinkConfigError) as raised:
         _run(lambda: plugin.AwsAccountLink("vended", args))
     assert raised.value.key_path == key_path and expected in raised.value.expected
+
+
+def test_the_hosted_component_takes_a_vended_account_id_as_an_output():
+    args = json.loads(json.dumps(ARGS))
+    args["aws"]["account_id"] = pulumi.Output.from_input("210987654321")
+    link = _run(lambda: plugin.AwsAccountLink("vended", args))
+
+    @pulumi.runtime.test
+    def check():
+        def verify(record):
+            assert record["target"]["accountId"] == "210987654321"
+
+        return link.link_record.apply(verify)
+
+    check()
