@@ -49,11 +49,13 @@ def link_target(spec: LinkSpec) -> str:
     """What a link's physical names are unique within: the account, subscription, project or cluster."""
     settings = getattr(spec, spec.provider)
     target = {
-        "aws": lambda: settings.account_id if isinstance(settings.account_id, str) else f"(an account known at run time, link {spec.id})",
+        "aws": lambda: settings.account_id,
         "azure": lambda: settings.subscription_id,
         "gcp": lambda: settings.project,
         "kubernetes": lambda: settings.server or settings.context or "the provider's cluster",
     }[spec.provider]()
+    if not isinstance(target, str):  # an Output: a target the program creates in this run, named once it exists
+        target = f"(a target created in this run, link {spec.id})"
     return f"{spec.provider} {target}"
 
 

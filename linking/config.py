@@ -187,6 +187,8 @@ class LinkSpec:
     tags: Mapping[str, str] = field(default_factory=dict)
     waivers: tuple[Waiver, ...] = ()
     _checked: bool = field(default=False, init=False, repr=False, compare=False)
+    _source: Optional["LinkSpec"] = field(default=None, init=False, repr=False, compare=False)
+    """The spec as the program built it, when this one is its checked form (a run-time value is checked against it)."""
 
     def __post_init__(self) -> None:
         if self.provider is None:
@@ -256,13 +258,37 @@ class LinkSpec:
             if _is_output(value):
                 raise LinkConfigError(python_field(key_path), "(an Output)", "a value known when the program runs here")
         try:
-            return restore(LinkSpec.from_config(config, project_root=None))
+            checked = restore(LinkSpec.from_config(config, project_root=None))
         except LinkConfigError as exc:  # name the Python field the program set, not a stack-file key
             raise LinkConfigError(python_field(exc.key_path), exc.value, exc.expected) from None
+        object.__setattr__(checked, "_source", self)
+        return checked
 
 
-RUN_TIME_FIELDS = {("aws", "account_id"): "000000000000"}
-"""Settings a program may pass as an Output (field -> the stand-in checked at plan time, of the same length)."""
+_PEM_STAND_IN = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nlinking stand-in\n-----END CERTIFICATE-----\n").decode()
+RUN_TIME_FIELDS = {
+    ("aws", "account_id"): "000000000000",
+    ("gcp", "project"): "linking-stand-in",
+    ("kubernetes", "server"): "https://linking-stand-in.invalid",
+    ("kubernetes", "ca_data"): _PEM_STAND_IN,
+}
+"""Settings a program may pass as an Output (an account, project or cluster it creates in the same run) -> the
+stand-in checked at plan time. An AWS account id's stand-in has the real length, so sizes and layouts hold."""
+
+
+def when_resolved(spec: "LinkSpec", section: str, name: str) -> Any:
+    """The Output a run-time setting holds, checked when it resolves exactly as a value in code is (the same schema
+    and rules, the error naming the Python field); None when the setting is known now."""
+    value = getattr(getattr(spec, section), name)
+    if not _is_output(value):
+        return None
+    source = spec._source or spec
+
+    def check(resolved: Any) -> Any:
+        dataclasses.replace(source, **{section: dataclasses.replace(getattr(source, section), **{name: resolved})}).checked()
+        return resolved
+
+    return value.apply(check)
 
 
 def stand_ins(config: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
@@ -763,11 +789,17 @@ def _build(cls: type, data: Mapping[str, Any]) -> Any:
     return cls(**kwargs)
 
 
+def _same(value: Any, default: Any) -> bool:
+    return not _is_output(value) and type(value) is type(default) and value == default
+
+
 def _unbuild(obj: Any) -> dict[str, Any]:
+    """A dataclass back to config keys; a field left at its default is left out, as a stack file would (an empty
+    list where the schema wants at least one item is a default, not a setting)."""
     out: dict[str, Any] = {}
     for f in dataclasses.fields(obj):
         value = getattr(obj, f.name)
-        if value is None or not f.init:
+        if value is None or not f.init or (f.default is not dataclasses.MISSING and _same(value, f.default)):
             continue
         if dataclasses.is_dataclass(value):
             value = _unbuild(value)

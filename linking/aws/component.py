@@ -12,7 +12,7 @@ import pulumi
 
 from ..canonical import canonical_json, sha256_hex
 from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
-from ..config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec
+from ..config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec, when_resolved
 from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
@@ -42,20 +42,6 @@ def check_account(account_id: str, invoke_opts: pulumi.InvokeOptions) -> None:
 
 
 ACCOUNT_STAND_IN = RUN_TIME_FIELDS[("aws", "account_id")]
-
-
-def _resolved_account(account: pulumi.Output[str], verify: bool, invoke_opts: pulumi.InvokeOptions) -> pulumi.Output[str]:
-    """An account id known only at run time (a program vending the account), checked when it resolves: every
-    document that names it waits for this, so a wrong value stops before anything depending on it is created."""
-
-    def check(value: Any) -> str:
-        if not (isinstance(value, str) and re.fullmatch(r"[0-9]{12}", value)):
-            raise LinkConfigError("AwsSettings.account_id", value, "a 12-digit AWS account id")
-        if verify:
-            check_account(value, invoke_opts)
-        return value
-
-    return account.apply(check)
 
 
 def _named_partition(spec: LinkSpec) -> str:
@@ -114,12 +100,11 @@ class AwsAccountLink(pulumi.ComponentResource):
         invoke_opts = invoke_options(opts, "aws")
         # Known now: checked now. Known at run time: everything is rendered with a stand-in of the same length
         # (sizes, layout and lint do not depend on the digits) and the real id is put in when it resolves.
-        account: Optional[pulumi.Output[str]] = None
-        if isinstance(spec.aws.account_id, str):
-            if args.verify_account:
-                check_account(spec.aws.account_id, invoke_opts)
-        else:
-            account = _resolved_account(spec.aws.account_id, args.verify_account, invoke_opts)
+        account: Optional[pulumi.Output[str]] = when_resolved(spec, "aws", "account_id")
+        if account is None and args.verify_account:
+            check_account(spec.aws.account_id, invoke_opts)
+        elif account is not None and args.verify_account:
+            account = account.apply(lambda value: check_account(value, invoke_opts) or value)
         partition = aws.get_partition(opts=invoke_opts).partition or _named_partition(spec)
         names = AwsNames(spec.id, spec.aws.account_id if account is None else ACCOUNT_STAND_IN, partition)
         check_partitions(spec, names.partition)

@@ -13,7 +13,7 @@ from typing import Any, Optional
 import pulumi
 
 from ..component import OFFLINE, checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
-from ..config import CONFIG_KEY, OWNED_LABEL, SECRET_PLACEHOLDER, AdmissionFence, KubernetesSettings, LinkSpec, check_https_url
+from ..config import CONFIG_KEY, OWNED_LABEL, SECRET_PLACEHOLDER, AdmissionFence, KubernetesSettings, LinkSpec, check_https_url, when_resolved
 from ..errors import MISSING, LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path
@@ -98,7 +98,9 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         fence = settings.admission_fence or AdmissionFence()
         fenced = spec.tier != "readonly" and fence.enabled
         token = settings.credential == "token"
-        server = api_server(settings) if token else settings.server
+        # A cluster the program creates in the same run: its endpoint and CA are Outputs, checked when they resolve.
+        server = when_resolved(spec, "kubernetes", "server") or (api_server(settings) if token else settings.server)
+        ca = when_resolved(spec, "kubernetes", "ca_data") or settings.ca_data
         object_names = documents.names(spec.id, spec.tier)
         findings = enforce_lint(
             lint.lint_kubernetes(
@@ -194,11 +196,11 @@ class KubernetesClusterLink(pulumi.ComponentResource):
                 opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[self.service_account])),
             )
             token_value = pulumi.Output.secret(secret.data.apply(lambda data: base64.b64decode(data["token"]).decode()))
-            ca_data = settings.ca_data or secret.data.apply(lambda data: data["ca.crt"])
+            ca_data = ca or secret.data.apply(lambda data: data["ca.crt"])
             self.kubeconfig = pulumi.Output.secret(
-                pulumi.Output.all(token_value, ca_data).apply(
+                pulumi.Output.all(token_value, ca_data, server).apply(
                     lambda values: documents.kubeconfig(
-                        cluster=spec.id, server=server, ca_data=values[1], user=object_names["serviceAccount"],
+                        cluster=spec.id, server=values[2], ca_data=values[1], user=object_names["serviceAccount"],
                         token=values[0], namespace=settings.namespace,
                     )
                 )
@@ -222,7 +224,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         self.link_record = link_record(
             spec,
             policy_sha256=self.role.sha256,
-            target={"server": settings.server},  # a server read from a kubeconfig (a secret) is not published
+            target={"server": server if settings.server is not None else None},  # one read from a kubeconfig (a secret) is not published
             identity={
                 "namespace": settings.namespace,
                 "serviceAccount": object_names["serviceAccount"],
