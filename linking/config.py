@@ -268,11 +268,10 @@ class LinkSpec:
 _PEM_STAND_IN = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nlinking stand-in\n-----END CERTIFICATE-----\n").decode()
 RUN_TIME_FIELDS = {
     ("aws", "account_id"): "000000000000",
-    ("gcp", "project"): "linking-stand-in",
     ("kubernetes", "server"): "https://linking-stand-in.invalid",
     ("kubernetes", "ca_data"): _PEM_STAND_IN,
 }
-"""Settings a program may pass as an Output (an account, project or cluster it creates in the same run) -> the
+"""Settings a program may pass as an Output (an account or cluster it creates in the same run) -> the
 stand-in checked at plan time. An AWS account id's stand-in has the real length, so sizes and layouts hold."""
 
 

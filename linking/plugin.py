@@ -179,7 +179,7 @@ def _spec(args: Any, provider: str) -> LinkSpec:
         )
     for key_path, value in config_values(config):
         if isinstance(value, pulumi.Output):
-            raise LinkConfigError(key_path, "(an Output)", "a value known when the program runs (only aws.accountId may be an Output)")
+            raise LinkConfigError(key_path, "(an Output)", "a value known when the program runs (only aws.accountId, kubernetes.server and kubernetes.caData may be Outputs)")
     return restore(LinkSpec.from_config(config))
 
 

@@ -70,3 +70,4 @@ def test_a_setting_that_must_be_known_now_refuses_an_output():
 
     with pytest.raises(LinkConfigError, match="LinkSpec.owner"):
         spec.checked()
+
