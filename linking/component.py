@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 import pulumi
 
-from .config import CONFIG_KEY, LinkSpec, visible_words
+from .config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec, replace_at, visible_words, when_resolved
 from .errors import LinkConfigError
 from .findings import Finding, apply_waivers, errors
 from .policy import builtin_document_path
@@ -165,3 +165,107 @@ def tier_document_label(spec: LinkSpec) -> str:
     """How findings name the tier document: ``policy_docs/<provider>/<file>``, or the user's file."""
     path = tier_document_path(spec)
     return str(path) if spec.tier == "custom" else f"policy_docs/{spec.provider}/{path.name}"
+
+
+class RunTimeSettings:
+    """The settings of a checked spec that are Outputs (`RUN_TIME_FIELDS`), for the resources that name them.
+
+    Everything is rendered and linted with each setting's stand-in; `put` gives a value (a document's text, a
+    resource argument, a record) with the real, checked values in place of the stand-ins once they resolve, and
+    gives a value that names none back unchanged, so a link whose settings are all known now plans as before.
+    """
+
+    def __init__(self, spec: LinkSpec) -> None:
+        self.outputs = {path: output for path in RUN_TIME_FIELDS if (output := when_resolved(spec, *path)) is not None}
+        for path in self.outputs:
+            spec = replace_at(spec, path, RUN_TIME_FIELDS[path])
+        self.spec = spec
+        """The checked spec with each Output's stand-in: what the component renders, lints and names."""
+
+    @property
+    def pending(self) -> list[tuple[str, Any]]:
+        return [(RUN_TIME_FIELDS[path], output) for path, output in self.outputs.items()]
+
+    def check(self, path: tuple[str, ...], check: Any, answer: Optional[tuple[Any, Any]] = None) -> None:
+        """Run ``check(value)`` on the setting: now when it is known, else when it resolves (before anything names it).
+
+        With ``answer``, a pair of ways to ask the cloud (an invoke, and its Output form), ``check(value, answered)``:
+        a setting known only at run time is compared with the Output form, since an invoke made inside an apply
+        does not return under the mock runtime.
+        """
+        if path not in self.outputs:
+            check(self.setting(*path), *([answer[0]()] if answer else []))
+        elif answer is None:
+            self.outputs[path] = self.outputs[path].apply(lambda value: check(value) or value)
+        else:
+            self.outputs[path] = pulumi.Output.all(self.outputs[path], answer[1]()).apply(lambda pair: check(*pair) or pair[0])
+
+    def setting(self, *path: str) -> Any:
+        """The setting at ``path`` (``"azure", "subscription_id"``): its value, or its Output once checked."""
+        if path in self.outputs:
+            return self.outputs[path]
+        value: Any = self.spec
+        for name in path:
+            value = getattr(value, name)
+        return value
+
+    def put(self, value: Any) -> Any:
+        """``value`` (a string, or lists and dicts of them, or an Output of those) with the real values in."""
+        if not self.pending or not (isinstance(value, pulumi.Output) or self._names(value)):
+            return value
+        if isinstance(value, (dict, list, tuple)) and not isinstance(value, pulumi.Output):
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            if all(not isinstance(item, pulumi.Output) for _, item in items):  # leaves resolve one by one: typed args stay typed
+                return {k: self.put(v) for k, v in value.items()} if isinstance(value, dict) else [self.put(v) for v in value]
+        stand_ins = [stand_in for stand_in, _ in self.pending]
+        return pulumi.Output.all(value, *[output for _, output in self.pending]).apply(
+            lambda resolved: _substitute(resolved[0], _replacements(zip(stand_ins, resolved[1:])))
+        )
+
+    def derive(self, function: Any, *args: Any) -> Any:
+        """``function(*args)`` on the real values: a name derived from a setting (a GUID from a subscription id)."""
+        if not self._names(list(args)):
+            return function(*args)
+        return pulumi.Output.all(*[self.put(arg) for arg in args]).apply(lambda resolved: function(*resolved))
+
+    def sha256(self, text: str) -> Any:
+        """The SHA-256 of a rendered document as created: with the real values in."""
+        from .canonical import sha256_hex
+
+        return sha256_hex(text) if not self._names(text) else self.put(text).apply(sha256_hex)
+
+    def _names(self, value: Any) -> bool:
+        if isinstance(value, str):
+            return any(form in value for stand_in, _ in self.pending for form in _forms(stand_in))
+        if isinstance(value, dict):
+            return any(self._names(item) for item in value.values())
+        if isinstance(value, (list, tuple)):
+            return any(self._names(item) for item in value)
+        return False
+
+
+def _forms(value: str) -> list[str]:
+    """A setting as documents spell it: itself; an URL also without its scheme (IAM's OIDC condition keys); an ARN
+    also its account and its last name (a GCP workload identity pool trusts an AWS account and assumed role)."""
+    forms = [value]
+    if value.startswith("https://"):
+        forms.append(value.removeprefix("https://").rstrip("/"))
+    if value.startswith("arn:") and value.count(":") >= 5:
+        forms += [value.split(":")[4], value.rsplit("/", 1)[-1]]
+    return forms
+
+
+def _replacements(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [(old, new) for stand_in, value in pairs for old, new in zip(_forms(stand_in), _forms(value))]
+
+
+def _substitute(value: Any, replacements: list[tuple[str, str]]) -> Any:
+    if isinstance(value, str):
+        for old, new in replacements:
+            value = value.replace(old, new)
+        return value
+    if isinstance(value, dict):
+        return {key: _substitute(item, replacements) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_substitute(item, replacements) for item in value]
+    return value

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import urlsplit
-from typing import Any, Iterable, Literal, Mapping, Optional
+from typing import Any, Iterable, Literal, Mapping, Optional, Sequence
 
 from .errors import MISSING, LinkConfigError
 from .files import contained_path
@@ -266,25 +266,42 @@ class LinkSpec:
 
 
 _PEM_STAND_IN = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nlinking stand-in\n-----END CERTIFICATE-----\n").decode()
-RUN_TIME_FIELDS = {
+RUN_TIME_FIELDS: dict[tuple[str, ...], str] = {
     ("aws", "account_id"): "000000000000",
+    ("azure", "subscription_id"): "5ca1ab1e-0000-4000-8000-000000000001",
+    ("azure", "tenant_id"): "5ca1ab1e-0000-4000-8000-000000000002",
+    ("gcp", "project"): "stand-in-project",
     ("kubernetes", "server"): "https://linking-stand-in.invalid",
     ("kubernetes", "ca_data"): _PEM_STAND_IN,
+    ("control_plane", "aws", "principal_arn"): "arn:aws:iam::999999999999:role/linking-stand-in-principal",
+    ("control_plane", "oidc", "issuer"): "https://issuer.stand-in.invalid",
 }
-"""Settings a program may pass as an Output (an account or cluster it creates in the same run) -> the
-stand-in checked at plan time. An AWS account id's stand-in has the real length, so sizes and layouts hold."""
+"""Settings a program may pass as an Output (an account, subscription, project or cluster it creates in the same
+run, a control-plane role or issuer it declares) -> the stand-in checked and rendered at plan time. Each stand-in
+has the real form (an AWS account id its length), so sizes, layouts and lint hold, and none contains another, so a
+rendered document takes the real values by replacing text (`linking.component.RunTimeSettings`)."""
 
 
-def when_resolved(spec: "LinkSpec", section: str, name: str) -> Any:
+def run_time_keys() -> str:
+    """`RUN_TIME_FIELDS` as stack-file keys, for messages."""
+    return ", ".join(".".join(_camel(part) for part in path) for path in RUN_TIME_FIELDS)
+
+
+def is_stand_in(value: Any) -> bool:
+    """Whether a value is the stand-in of a setting that is an Output (checked when it resolves)."""
+    return isinstance(value, str) and value in RUN_TIME_FIELDS.values()
+
+
+def when_resolved(spec: "LinkSpec", *path: str) -> Any:
     """The Output a run-time setting holds, checked when it resolves exactly as a value in code is (the same schema
     and rules, the error naming the Python field); None when the setting is known now."""
-    value = getattr(getattr(spec, section), name)
+    value = _get_at(spec, path)
     if not _is_output(value):
         return None
     source = spec._source or spec
 
     def check(resolved: Any) -> Any:
-        dataclasses.replace(source, **{section: dataclasses.replace(getattr(source, section), **{name: resolved})}).checked()
+        replace_at(source, path, resolved).checked()
         return resolved
 
     return value.apply(check)
@@ -293,21 +310,40 @@ def when_resolved(spec: "LinkSpec", section: str, name: str) -> Any:
 def stand_ins(config: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
     """A ``linking:link`` mapping with each Output of a `RUN_TIME_FIELDS` setting replaced by its stand-in, and the
     function that puts the Outputs back into the checked spec (the component checks them when they resolve)."""
-    config = {key: dict(value) if isinstance(value, Mapping) else value for key, value in config.items()}
+    config = _copy_mappings(config)
     pending = {}
-    for (section, name), stand_in in RUN_TIME_FIELDS.items():
-        key = _camel(name)
-        if isinstance(config.get(section), dict) and _is_output(config[section].get(key)):
-            pending[(section, name)] = config[section][key]
-            config[section][key] = stand_in
+    for path, stand_in in RUN_TIME_FIELDS.items():
+        *sections, key = [_camel(part) for part in path]
+        parent: Any = config
+        for section in sections:
+            parent = parent.get(section) if isinstance(parent, dict) else None
+        if isinstance(parent, dict) and _is_output(parent.get(key)):
+            pending[path] = parent[key]
+            parent[key] = stand_in
 
     def restore(spec: "LinkSpec") -> "LinkSpec":
-        for (section, name), value in pending.items():
-            spec = dataclasses.replace(spec, **{section: dataclasses.replace(getattr(spec, section), **{name: value})})
+        for path, value in pending.items():
+            spec = replace_at(spec, path, value)
             object.__setattr__(spec, "_checked", True)
         return spec
 
     return config, restore
+
+
+def _copy_mappings(value: Any) -> Any:
+    return {key: _copy_mappings(item) for key, item in value.items()} if isinstance(value, Mapping) else value
+
+
+def _get_at(obj: Any, path: Sequence[str]) -> Any:
+    for name in path:
+        obj = getattr(obj, name, None)
+    return obj
+
+
+def replace_at(obj: Any, path: Sequence[str], value: Any) -> Any:
+    """``obj`` with the field at ``path`` (nested dataclasses) set to ``value``."""
+    head, *rest = path
+    return dataclasses.replace(obj, **{head: replace_at(getattr(obj, head), rest, value) if rest else value})
 
 
 def _is_output(value: Any) -> bool:
@@ -367,6 +403,7 @@ class AwsWorkload:
     """EKS IAM roles for service accounts: a role trusting the cluster's OIDC issuer for one ServiceAccount."""
 
     oidc_issuer: str
+    """In code also an Output (a cluster the program creates): checked when it resolves."""
     oidc_provider_arn: Optional[str] = None
     """The cluster's IAM OIDC provider; created by the link when absent."""
     policy_arns: tuple[str, ...] = ()
@@ -397,6 +434,7 @@ class AzureWorkload:
     resource_group_name: str
     location: str
     oidc_issuer: str
+    """In code also an Output (a cluster the program creates): checked when it resolves."""
     role_assignments: tuple[AzureRoleAssignmentSpec, ...] = ()
 
 

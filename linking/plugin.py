@@ -13,7 +13,7 @@ from typing import Any, Optional, TypedDict
 
 import pulumi
 
-from .config import CONFIG_KEY, LinkSpec, config_values, stand_ins
+from .config import CONFIG_KEY, LinkSpec, config_values, run_time_keys, stand_ins
 from .errors import LinkConfigError
 from .validation import join_path
 
@@ -179,7 +179,7 @@ def _spec(args: Any, provider: str) -> LinkSpec:
         )
     for key_path, value in config_values(config):
         if isinstance(value, pulumi.Output):
-            raise LinkConfigError(key_path, "(an Output)", "a value known when the program runs (only aws.accountId, kubernetes.server and kubernetes.caData may be Outputs)")
+            raise LinkConfigError(key_path, "(an Output)", f"a value known when the program runs (only {run_time_keys()} may be Outputs)")
     return restore(LinkSpec.from_config(config))
 
 

@@ -109,3 +109,30 @@ def test_the_hosted_component_takes_a_vended_account_id_as_an_output():
         return link.link_record.apply(verify)
 
     check()
+
+
+def _run_in(ambient: Ambient, make) -> Any:
+    pulumi.runtime.settings.reset_options()
+    pulumi.runtime.set_mocks(PlanMocks(ambient), preview=False)
+    return make()
+
+
+def test_the_hosted_components_take_a_vended_subscription_and_project_as_outputs():
+    """From TypeScript or YAML too: a subscription alias's id and a project the program creates, checked against
+    the credentials when they resolve."""
+    subscription, tenant = "6f1d3a52-9c1e-4b1a-8f3e-2d7c5b9a0e11", "0a3c1d2e-4f5b-4c6d-8e7f-9a0b1c2d3e4f"
+    owner, oidc = "platform@acme.example", {"issuer": "https://token.actions.githubusercontent.com", "subject": "repo:acme/cp:ref:refs/heads/main"}
+    azure = _run_in(Ambient(azure_subscription_id=subscription, azure_tenant_id=tenant), lambda: plugin.AzureSubscriptionLink("vended", {
+        "id": "vended", "tier": "readonly", "owner": owner, "control_plane": {"oidc": oidc},
+        "azure": {"subscription_id": pulumi.Output.from_input(subscription), "tenant_id": pulumi.Output.from_input(tenant), "location": "westeurope"},
+    }))
+    pulumi.runtime.test(lambda: azure.link_record.apply(lambda record: assert_target(record, {"subscriptionId": subscription, "tenantId": tenant})))()
+    gcp = _run_in(Ambient(gcp_project="team-apps-7f3a"), lambda: plugin.GcpProjectLink("vended", {
+        "id": "vended", "tier": "readonly", "owner": owner, "control_plane": {"oidc": {**oidc, "audience": "linking"}},
+        "gcp": {"project": pulumi.Output.from_input("team-apps-7f3a"), "access": "workload-identity"},
+    }))
+    pulumi.runtime.test(lambda: gcp.link_record.apply(lambda record: assert_target(record, {"projectId": "team-apps-7f3a"})))()
+
+
+def assert_target(record: dict, expected: dict) -> None:
+    assert {key: record["target"][key] for key in expected} == expected

@@ -5,14 +5,15 @@ Importing this module imports ``pulumi_aws`` (and ``pulumi_random`` when an exte
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from typing import Any, Optional
 
 import pulumi
 
-from ..canonical import canonical_json, sha256_hex
-from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
-from ..config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec, when_resolved
+from ..canonical import canonical_json
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..config import CONFIG_KEY, LinkSpec, is_stand_in
 from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
@@ -34,14 +35,10 @@ def _description(spec: LinkSpec) -> str:
     return re.sub(r"[^\t\n\r\x20-\x7e\xa1-\xff]", "?", describe_link(spec))[:1000]
 
 
-def check_account(account_id: str, invoke_opts: pulumi.InvokeOptions) -> None:
+def check_account(account_id: str, actual: Optional[str]) -> None:
     """Stop when the ambient credentials reach another account than the config names."""
-    actual = aws.get_caller_identity(opts=invoke_opts).account_id
     if actual != account_id:
         raise wrong_target("aws.accountId", account_id, actual, "switch AWS credentials or fix the config")
-
-
-ACCOUNT_STAND_IN = RUN_TIME_FIELDS[("aws", "account_id")]
 
 
 def _named_partition(spec: LinkSpec) -> str:
@@ -51,7 +48,7 @@ def _named_partition(spec: LinkSpec) -> str:
     cp = spec.control_plane
     named = [cp.aws.principal_arn if cp.aws else None, cp.oidc.provider_arn if cp.oidc else None,
              spec.aws.permissions_boundary_arn if spec.aws else None]
-    return next((arn.split(":")[1] for arn in named if arn), "aws")
+    return next((arn.split(":")[1] for arn in named if arn and not is_stand_in(arn)), "aws")
 
 
 def check_partitions(spec: LinkSpec, partition: str) -> None:
@@ -64,7 +61,7 @@ def check_partitions(spec: LinkSpec, partition: str) -> None:
         "aws.permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
     }
     for key, arn in named.items():
-        if arn is not None and arn.split(":")[1] != partition:
+        if arn is not None and not is_stand_in(arn) and arn.split(":")[1] != partition:
             raise LinkConfigError(
                 join_path(CONFIG_KEY, key.split(".")), arn, f"an ARN in the link's partition, arn:{partition}:... (the account is in {partition})"
             )
@@ -99,15 +96,21 @@ class AwsAccountLink(pulumi.ComponentResource):
         assert spec.aws is not None
         invoke_opts = invoke_options(opts, "aws")
         # Known now: checked now. Known at run time: everything is rendered with a stand-in of the same length
-        # (sizes, layout and lint do not depend on the digits) and the real id is put in when it resolves.
-        account: Optional[pulumi.Output[str]] = when_resolved(spec, "aws", "account_id")
-        if account is None and args.verify_account:
-            check_account(spec.aws.account_id, invoke_opts)
-        elif account is not None and args.verify_account:
-            account = account.apply(lambda value: check_account(value, invoke_opts) or value)
+        # (sizes, layout and lint do not depend on the digits) and the real value is put in when it resolves.
+        run = RunTimeSettings(spec)
+        spec = run.spec
+        if args.verify_account:
+            run.check(("aws", "account_id"), check_account, answer=(
+                lambda: aws.get_caller_identity(opts=invoke_opts).account_id,
+                lambda: aws.get_caller_identity_output(opts=invoke_opts).account_id,
+            ))
         partition = aws.get_partition(opts=invoke_opts).partition or _named_partition(spec)
-        names = AwsNames(spec.id, spec.aws.account_id if account is None else ACCOUNT_STAND_IN, partition)
+        names = AwsNames(spec.id, spec.aws.account_id, partition)
         check_partitions(spec, names.partition)
+        if spec.control_plane.aws is not None:
+            run.check(("control_plane", "aws", "principal_arn"), lambda arn: check_partitions(
+                dataclasses.replace(spec, control_plane=dataclasses.replace(
+                    spec.control_plane, aws=dataclasses.replace(spec.control_plane.aws, principal_arn=arn))), names.partition))
         policy_key = tier_key_path(spec)
         self.policy = render_policy(tier_document_path(spec), names, policy_key)
         layout = documents.layout_policy(self.policy.document, policy_key)
@@ -140,8 +143,8 @@ class AwsAccountLink(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = provenance_tags(spec)
 
-        trust, authentication = self._trust(name, spec, names, child, tags)
-        trust = self._in_account(trust, account)
+        trust, authentication = self._trust(name, spec, names, child, tags, run)
+        trust = run.put(trust)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=names.role_name,
@@ -160,20 +163,17 @@ class AwsAccountLink(pulumi.ComponentResource):
                 name=names.boundary_policy_name,
                 path=names.role_path,
                 description=f"Most that any role created by link {spec.id} may do (no IAM writes)",
-                policy=self._in_account(boundary.text, account),
+                policy=run.put(boundary.text),
                 tags=tags,
                 opts=child,
             ).arn
-        managed_arns = self._permissions(name, spec, names, layout, tags, child, account) if spec.enabled else []
-        policy_sha256 = (
-            self.policy.sha256 if account is None
-            else account.apply(lambda value: sha256_hex(self.policy.text.replace(ACCOUNT_STAND_IN, value)))
-        )
+        managed_arns = self._permissions(name, spec, names, layout, tags, child, run) if spec.enabled else []
+        policy_sha256 = run.sha256(self.policy.text)
 
-        self.link_record = link_record(
+        self.link_record = run.put(link_record(
             spec,
             policy_sha256=policy_sha256,
-            target={"accountId": names.account_id if account is None else account, "partition": names.partition},
+            target={"accountId": names.account_id, "partition": names.partition},
             identity={"roleArn": self.role.arn, "roleName": self.role.name},
             authentication=authentication,
             expiry_enforcement=(
@@ -195,7 +195,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 ),
             },
             warnings=warnings,
-        )
+        ))
         self.link_secrets = (
             pulumi.Output.secret({"externalId": self.external_id}) if self.external_id is not None else None
         )
@@ -226,7 +226,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         return documents.trust_policy(statement, expires_at=spec.expires_at, enabled=spec.enabled)
 
     def _trust(
-        self, name: str, spec: LinkSpec, names: AwsNames, child: pulumi.ResourceOptions, tags: dict[str, str]
+        self, name: str, spec: LinkSpec, names: AwsNames, child: pulumi.ResourceOptions, tags: dict[str, str], run: RunTimeSettings
     ) -> tuple[pulumi.Output[str], dict[str, Any]]:
         """The trust policy (an Output, secret when it carries the external ID) and how to authenticate."""
         assert spec.aws is not None
@@ -255,7 +255,7 @@ class AwsAccountLink(pulumi.ComponentResource):
             provider_arn = oidc.provider_arn
         else:
             provider_arn = aws.iam.OpenIdConnectProvider(
-                f"{name}-oidc", url=oidc.issuer, client_id_lists=[oidc.audience], tags=tags, opts=child
+                f"{name}-oidc", url=run.put(oidc.issuer), client_id_lists=[oidc.audience], tags=tags, opts=child
             ).arn
         trust = pulumi.Output.from_input(provider_arn).apply(
             lambda arn: canonical_json(self._trust_document(spec, names, "", arn))
@@ -268,13 +268,6 @@ class AwsAccountLink(pulumi.ComponentResource):
             "providerArn": provider_arn,
         }
 
-    @staticmethod
-    def _in_account(text: pulumi.Input[str], account: Optional[pulumi.Output[str]]) -> pulumi.Input[str]:
-        """A document rendered with the stand-in account id, with the real one once it resolves."""
-        if account is None:
-            return text
-        return pulumi.Output.all(text, account).apply(lambda values: values[0].replace(ACCOUNT_STAND_IN, values[1]))
-
     def _permissions(
         self,
         name: str,
@@ -283,7 +276,7 @@ class AwsAccountLink(pulumi.ComponentResource):
         layout: documents.PolicyLayout,
         tags: dict[str, str],
         child: pulumi.ResourceOptions,
-        account: Optional[pulumi.Output[str]],
+        run: RunTimeSettings,
     ) -> list[pulumi.Output[str]]:
         """The tier document on the role: inline, or split into managed policies (their ARNs)."""
         if layout.inline is not None:
@@ -291,7 +284,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 f"{name}-permissions",
                 role=self.role.name,
                 name=names.permission_policy_name(spec.tier),
-                policy=self._in_account(canonical_json(layout.inline), account),
+                policy=run.put(canonical_json(layout.inline)),
                 opts=child,
             )
             return []
@@ -302,7 +295,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 name=names.permission_policy_name(spec.tier, part),
                 path=names.role_path,
                 description=f"Tier {spec.tier} of link {spec.id}, part {part} of {len(layout.managed)}",
-                policy=self._in_account(canonical_json(document), account),
+                policy=run.put(canonical_json(document)),
                 tags=tags,
                 opts=child,
             )

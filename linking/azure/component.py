@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..names import deterministic_guid
@@ -59,16 +59,23 @@ def federated_identity(
     return identity
 
 
-def check_subscription(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
-    """Stop when the credentials reach another subscription or tenant than the config names."""
-    assert spec.azure is not None
-    client = authorization.get_client_config(opts=invoke_opts)
-    for key, configured, actual in (
-        ("subscriptionId", spec.azure.subscription_id, client.subscription_id),
-        ("tenantId", spec.azure.tenant_id, client.tenant_id),
-    ):
-        if (actual or "").lower() != configured.lower():
-            raise wrong_target(f"azure.{key}", configured, actual, "switch subscription (az account set) or fix the config")
+def check_subscription(run: RunTimeSettings, invoke_opts: pulumi.InvokeOptions) -> None:
+    """Stop when the credentials reach another subscription or tenant than the config names (a subscription the
+    program creates in this run: once it resolves)."""
+    for key, attribute in (("subscriptionId", "subscription_id"), ("tenantId", "tenant_id")):
+        run.check(
+            ("azure", attribute),
+            lambda configured, actual, key=key: _same_target(f"azure.{key}", configured, actual),
+            answer=(
+                lambda attribute=attribute: getattr(authorization.get_client_config(opts=invoke_opts), attribute),
+                lambda attribute=attribute: getattr(authorization.get_client_config_output(opts=invoke_opts), attribute),
+            ),
+        )
+
+
+def _same_target(key: str, configured: str, actual: Optional[str]) -> None:
+    if (actual or "").lower() != configured.lower():
+        raise wrong_target(key, configured, actual, "switch subscription (az account set) or fix the config")
 
 
 class AzureSubscriptionLinkArgs:
@@ -94,11 +101,11 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        spec = checked_spec(args.link, "azure")
-        settings = spec.azure
+        run = RunTimeSettings(checked_spec(args.link, "azure"))
+        spec, settings = run.spec, run.spec.azure
         assert settings is not None
         if args.verify_subscription:
-            check_subscription(spec, invoke_options(opts, "azure-native"))
+            check_subscription(run, invoke_options(opts, "azure-native"))
         self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, tier_key_path(spec))
         delegates = documents.grants_role_assignment_write(self.role.document)
         owned_groups = settings.resource_groups  # config allows them only on an admin or custom tier at resource-group scope
@@ -127,7 +134,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         tags = provenance_tags(spec)
         oidc = spec.control_plane.oidc
         federated = (
-            {"issuer": oidc.issuer, "subject": oidc.subject, "audience": oidc.audience or documents.DEFAULT_AUDIENCE}
+            {"issuer": run.setting("control_plane", "oidc", "issuer"), "subject": oidc.subject, "audience": oidc.audience or documents.DEFAULT_AUDIENCE}
             if oidc
             else None
         )
@@ -142,7 +149,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
             self.principal_id.apply(lambda principal: documents.delegation_condition(workload_roles().values(), principal))
             if delegates else None
         )
-        self.role_definition = self._role_definition(f"{name}-role", self.role, spec, "role-definition", describe_link(spec), child)
+        self.role_definition = self._role_definition(f"{name}-role", self.role, run, "role-definition", describe_link(spec), child)
         scopes = [
             (f"{name}-group-{group}", group, resources.ResourceGroup(
                 f"{name}-group-{group}", resource_group_name=group, location=settings.location,
@@ -154,8 +161,10 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
             for resource_name, group, scope in scopes:
                 authorization.RoleAssignment(
                     f"{resource_name}-role-assignment",
-                    role_assignment_name=deterministic_guid(settings.subscription_id, spec.id, "role-assignment", *([group] if group else [])),
-                    scope=scope,
+                    role_assignment_name=run.derive(
+                        deterministic_guid, settings.subscription_id, spec.id, "role-assignment", *([group] if group else [])
+                    ),
+                    scope=run.put(scope),
                     role_definition_id=self.role_definition.id,
                     principal_id=self.principal_id,
                     # Without it ARM looks the new principal up in Entra and can fail before replication.
@@ -167,12 +176,12 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 )
         reader_definition = None
         if reader is not None:
-            reader_definition = self._role_definition(f"{name}-reader", reader, spec, "readonly-role-definition", describe_link(spec), child)
+            reader_definition = self._role_definition(f"{name}-reader", reader, run, "readonly-role-definition", describe_link(spec), child)
             if spec.enabled:
                 authorization.RoleAssignment(
                     f"{name}-reader-assignment",
-                    role_assignment_name=deterministic_guid(settings.subscription_id, spec.id, "readonly-role-assignment"),
-                    scope=subscription,
+                    role_assignment_name=run.derive(deterministic_guid, settings.subscription_id, spec.id, "readonly-role-assignment"),
+                    scope=run.put(subscription),
                     role_definition_id=reader_definition.id,
                     principal_id=self.principal_id,
                     principal_type="ServicePrincipal",
@@ -192,9 +201,9 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
         ]
         if secret_end:
             enforcement.append(f"the client secret ends at {secret_end}")
-        self.link_record = link_record(
+        self.link_record = run.put(link_record(
             spec,
-            policy_sha256=self.role.sha256,
+            policy_sha256=run.sha256(self.role.text),
             target={"subscriptionId": settings.subscription_id.lower(), "tenantId": settings.tenant_id.lower()},
             identity={"kind": settings.identity, "clientId": self.client_id, "principalId": self.principal_id, **identity_details},
             authentication=authentication,
@@ -209,22 +218,23 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 "readerRoleDefinitionId": reader_definition.id if reader_definition is not None else None,
             },
             warnings=warnings,
-        )
+        ))
         self.register_outputs(
             {"principalId": self.principal_id, "clientId": self.client_id, "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
         )
 
     @staticmethod
     def _role_definition(
-        resource_name: str, role: RenderedDocument, spec: LinkSpec, kind: str, description: str, child: pulumi.ResourceOptions
+        resource_name: str, role: RenderedDocument, run: RunTimeSettings, kind: str, description: str, child: pulumi.ResourceOptions
     ) -> authorization.RoleDefinition:
         """A rendered role document as a custom role; its id is a GUID from subscription, link and kind, so a re-run
         or rename replaces nothing."""
+        spec = run.spec
         assert spec.azure is not None
         return authorization.RoleDefinition(
             resource_name,
-            role_definition_id=deterministic_guid(spec.azure.subscription_id, spec.id, kind),
-            scope=documents.subscription_scope(spec.azure.subscription_id),
+            role_definition_id=run.derive(deterministic_guid, spec.azure.subscription_id, spec.id, kind),
+            scope=run.put(documents.subscription_scope(spec.azure.subscription_id)),
             role_name=role.document["Name"],
             description=role.document.get("Description") or description,
             role_type="CustomRole",
@@ -236,7 +246,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                     "not_data_actions": role.document["NotDataActions"],
                 }
             ],
-            assignable_scopes=role.document["AssignableScopes"],
+            assignable_scopes=run.put(role.document["AssignableScopes"]),
             opts=child,
         )
 

@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..component import checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, load_document
@@ -36,12 +36,10 @@ def required_services(spec: LinkSpec) -> list[str]:
     )
 
 
-def check_project(spec: LinkSpec, invoke_opts: pulumi.InvokeOptions) -> None:
+def check_project(project: str, actual: Optional[str]) -> None:
     """Stop when the provider is configured for another project than the config names."""
-    assert spec.gcp is not None
-    actual = gcp.organizations.get_client_config(opts=invoke_opts).project
-    if actual != spec.gcp.project:
-        raise wrong_target("gcp.project", spec.gcp.project, actual, "set the GCP provider's project (gcp:project) or fix the config")
+    if actual != project:
+        raise wrong_target("gcp.project", project, actual, "set the GCP provider's project (gcp:project) or fix the config")
 
 
 class GcpProjectLinkArgs:
@@ -66,13 +64,20 @@ class GcpProjectLink(pulumi.ComponentResource):
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        spec = checked_spec(args.link, "gcp")
-        settings = spec.gcp
+        run = RunTimeSettings(checked_spec(args.link, "gcp"))
+        spec, settings = run.spec, run.spec.gcp
         assert settings is not None
         invoke_opts = invoke_options(opts, "gcp")
         if args.verify_project:
-            check_project(spec, invoke_opts)
-        project_number = gcp.organizations.get_project(project_id=settings.project, opts=invoke_opts).number
+            run.check(("gcp", "project"), check_project, answer=(
+                lambda: gcp.organizations.get_client_config(opts=invoke_opts).project,
+                lambda: gcp.organizations.get_client_config_output(opts=invoke_opts).project,
+            ))
+        project = run.setting("gcp", "project")
+        project_number = (
+            str(gcp.organizations.get_project(project_id=project, opts=invoke_opts).number) if isinstance(project, str)
+            else gcp.organizations.get_project_output(project_id=project, opts=invoke_opts).number.apply(str)
+        )
         self.role = render_role(tier_document_path(spec), spec.id, settings.project, tier_key_path(spec))
         condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
         services = required_services(spec)
@@ -92,7 +97,7 @@ class GcpProjectLink(pulumi.ComponentResource):
         apis = [
             gcp.projects.Service(
                 f"{name}-api-{service.split('.')[0]}",
-                project=settings.project,
+                project=project,
                 service=service,
                 disable_on_destroy=False,
                 disable_dependent_services=False,
@@ -103,7 +108,7 @@ class GcpProjectLink(pulumi.ComponentResource):
         after_apis = pulumi.ResourceOptions(parent=self, depends_on=apis)
         self.service_account = gcp.serviceaccount.Account(
             f"{name}-sa",
-            project=settings.project,
+            project=project,
             account_id=documents.service_account_id(spec.id),
             display_name=(spec.display_name or spec.id)[:100],
             description=description,
@@ -112,10 +117,10 @@ class GcpProjectLink(pulumi.ComponentResource):
         )
         self.custom_role = gcp.projects.IAMCustomRole(
             f"{name}-role",
-            project=settings.project,
+            project=project,
             role_id=documents.custom_role_id(spec.id),
-            title=self.role.document["title"],
-            description=self.role.document.get("description", description)[:256],
+            title=run.put(self.role.document["title"]),
+            description=run.put(self.role.document.get("description", description)[:256]),
             stage=self.role.document["stage"],
             permissions=self.role.document["includedPermissions"],
             opts=after_apis,
@@ -123,19 +128,19 @@ class GcpProjectLink(pulumi.ComponentResource):
         if spec.enabled:
             gcp.projects.IAMMember(
                 f"{name}-role-binding",
-                project=settings.project,
+                project=project,
                 role=self.custom_role.name,
                 member=self.service_account.member,
                 condition=condition,
                 opts=child,
             )
-        authentication, secrets = self._access(name, spec, str(project_number), condition, after_apis)
+        authentication, secrets = self._access(name, run, project_number, condition, after_apis)
         self.link_secrets = pulumi.Output.secret(secrets) if secrets else None
 
-        self.link_record = link_record(
+        self.link_record = run.put(link_record(
             spec,
-            policy_sha256=self.role.sha256,
-            target={"projectId": settings.project, "projectNumber": str(project_number)},
+            policy_sha256=run.sha256(self.role.text),
+            target={"projectId": settings.project, "projectNumber": project_number},
             identity={
                 "serviceAccountEmail": self.service_account.email,
                 "serviceAccountUniqueId": self.service_account.unique_id,
@@ -154,7 +159,7 @@ class GcpProjectLink(pulumi.ComponentResource):
                 "scope": settings.scope,
             },
             warnings=warnings,
-        )
+        ))
         self.register_outputs(
             {
                 "serviceAccountEmail": self.service_account.email,
@@ -167,14 +172,14 @@ class GcpProjectLink(pulumi.ComponentResource):
     def _access(
         self,
         name: str,
-        spec: LinkSpec,
-        project_number: str,
+        run: RunTimeSettings,
+        project_number: pulumi.Input[str],
         condition: Optional[dict[str, str]],
         opts: pulumi.ResourceOptions,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
         """The control plane's way in; returns how to authenticate (public) and any secrets."""
-        assert spec.gcp is not None
-        settings = spec.gcp
+        spec, settings, project = run.spec, run.spec.gcp, run.setting("gcp", "project")
+        assert settings is not None
         cp = spec.control_plane
         email = self.service_account.email
 
@@ -201,7 +206,7 @@ class GcpProjectLink(pulumi.ComponentResource):
                 source = {"oidc": {"issuer_uri": trust.oidc_issuer, "allowed_audiences": list(trust.oidc_audiences)}}
             pool = gcp.iam.WorkloadIdentityPool(
                 f"{name}-pool",
-                project=settings.project,
+                project=project,
                 workload_identity_pool_id=documents.workload_identity_pool_id(spec.id),
                 display_name=f"linking {spec.id}"[:32],
                 description=describe_link(spec)[:256],
@@ -210,18 +215,18 @@ class GcpProjectLink(pulumi.ComponentResource):
             )
             provider = gcp.iam.WorkloadIdentityPoolProvider(
                 f"{name}-pool-provider",
-                project=settings.project,
+                project=project,
                 workload_identity_pool_id=pool.workload_identity_pool_id,
                 workload_identity_pool_provider_id="control-plane",
                 display_name="control plane",
-                attribute_mapping=trust.attribute_mapping,
-                attribute_condition=trust.attribute_condition,
+                attribute_mapping=run.put(trust.attribute_mapping),
+                attribute_condition=run.put(trust.attribute_condition),
                 disabled=not spec.enabled,
                 opts=opts,
-                **source,
+                **run.put(source),
             )
-            pool_name = f"projects/{project_number}/locations/global/workloadIdentityPools/{documents.workload_identity_pool_id(spec.id)}"
-            member = trust.member(pool_name)
+            pool = f"locations/global/workloadIdentityPools/{documents.workload_identity_pool_id(spec.id)}"
+            member = run.put(pulumi.Output.from_input(project_number).apply(lambda number: trust.member(f"projects/{number}/{pool}")))
             if spec.enabled:
                 gcp.serviceaccount.IAMMember(
                     f"{name}-workload-identity-user",

@@ -12,8 +12,8 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..component import OFFLINE, checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
-from ..config import CONFIG_KEY, OWNED_LABEL, SECRET_PLACEHOLDER, AdmissionFence, KubernetesSettings, LinkSpec, check_https_url, when_resolved
+from ..component import OFFLINE, RunTimeSettings, checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
+from ..config import CONFIG_KEY, OWNED_LABEL, SECRET_PLACEHOLDER, AdmissionFence, KubernetesSettings, LinkSpec, check_https_url
 from ..errors import MISSING, LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path
@@ -86,8 +86,8 @@ class KubernetesClusterLink(pulumi.ComponentResource):
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        spec = checked_spec(args.link, "kubernetes")
-        settings = spec.kubernetes
+        run = RunTimeSettings(checked_spec(args.link, "kubernetes"))
+        spec, settings = run.spec, run.spec.kubernetes
         assert settings is not None
         self.role = render_cluster_role(tier_document_path(spec), spec.id, tier_key_path(spec))
         role_rules = self.role.document["rules"] + documents.custom_resource_rules(settings, spec.tier)
@@ -99,8 +99,8 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         fenced = spec.tier != "readonly" and fence.enabled
         token = settings.credential == "token"
         # A cluster the program creates in the same run: its endpoint and CA are Outputs, checked when they resolve.
-        server = when_resolved(spec, "kubernetes", "server") or (api_server(settings) if token else settings.server)
-        ca = when_resolved(spec, "kubernetes", "ca_data") or settings.ca_data
+        server = run.outputs.get(("kubernetes", "server")) or (api_server(settings) if token else settings.server)
+        ca = run.setting("kubernetes", "ca_data")
         object_names = documents.names(spec.id, spec.tier)
         findings = enforce_lint(
             lint.lint_kubernetes(

@@ -14,9 +14,10 @@ import pulumi
 
 from ..aws.documents import EKS_AUDIENCE, irsa_trust
 from ..canonical import canonical_json, sha256_hex
-from ..config import WorkloadSpec
+from ..config import WorkloadSpec, check_https_url
 from ..extras import require_extra
 from ..names import derived_name, deterministic_guid
+from ..validation import join_path
 from .documents import check_workload
 
 require_extra("kubernetes")  # before the SDK import: a missing extra is a one-line error naming it
@@ -33,6 +34,15 @@ def workload_tags(spec: WorkloadSpec) -> dict[str, str]:
         "linking:owner": spec.owner,
         "managed-by": "pulumi",
     }
+
+
+def _checked_issuer(issuer: pulumi.Input[str], key_path: str) -> pulumi.Input[str]:
+    """The cluster's OIDC issuer URL, checked now, or when it resolves for a cluster created in the same run
+    (``cluster.identities[0].oidcs[0].issuer``), before the trust that names it is created."""
+    if isinstance(issuer, pulumi.Output):
+        return issuer.apply(lambda url: check_https_url(url, key_path, "the cluster's OIDC issuer URL") or url)
+    check_https_url(issuer, key_path, "the cluster's OIDC issuer URL")
+    return issuer
 
 
 def _short_hash(*parts: str) -> str:
@@ -66,14 +76,16 @@ class LinkedServiceAccount(pulumi.ComponentResource):
         child = pulumi.ResourceOptions(parent=self)
         tags = workload_tags(spec)
         annotations, labels = {"linking.dev/owner": spec.owner}, {"app.kubernetes.io/managed-by": "pulumi", "linking.dev/cloud": spec.cloud}
+        cluster_issuer = getattr(getattr(spec, spec.cloud), "oidc_issuer", None)  # EKS and AKS
+        issuer = _checked_issuer(cluster_issuer, join_path(args.key_path, [spec.cloud, "oidcIssuer"])) if cluster_issuer else None
         if spec.cloud == "aws":
-            self.cloud_identity = self._aws(name, spec, inline_policy, tags, child)
+            self.cloud_identity = self._aws(name, spec, issuer, inline_policy, tags, child)
             annotations["eks.amazonaws.com/role-arn"] = self.cloud_identity
         elif spec.cloud == "gcp":
             self.cloud_identity = self._gcp(name, spec, child)
             annotations["iam.gke.io/gcp-service-account"] = self.cloud_identity
         else:
-            self.cloud_identity = self._azure(name, spec, tags, child)
+            self.cloud_identity = self._azure(name, spec, issuer, tags, child)
             annotations["azure.workload.identity/client-id"] = self.cloud_identity
             labels["azure.workload.identity/use"] = "true"
         self.service_account = k8s.core.v1.ServiceAccount(
@@ -84,21 +96,23 @@ class LinkedServiceAccount(pulumi.ComponentResource):
         self.register_outputs({"cloudIdentity": self.cloud_identity, "serviceAccount": spec.name})
 
     @staticmethod
-    def _aws(name: str, spec: WorkloadSpec, inline_policy: Optional[dict[str, Any]], tags: dict[str, str], child) -> pulumi.Output[str]:
+    def _aws(
+        name: str, spec: WorkloadSpec, issuer: pulumi.Input[str], inline_policy: Optional[dict[str, Any]], tags: dict[str, str], child
+    ) -> pulumi.Output[str]:
         import pulumi_aws as aws
 
         settings = spec.aws
         assert settings is not None
         provider_arn: pulumi.Input[str] = settings.oidc_provider_arn or aws.iam.OpenIdConnectProvider(
-            f"{name}-oidc", url=settings.oidc_issuer, client_id_lists=[EKS_AUDIENCE], tags=tags, opts=child
+            f"{name}-oidc", url=issuer, client_id_lists=[EKS_AUDIENCE], tags=tags, opts=child
         ).arn
         role = aws.iam.Role(
             f"{name}-role",
             name=derived_name("linking-sa-", f"{spec.namespace}-{spec.name}", 64),
             path=WORKLOAD_ROLE_PATH,
             description=f"Kubernetes ServiceAccount {spec.namespace}/{spec.name} (owner {spec.owner})",
-            assume_role_policy=pulumi.Output.from_input(provider_arn).apply(
-                lambda arn: canonical_json(irsa_trust(arn, settings.oidc_issuer, spec.subject))
+            assume_role_policy=pulumi.Output.all(provider_arn, issuer).apply(
+                lambda values: canonical_json(irsa_trust(values[0], values[1], spec.subject))
             ),
             max_session_duration=settings.max_session_hours * 3600,
             tags=tags,
@@ -138,7 +152,7 @@ class LinkedServiceAccount(pulumi.ComponentResource):
         return account.email
 
     @staticmethod
-    def _azure(name: str, spec: WorkloadSpec, tags: dict[str, str], child) -> pulumi.Output[str]:
+    def _azure(name: str, spec: WorkloadSpec, issuer: pulumi.Input[str], tags: dict[str, str], child) -> pulumi.Output[str]:
         from pulumi_azure_native import authorization
 
         from ..azure.component import federated_identity
@@ -152,7 +166,7 @@ class LinkedServiceAccount(pulumi.ComponentResource):
             location=settings.location,
             tags=tags,
             opts=child,
-            federation=(f"{spec.namespace}-{spec.name}"[:120], settings.oidc_issuer, spec.subject, AZURE_AUDIENCE),
+            federation=(f"{spec.namespace}-{spec.name}"[:120], issuer, spec.subject, AZURE_AUDIENCE),
         )
         for grant in settings.role_assignments:
             role_id = grant.role_definition_id.rsplit("/", 1)[-1].lower()
