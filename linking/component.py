@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import json
 import weakref
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
@@ -260,12 +261,18 @@ def _replacements(pairs: Iterable[tuple[str, str]]) -> list[tuple[str, str]]:
 
 
 def _substitute(value: Any, replacements: list[tuple[str, str]]) -> Any:
+    """``value`` with the replacements made; a rendered JSON document is parsed and rendered again, so that a value
+    with a quote in it stays a string inside the document (the checks allow some that JSON must escape)."""
+    if isinstance(value, str) and value.startswith("{"):
+        from .canonical import canonical_json
+
+        return canonical_json(_substitute(json.loads(value), replacements))
     if isinstance(value, str):
         for old, new in replacements:
             value = value.replace(old, new)
         return value
     if isinstance(value, dict):
-        return {key: _substitute(item, replacements) for key, item in value.items()}
+        return {_substitute(key, replacements): _substitute(item, replacements) for key, item in value.items()}
     if isinstance(value, (list, tuple)):
         return [_substitute(item, replacements) for item in value]
     return value

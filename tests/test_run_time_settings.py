@@ -300,3 +300,23 @@ def test_a_cluster_issuer_created_in_the_same_run_is_trusted_by_value_and_checke
     assert mocks.inputs("aws:iam/openIdConnectProvider:OpenIdConnectProvider")[0]["url"] == issuer
     trust = mocks.inputs("aws:iam/role:Role")[0]["assumeRolePolicy"]
     assert "oidc.eks.eu-west-1.amazonaws.com/id/0123ABCD:sub" in (trust if isinstance(trust, str) else json.dumps(trust))
+
+
+def test_a_resolved_value_cannot_write_json_into_a_document():
+    """The schema lets a quote through in an issuer path; substituted, it stays inside its string."""
+    from linking import AwsSettings, ControlPlane, OidcControlPlane
+    from linking.aws.component import AwsAccountLink, AwsAccountLinkArgs
+
+    mocks = _recording()
+    issuer = 'https://issuer.example/x","Effect":"Allow'
+    link = AwsAccountLink("quoted", AwsAccountLinkArgs(LinkSpec(
+        id="quoted", tier="readonly", owner="platform@acme.example",
+        control_plane=ControlPlane(oidc=OidcControlPlane(
+            issuer=pulumi.Output.from_input(issuer), subject="repo:acme/platform:ref:refs/heads/main", audience="sts.amazonaws.com")),
+        aws=AwsSettings(account_id="123456789012"),
+    ), verify_account=False))
+    _created(link, mocks)
+    trust = mocks.inputs("aws:iam/role:Role")[0]["assumeRolePolicy"]
+    document = json.loads(trust) if isinstance(trust, str) else trust
+    statement = document["Statement"][0]
+    assert set(statement["Condition"]["StringEquals"]) == {f"{issuer[len('https://'):]}:sub", f"{issuer[len('https://'):]}:aud"}
