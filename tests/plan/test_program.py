@@ -9,6 +9,8 @@ from linking.cli import main
 from linking.review.compact import link_grants
 from linking.review.diff import diff_plans, load_plan
 
+from ..conftest import REPO
+
 PROGRAM = '''
 import json
 import pulumi
@@ -62,3 +64,34 @@ def test_a_folder_that_is_not_a_program_is_bad_input(tmp_path, capsys):
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     assert main(["plan", str(tmp_path / "Pulumi.dev.yaml"), "--program", str(tmp_path / "nowhere")]) == 2
     assert "a folder with __main__.py" in capsys.readouterr().err
+
+
+DUPLICATE = '''
+from linking import AwsControlPlane, AwsSettings, ControlPlane, LinkSpec
+from linking.aws import AwsAccountLink, AwsAccountLinkArgs
+
+spec = LinkSpec(id="team-a", tier="readonly", owner="platform@acme.example", aws=AwsSettings(account_id="123456789012"),
+                control_plane=ControlPlane(aws=AwsControlPlane(principal_arn="arn:aws:iam::111122223333:role/control-plane")))
+AwsAccountLink("first", AwsAccountLinkArgs(spec, verify_account=False))
+AwsAccountLink("second", AwsAccountLinkArgs(spec, verify_account=False))
+'''
+
+
+def test_two_links_with_the_same_id_in_one_program_stop_before_the_second_registers(tmp_path, capsys):
+    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
+    (tmp_path / "__main__.py").write_text(DUPLICATE)
+    assert main(["plan", str(tmp_path / "Pulumi.dev.yaml"), "--program", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "linking:link.id" in err and "an id no other aws link of this program uses on aws 123456789012" in err
+
+
+def test_two_stacks_that_link_the_same_account_with_the_same_id_are_an_error(tmp_path, capsys):
+    source = (REPO / "stacks" / "Pulumi.aws-readonly-example.yaml").read_text()
+    (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
+    for name in ("a", "b"):
+        (tmp_path / f"Pulumi.{name}.yaml").write_text(source)
+    (tmp_path / "Pulumi.c.yaml").write_text(source.replace("id: ", "id: other-", 1))
+    assert main(["plan", str(tmp_path / "Pulumi.a.yaml"), str(tmp_path / "Pulumi.b.yaml"), str(tmp_path / "Pulumi.c.yaml")]) == 1
+    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
+    assert len(errors) == 1 and "Pulumi.b.yaml" in errors[0] and "same physical names" in errors[0]
