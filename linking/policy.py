@@ -129,12 +129,41 @@ def _placeholders_used(path: Path, mtime_ns: int, key_path: str) -> tuple[str, .
     return tuple(sorted(set(PLACEHOLDER.findall(canonical_json(_template(path, mtime_ns, key_path))))))
 
 
+_NEUTRAL_VALUE = re.compile(r"(?!arn:$)[^\s{}]+")  # "arn:" alone is not of the shape "arn:{value}"
+
+
+def _shape(value: str) -> str:
+    """What a grammar that only asks "no whitespace" and "an ARN" can see of a value; the braces fail every
+    stricter pattern, so a template that passes with shapes in place passes with any value of the same shape."""
+    return ("arn:" if value.startswith("arn:") else "") + "{value}"
+
+
+@lru_cache(maxsize=256)
+def _passes_with_shapes(
+    path: Path, mtime_ns: int, shapes: tuple[tuple[str, str], ...], check: Callable[[Any, str], dict[str, Any]], key_path: str
+) -> bool:
+    try:
+        check(fill_placeholders(_template(path, mtime_ns, key_path), dict(shapes), key_path), key_path)
+    except LinkConfigError:
+        return False
+    return True
+
+
 @lru_cache(maxsize=1024)
 def _render(
     path: Path, mtime_ns: int, placeholders: tuple[tuple[str, str], ...], check: Callable[[Any, str], dict[str, Any]], key_path: str
 ) -> RenderedDocument:
+    # A fleet renders one tier with each link's values: the grammar is checked once per file and shape of values
+    # when the check says its grammar sees no more of a value than `_shape` (``check.canonical``); each link's
+    # document is then only made canonical.
+    canonical = getattr(check, "canonical", None)
     try:
-        document = check(fill_placeholders(_template(path, mtime_ns, key_path), dict(placeholders), key_path), key_path)
+        filled = fill_placeholders(_template(path, mtime_ns, key_path), dict(placeholders), key_path)
+        if (canonical is not None and all(_NEUTRAL_VALUE.fullmatch(value) for _, value in placeholders)
+                and _passes_with_shapes(path, mtime_ns, tuple((name, _shape(value)) for name, value in placeholders), check, key_path)):
+            document = canonical(filled)
+        else:
+            document = check(filled, key_path)
     except LinkConfigError as exc:
         raise exc.hidden() if exc.value != str(path) else exc from None  # a value from the file is never shown
     text = canonical_json(document)

@@ -7,11 +7,13 @@ branching on the provider's name; adding a cloud means adding its folder.
 from __future__ import annotations
 
 import importlib
+from functools import cache
 from types import ModuleType
 
 PROVIDERS = ("aws", "azure", "gcp", "kubernetes")
 
 
+@cache  # asked once per grant when a fleet is reviewed
 def part(provider: str, name: str) -> ModuleType:
     """``linking.<provider>.<name>``: ``documents``, ``lint``, ``review``, ``mocks`` (none imports a cloud SDK)."""
     if provider not in PROVIDERS:

@@ -272,3 +272,55 @@ def test_trust_over_the_quota_says_by_how_much():
     with pytest.raises(LinkConfigError) as raised:
         iam.check_trust_size(document, "k")
     assert "at most 2048 characters" in raised.value.expected and "over" in raised.value.expected
+
+
+def _string_constraints(node, found=None):
+    """Every keyword of the IAM schema that constrains a string's content."""
+    found = [] if found is None else found
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key in ("pattern", "maxLength", "minLength", "format", "propertyNames", "patternProperties"):
+                found.append((key, json.dumps(value, sort_keys=True)))
+            _string_constraints(value, found)
+    elif isinstance(node, list):
+        for item in node:
+            _string_constraints(item, found)
+    return sorted(found)
+
+
+def test_the_iam_schema_cannot_tell_one_placeholder_value_from_another():
+    """What lets a tier's grammar be checked once per file: the only string constraints are these three patterns.
+    A value's shape (braces, "arn:" kept) fails the action and Sid patterns, and where the resource pattern
+    accepts it, it accepts any value of that shape. A new constraint fails here until the fast path in
+    linking.policy is thought through again."""
+    schema = json.loads((REPO / "linking" / "schemas" / "aws-iam-policy.schema.json").read_text())
+    assert _string_constraints(schema) == sorted([
+        ("pattern", json.dumps("^([a-z0-9-]+:[A-Za-z0-9*?]+|\\*)$")),
+        ("pattern", json.dumps("^(\\*|arn:[^\\s]+)$")),
+        ("pattern", json.dumps("^[A-Za-z0-9]*$")),
+    ])
+
+
+@pytest.mark.parametrize("document", ["admin", "admin-account", "readonly", "workload-boundary"])
+def test_a_tier_rendered_on_the_fast_path_is_what_the_full_check_gives(document):
+    from linking import policy
+
+    path = builtin_document_path("aws", document)
+    names = AwsNames("team-7", "345678901234", "aws-us-gov")
+    fast = render_policy(path, names, "k")
+    template = policy._template(path, path.stat().st_mtime_ns, "k")
+    shapes = tuple((name, policy._shape(value)) for name, value in sorted(names.placeholders().items()))
+    assert policy._passes_with_shapes(path, path.stat().st_mtime_ns, shapes, iam.check_identity_policy, "k")
+    full = iam.check_identity_policy(policy.fill_placeholders(template, names.placeholders(), "k"), "k")
+    assert fast.document == full
+
+
+def test_a_placeholder_where_the_grammar_looks_at_its_value_takes_the_full_check(tmp_path):
+    """In a Sid or an action the template itself fails the grammar, so each link's value is checked: one that
+    breaks the Sid pattern is an error, as it was before the fast path."""
+    path = tmp_path / "custom.json"
+    path.write_text(json.dumps({"Version": "2012-10-17", "Statement": [
+        {"Sid": "Link{{LinkId}}", "Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:{{Partition}}:s3:::b/*"}]}))
+    with pytest.raises(LinkConfigError, match="Sid"):
+        render_policy(path, AwsNames("team-7", "345678901234", "aws"), "k")
+    assert render_policy(path, AwsNames("team7", "345678901234", "aws"), "k").document["Statement"][0]["Sid"] == "Linkteam7"

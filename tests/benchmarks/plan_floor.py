@@ -64,12 +64,10 @@ def floor(path: Path, recorded) -> float:
     return time.perf_counter() - started
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--stacks", type=int, default=200)
-    args = parser.parse_args()
+def measure(count: int) -> dict[str, tuple[float, float]]:
+    """Per provider and ``all``: (floor, planner) in milliseconds per stack, over ``count`` generated stacks."""
     with tempfile.TemporaryDirectory() as scratch:
-        stacks = generate(Path(scratch), args.stacks)
+        stacks = generate(Path(scratch), count)
         files = sorted(stacks.glob("Pulumi.*.yaml"))
         recorded = {}
         for path in files:  # warm-up too: every SDK imported, the heap settled
@@ -84,12 +82,18 @@ def main() -> int:
             started = time.perf_counter()
             plan_settling(path, "markdown")
             planner[provider].append(time.perf_counter() - started)
-    for provider in PROVIDERS:
-        f, p = statistics.mean(floors[provider]) * 1000, statistics.mean(planner[provider]) * 1000
+    result = {p: (statistics.mean(floors[p]) * 1000, statistics.mean(planner[p]) * 1000) for p in PROVIDERS}
+    result["all"] = (statistics.mean([x for v in floors.values() for x in v]) * 1000,
+                     statistics.mean([x for v in planner.values() for x in v]) * 1000)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--stacks", type=int, default=200)
+    args = parser.parse_args()
+    for provider, (f, p) in measure(args.stacks).items():
         print(json.dumps({"provider": provider, "floor_ms": round(f, 1), "planner_ms": round(p, 1), "ratio": round(p / f, 1)}))
-    f = statistics.mean([x for v in floors.values() for x in v]) * 1000
-    p = statistics.mean([x for v in planner.values() for x in v]) * 1000
-    print(json.dumps({"provider": "all", "floor_ms": round(f, 1), "planner_ms": round(p, 1), "ratio": round(p / f, 1)}))
     return 0
 
 

@@ -5,7 +5,9 @@
 Prints one JSON line per N (whole-process seconds, peak resident memory of the
 `linking plan` process and its workers together, sampled every 50 ms, and the
 size of the plan JSON), then the marginal cost per stack between the smallest and
-largest N. `plan_floor.py` measures what that cost is made of.
+largest N, each next to the floor (our own pure work per stack, measured by
+`plan_floor.py` in this process: what the cost is made of). The plan runs with
+the default workers (one per core), the floor on one core.
 """
 
 from __future__ import annotations
@@ -94,16 +96,23 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--stacks", type=int, nargs="+", default=[10, 100, 500])
     parser.add_argument("--workdir", type=Path, help="where to generate the stacks (default: a temporary folder)")
+    parser.add_argument("--floor-stacks", type=int, default=80, help="stacks over which plan_floor.py measures the floor")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.workdir or Path(scratch)
         results = [measure(generate(folder, count), count) for count in sorted(args.stacks)]
+    from plan_floor import measure as measure_floor  # it imports this module's generator
+
+    floor_ms = measure_floor(args.floor_stacks)["all"][0]
     for result in results:
-        print(json.dumps(result))
+        per_stack = result["seconds"] * 1000 / result["stacks"]
+        print(json.dumps({**result, "ms_per_stack": round(per_stack, 1), "ratio_to_floor": round(per_stack / floor_ms, 1)}))
+    summary: dict = {"floor_ms_per_stack": round(floor_ms, 1)}
     if len(results) > 1:
         low, high = results[0], results[-1]
-        marginal = (high["seconds"] - low["seconds"]) / (high["stacks"] - low["stacks"])
-        print(json.dumps({"marginal_ms_per_stack": round(marginal * 1000, 1)}))
+        marginal = (high["seconds"] - low["seconds"]) * 1000 / (high["stacks"] - low["stacks"])
+        summary.update(marginal_ms_per_stack=round(marginal, 1), marginal_ratio_to_floor=round(marginal / floor_ms, 1))
+    print(json.dumps(summary))
     return 0 if all(r["failed"] == 0 and r["exit"] == 0 for r in results) else 1
 
 

@@ -216,11 +216,12 @@ def test_the_ci_workflow_judges_with_the_base_and_flags_changes_to_linking():
 
 def test_benchmark_script_runs_for_a_few_stacks(tmp_path):
     script = REPO / "tests" / "benchmarks" / "plan_scale.py"
-    completed = subprocess.run([sys.executable, str(script), "--stacks", "4", "--workdir", str(tmp_path)],
+    completed = subprocess.run([sys.executable, str(script), "--stacks", "4", "--workdir", str(tmp_path), "--floor-stacks", "4"],
                                capture_output=True, text=True, timeout=300)
     assert completed.returncode == 0, completed.stderr
-    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result, summary = (json.loads(line) for line in completed.stdout.strip().splitlines()[-2:])
     assert result["stacks"] == 4 and result["failed"] == 0 and result["seconds"] > 0 and result["peak_mb"] > 0
+    assert result["ratio_to_floor"] > 0 and summary["floor_ms_per_stack"] > 0
 
 
 def test_plan_document_assembled_from_strings_equals_the_canonical_document():
