@@ -19,8 +19,7 @@ plan; bad input is a usage error or a file that is not what the command reads (a
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from .plan.batch import in_shard, plan_all, stack_files
-    from .review.grants import plan_document_json
+    from .plan.batch import PlanSpool, in_shard, plan_all, stack_files
 
     files = stack_files(args.paths)
     if not files:
@@ -43,8 +42,7 @@ def _plan(args: argparse.Namespace) -> int:
                 print(f"error: --cache {args.cache}: inside the project {root}, where a pull request could write a "
                       "result for the plan to trust; put the cache outside the checkout", file=sys.stderr)
                 return BAD_INPUT
-    entries: list[tuple[tuple[str, str, str], str]] = []
-    documents: dict[str, str] = {}
+    links = DuplicateLinks()
     failed = 0
     progress = sys.stderr.isatty() and not args.quiet
     started = time.monotonic()
@@ -52,43 +50,46 @@ def _plan(args: argparse.Namespace) -> int:
     if program is not None and not (program / "__main__.py").is_file():
         print(f"error: --program {args.program}: expected a Pulumi Python program (a folder with __main__.py)", file=sys.stderr)
         return BAD_INPUT
-    for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache, program)), start=1):
-        if result.error is not None:  # printed as planned, then let go
+    with PlanSpool() as spool:
+        for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache, program)), start=1):
+            if result.error is not None:  # printed as planned, then let go
+                failed += 1
+                where = "" if result.error.startswith(f"{path}:") else f"{path}: "
+                print(("\r" if progress else "") + f"error: {where}{result.error}", file=sys.stderr)
+            sys.stdout.write(_stack_summary(result) if args.format == "summary" else result.output)
+            if progress:
+                print(f"\rplanned {done}/{len(files)} stacks, {failed} failed", end="", file=sys.stderr, flush=True)
+            spool.add(result)
+            links.add(result.entry_json)
+        for message in links.found:
             failed += 1
-            where = "" if result.error.startswith(f"{path}:") else f"{path}: "
-            print(("\r" if progress else "") + f"error: {where}{result.error}", file=sys.stderr)
-        sys.stdout.write(_stack_summary(result) if args.format == "summary" else result.output)
+            print(("\r" if progress else "") + f"error: {message}", file=sys.stderr)
         if progress:
-            print(f"\rplanned {done}/{len(files)} stacks, {failed} failed", end="", file=sys.stderr, flush=True)
-        entries.append((result.sort_key, result.entry_json))
-        documents.update(result.documents)
-    for message in _duplicate_links([entry for _, entry in entries]):
-        failed += 1
-        print(("\r" if progress else "") + f"error: {message}", file=sys.stderr)
-    if progress:
-        print(f"\rlinking plan: {len(files)} stacks, {len(files) - failed} planned, {failed} failed, "
-              f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
-    if args.json:
-        Path(args.json).write_text(plan_document_json([entry for _, entry in sorted(entries)], documents), encoding="utf-8")
+            print(f"\rlinking plan: {len(files)} stacks, {len(files) - failed} planned, {failed} failed, "
+                  f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
+        if args.json:
+            spool.write(Path(args.json))
     return FINDINGS if failed else OK
 
 
-def _duplicate_links(entries: list[str]) -> list[str]:
+class DuplicateLinks:
     """Links of different stacks with the same provider, target and id: each `pulumi up` would create the same
     role and names, and the second would collide with (or take over) the first."""
-    seen: dict[str, str] = {}
-    found = []
-    for text in entries:
-        stack = json.loads(text)
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str] = {}
+        self.found: list[str] = []
+
+    def add(self, entry_json: str) -> None:
+        stack = json.loads(entry_json)
         for link in stack["links"]:
             if link.get("kind") != "account-link":
                 continue
             key = json.dumps([link["provider"], link.get("target"), link["id"]], sort_keys=True)
-            if key in seen and seen[key] != stack["file"]:
-                found.append(f"{stack['file']}: {link['key']} links the same {link['provider']} target as {seen[key]} with the "
-                             "same id: both would create the same physical names; give one another id")
-            seen.setdefault(key, stack["file"])
-    return found
+            if key in self.seen and self.seen[key] != stack["file"]:
+                self.found.append(f"{stack['file']}: {link['key']} links the same {link['provider']} target as {self.seen[key]} "
+                                  "with the same id: both would create the same physical names; give one another id")
+            self.seen.setdefault(key, stack["file"])
 
 
 def _stack_summary(result: Any) -> str:

@@ -149,7 +149,7 @@ def _passes_with_shapes(
     return True
 
 
-@lru_cache(maxsize=1024)
+@lru_cache(maxsize=64)
 def _render(
     path: Path, mtime_ns: int, placeholders: tuple[tuple[str, str], ...], check: Callable[[Any, str], dict[str, Any]], key_path: str
 ) -> RenderedDocument:

@@ -36,16 +36,11 @@ def aws_statement_grants(document: dict[str, Any]) -> list[dict[str, Any]]:
         resources = [(r, "") for r in as_list(statement.get("Resource", []))] + [
             (r, "not:") for r in as_list(statement.get("NotResource", []))
         ]
-        condition = statement.get("Condition")
+        condition = canonical_json(statement["Condition"]) if statement.get("Condition") else None
         for action, action_not in actions:
             for resource, resource_not in resources:
                 grants.append(
-                    {
-                        "effect": statement["Effect"],
-                        "action": action_not + action,
-                        "resource": resource_not + resource,
-                        "condition": canonical_json(condition) if condition else None,
-                    }
+                    {"effect": statement["Effect"], "action": action_not + action, "resource": resource_not + resource, "condition": condition}
                 )
     return grants
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import gc
+import os
+import tempfile
 from pathlib import Path
 from typing import Iterator, NamedTuple, Optional, Sequence
 
@@ -130,3 +132,43 @@ def in_shard(files: list[Path], shard: tuple[int, int]) -> list[Path]:
 
 PARALLEL_FROM = 16
 """Below this many stacks, starting worker processes costs more than it saves."""
+
+
+class PlanSpool:
+    """The plan document of a fleet, kept on disk as the stacks arrive: memory holds only where each entry and
+    document is, so it does not grow with the fleet; `write` gives what `plan_document_json` would."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+        self.entries: list[tuple[tuple[str, str, str], int, int]] = []
+        self.documents: dict[str, tuple[int, int]] = {}
+
+    def __enter__(self) -> "PlanSpool":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.file.close()
+
+    def add(self, result: PlannedStack) -> None:
+        self.entries.append((result.sort_key, *self._put(result.entry_json)))
+        for digest, text in result.documents.items():
+            if digest not in self.documents:
+                self.documents[digest] = self._put(text)
+
+    def write(self, path: Path) -> None:
+        from ..review.grants import plan_document_parts
+
+        entries = (self._get(offset, size) for _, offset, size in sorted(self.entries))
+        documents = ((digest, self._get(*self.documents[digest])) for digest in sorted(self.documents))
+        with path.open("w", encoding="utf-8") as out:
+            out.writelines(plan_document_parts(entries, documents))
+
+    def _put(self, text: str) -> tuple[int, int]:
+        data = text.encode("utf-8")
+        offset = self.file.seek(0, os.SEEK_END)
+        self.file.write(data)
+        return offset, len(data)
+
+    def _get(self, offset: int, size: int) -> str:
+        self.file.seek(offset)
+        return self.file.read(size).decode("utf-8")

@@ -9,7 +9,7 @@ what the offline plan recorded.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterable, Iterator, Optional
 
 from ..canonical import canonical_json
 from ..config import SECRET_PLACEHOLDER
@@ -178,11 +178,20 @@ def plan_document(stacks: list[dict[str, Any]], documents: Optional[dict[str, An
 def plan_document_json(sorted_entries: list[str], documents: Optional[dict[str, str]] = None) -> str:
     """`plan_document` as canonical JSON, from stack entries already in canonical JSON and in order, and the
     documents they refer to (sha256 -> canonical JSON). Thousands of stacks stay strings until written."""
+    return "".join(plan_document_parts(sorted_entries, sorted((documents or {}).items())))
+
+
+def plan_document_parts(sorted_entries: Iterable[str], sorted_documents: Iterable[tuple[str, str]]) -> Iterator[str]:
+    """`plan_document_json` in pieces, for a writer that reads each entry and document only when it is written."""
     head = canonical_json(plan_document([]))
     assert head.startswith('{"documents":{}') and head.endswith('"stacks":[]}')  # keys sort: documents first, stacks last
-    table = ",".join(f'"{digest}":{text}' for digest, text in sorted((documents or {}).items()))
-    middle = head[len('{"documents":{}') : -len("]}")]
-    return '{"documents":{' + table + "}" + middle + ",".join(sorted_entries) + "]}\n"
+    yield '{"documents":{'
+    for index, (digest, text) in enumerate(sorted_documents):
+        yield ("," if index else "") + f'"{digest}":' + text
+    yield "}" + head[len('{"documents":{}') : -len("]}")]
+    for index, entry in enumerate(sorted_entries):
+        yield ("," if index else "") + entry
+    yield "]}\n"
 
 
 def relative_file(path: Path, root: Path) -> str:
