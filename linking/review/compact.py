@@ -4,8 +4,9 @@ A fleet plans hundreds of links on the same few tiers. In the full form (schema 
 own copy of the tier's grants and every resource its own copy of the rendered document: a GCP link alone is
 about 220 KB. The compact form (version 2) keeps one copy in ``documents`` (key: sha256 of the canonical JSON)
 and refers to it: a link's grants as ``grantSets`` (one per scope, the grants without their scope), a resource's
-large inputs as ``{"$document": sha}``. Both forms hold the same facts; `link_grants` and `resource_inputs`
-read either.
+large inputs as ``{"$document": sha}``. A document that names the link's own values (its id, its account,
+subscription or project) holds them as tokens, listed with their values in ``fill``, so that links on one tier
+share it. Both forms hold the same facts; `link_grants` and `resource_inputs` read either.
 """
 
 from __future__ import annotations
@@ -23,14 +24,20 @@ INLINE_LIMIT = 512
 def compact_stack(stack: dict[str, Any], documents: dict[str, str]) -> dict[str, Any]:
     """The stack entry in compact form; each document it refers to is added to ``documents`` (sha -> canonical JSON)."""
 
-    def store(value: Any) -> str:
-        text = canonical_json(value)
+    def store(text: str, fill: dict[str, str]) -> dict[str, Any]:
+        text, used = _templated(text, fill)
         digest = sha256_hex(text)
         documents.setdefault(digest, text)
-        return digest
+        return {DOCUMENT_REF: digest, **({"fill": used} if used else {})}
+
+    # A stack of one link (a fleet's usual shape): its resources' documents name that link's values, so they are
+    # stored as templates too and the same tier's documents are shared across the fleet.
+    account_links = [link for link in stack["links"] if link.get("kind") == "account-link"]
+    resource_fill = _fill_values(account_links[0]) if len(account_links) == 1 else {}
 
     def compact_value(value: Any) -> Any:
-        return {DOCUMENT_REF: store(value)} if len(canonical_json(value)) > INLINE_LIMIT else value
+        text = canonical_json(value)
+        return store(text, resource_fill) if len(text) > INLINE_LIMIT else value
 
     resources = [{**r, "inputs": {k: compact_value(v) for k, v in r["inputs"].items()}} for r in stack["resources"]]
     links = []
@@ -39,12 +46,10 @@ def compact_stack(stack: dict[str, Any], documents: dict[str, str]) -> dict[str,
         for grant in link["grants"]:  # AWS grants carry no scope (their resource says where): None
             by_scope.setdefault(grant.get("scope"), []).append({k: v for k, v in grant.items() if k != "scope"})
         fill = _fill_values(link)
-        grant_sets = []
-        for scope, grants in sorted(by_scope.items(), key=lambda item: str(item[0])):
-            text, used = _templated(canonical_json(grants), fill)
-            digest = sha256_hex(text)
-            documents.setdefault(digest, text)
-            grant_sets.append({"scope": scope, DOCUMENT_REF: digest, **({"fill": used} if used else {})})
+        grant_sets = [
+            {"scope": scope, **store(canonical_json(grants), fill)}
+            for scope, grants in sorted(by_scope.items(), key=lambda item: str(item[0]))
+        ]
         links.append({**{k: v for k, v in link.items() if k != "grants"}, "grantSets": grant_sets})
     return {**stack, "resources": resources, "links": links}
 
@@ -55,9 +60,7 @@ def link_grants(documents: Mapping[str, Any], link: Mapping[str, Any]) -> list[d
         return list(link["grants"])
     grants = []
     for grant_set in link["grantSets"]:
-        stored = documents[grant_set[DOCUMENT_REF]]
-        if grant_set.get("fill"):
-            stored = json.loads(_filled(canonical_json(stored), grant_set["fill"]))
+        stored = _document(documents, grant_set)
         grants += [{**grant, "scope": grant_set["scope"]} if grant_set["scope"] is not None else dict(grant) for grant in stored]
     return grants
 
@@ -102,15 +105,21 @@ def _filled(text: str, used: Mapping[str, str]) -> str:
 
 def resource_inputs(documents: Mapping[str, Any], resource: Mapping[str, Any]) -> dict[str, Any]:
     """A resource's reviewed inputs in either form."""
-    return {
-        key: documents[value[DOCUMENT_REF]] if isinstance(value, dict) and set(value) == {DOCUMENT_REF} else value
-        for key, value in resource["inputs"].items()
-    }
+    return {key: _document(documents, value) if _is_reference(value) else value for key, value in resource["inputs"].items()}
 
 
 def referenced(stack: Mapping[str, Any]) -> set[str]:
     """The documents a compact stack entry refers to."""
     found = {s[DOCUMENT_REF] for link in stack["links"] for s in link.get("grantSets", [])}
     for resource in stack["resources"]:
-        found |= {v[DOCUMENT_REF] for v in resource["inputs"].values() if isinstance(v, dict) and set(v) == {DOCUMENT_REF}}
+        found |= {v[DOCUMENT_REF] for v in resource["inputs"].values() if _is_reference(v)}
     return found
+
+
+def _is_reference(value: Any) -> bool:
+    return isinstance(value, dict) and DOCUMENT_REF in value and set(value) <= {DOCUMENT_REF, "fill"}
+
+
+def _document(documents: Mapping[str, Any], reference: Mapping[str, Any]) -> Any:
+    stored = documents[reference[DOCUMENT_REF]]
+    return json.loads(_filled(canonical_json(stored), reference["fill"])) if reference.get("fill") else stored

@@ -104,6 +104,28 @@ def full_form(document: dict) -> dict:
     return {k: v for k, v in document.items() if k != "documents"} | {"schemaVersion": 1, "stacks": stacks}
 
 
+def test_a_tier_s_managed_policies_are_stored_once_for_a_fleet_of_accounts(fleet, tmp_path):
+    """Twelve AWS admin links: each managed policy and the workload boundary name the link's own account and id,
+    and are stored once, as templates; each resource's inputs read back with its own values."""
+    aws = tmp_path / "aws"
+    aws.mkdir()
+    (tmp_path / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
+    for n in range(12):
+        link = json.loads((fleet / "Pulumi.s00000.yaml").read_text())["config"]["linking:link"]
+        link.update(id=f"aws-{n:05d}", aws={"accountId": f"{200000000000 + n}"})
+        (aws / f"Pulumi.a{n:03d}.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
+    out = tmp_path / "aws.json"
+    plan([aws], out)
+    document = json.loads(out.read_text())
+    policies = [[r for r in stack["resources"] if r["type"] == "aws:iam/policy:Policy"] for stack in document["stacks"]]
+    assert len(policies[0]) >= 2 and all(len(each) == len(policies[0]) for each in policies)
+    references = {r["inputs"]["policy"]["$document"] for each in policies for r in each}
+    assert len(references) == len(policies[0])  # one document per part, whatever the number of accounts
+    for n, stack in enumerate(document["stacks"]):
+        text = json.dumps([resource_inputs(document["documents"], r) for r in policies[n]])
+        assert f"{200000000000 + n}" in text and f"aws-{n:05d}" in text and "\\u0000" not in text
+
+
 def test_the_diff_reads_the_full_form_of_earlier_releases(fleet, tmp_path):
     head = tmp_path / "head.json"
     plan([fleet], head)

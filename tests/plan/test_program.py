@@ -9,7 +9,6 @@ from linking.cli import main
 from linking.review.compact import link_grants
 from linking.review.diff import diff_plans, load_plan
 
-from ..conftest import REPO
 
 PROGRAM = '''
 import json
@@ -84,14 +83,3 @@ def test_two_links_with_the_same_id_in_one_program_stop_before_the_second_regist
     assert main(["plan", str(tmp_path / "Pulumi.dev.yaml"), "--program", str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert "linking:link.id" in err and "an id no other aws link of this program uses on aws 123456789012" in err
-
-
-def test_two_stacks_that_link_the_same_account_with_the_same_id_are_an_error(tmp_path, capsys):
-    source = (REPO / "stacks" / "Pulumi.aws-readonly-example.yaml").read_text()
-    (tmp_path / "Pulumi.yaml").write_text((REPO / "Pulumi.yaml").read_text())
-    for name in ("a", "b"):
-        (tmp_path / f"Pulumi.{name}.yaml").write_text(source)
-    (tmp_path / "Pulumi.c.yaml").write_text(source.replace("id: ", "id: other-", 1))
-    assert main(["plan", str(tmp_path / "Pulumi.a.yaml"), str(tmp_path / "Pulumi.b.yaml"), str(tmp_path / "Pulumi.c.yaml")]) == 1
-    errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error:")]
-    assert len(errors) == 1 and "Pulumi.b.yaml" in errors[0] and "same physical names" in errors[0]
