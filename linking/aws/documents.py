@@ -241,10 +241,15 @@ def layout_policy(document: Mapping[str, Any], key_path: str, *, managed_slots: 
         return PolicyLayout(inline=dict(document))
     pieces = [piece for s in document["Statement"] for piece in _fit_statement(s, key_path)]
     documents: list[list[dict[str, Any]]] = [[]]
+    used = _EMPTY_SIZE
     for piece in pieces:
-        if documents[-1] and policy_size(_document(documents[-1] + [piece])) > MANAGED_LIMIT:
+        # Without whitespace a document's size is its frame's, plus each statement's, plus a comma between two.
+        piece_size = policy_size(piece) + (1 if documents[-1] else 0)
+        if documents[-1] and used + piece_size > MANAGED_LIMIT:
             documents.append([])
+            used, piece_size = _EMPTY_SIZE, piece_size - 1
         documents[-1].append(piece)
+        used += piece_size
     if len(documents) > managed_slots:
         raise LinkConfigError(
             key_path,
@@ -257,6 +262,9 @@ def layout_policy(document: Mapping[str, Any], key_path: str, *, managed_slots: 
 
 def _document(statements: list[dict[str, Any]]) -> dict[str, Any]:
     return {"Version": VERSION, "Statement": statements}
+
+
+_EMPTY_SIZE = policy_size(_document([]))
 
 
 def _fit_statement(statement: dict[str, Any], key_path: str) -> list[dict[str, Any]]:

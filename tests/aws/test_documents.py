@@ -324,3 +324,17 @@ def test_a_placeholder_where_the_grammar_looks_at_its_value_takes_the_full_check
     with pytest.raises(LinkConfigError, match="Sid"):
         render_policy(path, AwsNames("team-7", "345678901234", "aws"), "k")
     assert render_policy(path, AwsNames("team7", "345678901234", "aws"), "k").document["Statement"][0]["Sid"] == "Linkteam7"
+
+
+def test_managed_policies_are_packed_full_by_sizes_added_up():
+    """The layout adds statement sizes instead of measuring each growing document: the sum is exact, every part
+    fits, and no part could have taken the next part's first statement."""
+    names = AwsNames("team-7", "345678901234", "aws")
+    layout = iam.layout_policy(render_policy(builtin_document_path("aws", "admin"), names, "k").document, "k")
+    assert len(layout.managed) > 1
+    for document in layout.managed:
+        statements = document["Statement"]
+        assert iam.policy_size(document) == iam._EMPTY_SIZE + sum(iam.policy_size(s) for s in statements) + len(statements) - 1
+        assert iam.policy_size(document) <= iam.MANAGED_LIMIT
+    for document, following in zip(layout.managed, layout.managed[1:]):
+        assert iam.policy_size(iam._document(document["Statement"] + following["Statement"][:1])) > iam.MANAGED_LIMIT
