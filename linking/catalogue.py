@@ -136,6 +136,13 @@ def gcp_escalation_methods() -> dict[str, list[str]]:
 
 
 @cache
+def gcp_risk_classes() -> dict[str, dict[str, dict[str, str]]]:
+    """Class (``data_read``, ``code_execution``) -> permission -> ``{source, quote}``: what Google's own
+    documentation says a permission gives, one page per entry (``gcp-risk-classes.json``, reviewed like code)."""
+    return json.loads(resources.files("linking").joinpath("catalogues", "gcp-risk-classes.json").read_text(encoding="utf-8"))["classes"]
+
+
+@cache
 def _aws_sensitive() -> dict[str, Any]:
     return _shipped("aws-sensitive-actions.json.gz")
 

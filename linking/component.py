@@ -13,7 +13,7 @@ import pulumi
 from .config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec, replace_at, visible_words, when_resolved
 from .errors import LinkConfigError
 from .findings import Finding, apply_waivers, errors
-from .policy import builtin_document_path
+from .policy import builtin_document_path, kept_by_ledger
 from .providers import part
 from .validation import join_path
 
@@ -155,6 +155,12 @@ def tier_document_path(spec: LinkSpec) -> Path:
     if spec.tier == "admin" and wider and getattr(settings, "scope", None) == wider[0]:
         return builtin_document_path(spec.provider, wider[1])
     return builtin_document_path(spec.provider, spec.tier)
+
+
+def tier_kept(spec: LinkSpec) -> frozenset[str]:
+    """What the ledger of a shipped tier keeps, with reasons (the lint accepts exactly that); a custom tier keeps
+    nothing by ledger: its waivers are in the stack file, where a reviewer sees them."""
+    return frozenset() if spec.tier == "custom" else kept_by_ledger(tier_document_path(spec))
 
 
 def tier_key_path(spec: LinkSpec) -> str:

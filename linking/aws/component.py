@@ -12,7 +12,7 @@ from typing import Any, Optional
 import pulumi
 
 from ..canonical import canonical_json
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
 from ..config import CONFIG_KEY, LinkSpec, is_stand_in
 from ..errors import LinkConfigError
 from ..extras import require_extra
@@ -127,7 +127,7 @@ class AwsAccountLink(pulumi.ComponentResource):
             + lint.lint_aws_permissions(
                 self.policy.document, tier_document_label(spec), tier=spec.tier, link_id=spec.id,
                 boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
-                kept=kept_by_ledger(tier_document_path(spec)) if spec.tier != "custom" else frozenset(),
+                kept=tier_kept(spec),
             )
             + (lint.lint_aws_permissions(
                 boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,

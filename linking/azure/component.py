@@ -10,11 +10,11 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_key_path, wrong_target
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..names import deterministic_guid
-from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
+from ..policy import RenderedDocument, builtin_document_path
 from ..record import LinkRecord, link_record
 from ..tags import OWNERSHIP_TAG, describe_link, provenance_tags
 from . import documents
@@ -121,7 +121,7 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 self.role.document, tier_document_label(spec), tier=spec.tier,
                 assignment_condition=documents.delegation_condition(workload_roles().values(), documents.PRINCIPAL_PLACEHOLDER)
                 if delegates else None,
-                kept=kept_by_ledger(tier_document_path(spec)) if spec.tier != "custom" else (),
+                kept=tier_kept(spec),
             )
             + lint.lint_azure_settings(settings, tier=spec.tier),
             spec,

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Any
 
 from ..catalogue import Catalogue
-from ..policy import RenderedDocument
+from ..policy import RenderedDocument, kept_by_ledger
 from .documents import render_role
 from .lint import lint_gcp
 
@@ -19,7 +19,7 @@ def render_sample(path: Path) -> RenderedDocument:
 def fill(check: Any, document: dict[str, Any], catalogues: dict[str, Catalogue]) -> None:
     permissions = document["includedPermissions"]
     check.entries = len(permissions)
-    check.findings = lint_gcp(permissions, check.path, tier=check.tier, custom_role=True)
+    check.findings = lint_gcp(permissions, check.path, tier=check.tier, custom_role=True, kept=kept_by_ledger(Path(check.path)))
     catalogue, owner = catalogues["gcp"], catalogues["gcp-owner"]
     check.unknown = catalogue.unknown(permissions)
     check.allowed = len(owner.matching_all(permissions))

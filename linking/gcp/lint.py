@@ -14,18 +14,12 @@ RULES = {
     "GCP001": (ERROR, "basic role (owner, editor, viewer)"),
     "GCP002": (ERROR, "privilege escalation: every permission of a known escalation method (Rhino Security Labs' list)"),
     "GCP007": (ERROR, "changes who can access a resource (a setIamPolicy permission)"),
-    "GCP003": (ERROR, "readonly tier reads data"),
+    "GCP003": (ERROR, "readonly tier reads data (a permission Google documents as returning data, not metadata)"),
+    "GCP008": (ERROR, "runs code as, or signs in to, a resource that acts as a service account (Google documents it so)"),
     "GCP004": (WARNING, "access by service account key (a long-lived secret)"),
     "GCP006": (ERROR, "permission that cannot be used in a project-level custom role (Google would refuse the role)"),
     "GCP005": (WARNING, "gcp.scope: wide: the admin tier keeps GKE cluster internals, log sinks and exclusions, exports and metadata writes"),
 }
-
-DATA_READS = (
-    "storage.objects.get", "storage.objects.list", "secretmanager.versions.access", "bigquery.tables.getData",
-    "cloudkms.cryptoKeyVersions.useToDecrypt", "pubsub.subscriptions.consume", "logging.logEntries.list",
-    "logging.privateLogEntries.list", "container.secrets.get", "container.secrets.list", "cloudsql.instances.export",
-    "spanner.databases.read", "datastore.entities.get",
-)
 
 def lint_gcp_settings(settings: GcpSettings, *, tier: Optional[str]) -> list[Finding]:
     """Findings about the link's GCP settings rather than a document."""
@@ -35,9 +29,10 @@ def lint_gcp_settings(settings: GcpSettings, *, tier: Optional[str]) -> list[Fin
 
 
 def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = None, access: Optional[str] = None,
-             roles: Iterable[str] = (), custom_role: bool = False) -> list[Finding]:
+             roles: Iterable[str] = (), custom_role: bool = False, kept: Iterable[str] = ()) -> list[Finding]:
     """``custom_role``: the permissions form a project-level custom role (the link's tier), so each must be usable
-    in one (shipped snapshot of the IAM API's testable permissions)."""
+    in one (shipped snapshot of the IAM API's testable permissions). ``kept``: what the tier's ledger keeps, with
+    its reason (GCP008 accepts exactly that)."""
     findings = []
     permissions = list(permissions)
     for role in [*permissions, *roles]:
@@ -52,10 +47,14 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     # Google names every IAM-policy write <service>.<resource>.setIamPolicy: the name is the classification.
     for permission in sorted(p for p in held if p.endswith(".setIamPolicy")):
         findings.append(finding(RULES, "GCP007", f"{source} includedPermissions", f"{permission} [class: resource exposure]"))
+    from ..catalogue import gcp_risk_classes
+
+    classes = gcp_risk_classes()
+    for permission in sorted(held & set(classes["code_execution"]) - set(kept)):
+        findings.append(finding(RULES, "GCP008", f"{source} includedPermissions", f"{permission} [class: code execution as a service account]"))
     if tier == "readonly":
-        for permission in DATA_READS:
-            if permission in permissions:
-                findings.append(finding(RULES, "GCP003", f"{source} includedPermissions", permission))
+        for permission in sorted(held & set(classes["data_read"])):
+            findings.append(finding(RULES, "GCP003", f"{source} includedPermissions", f"{permission} [class: data read]"))
     if custom_role:
         from ..catalogue import gcp_custom_role_support
 

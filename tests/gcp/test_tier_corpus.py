@@ -85,11 +85,21 @@ def test_the_readonly_tier_returns_no_secrets(permission):
     assert permission not in permissions("readonly")
 
 
-@pytest.mark.parametrize("tier", ["admin", "readonly"])
-def test_every_ledger_entry_names_what_the_tier_keeps(tier):
+def ledger(tier: str) -> dict[str, str]:
     path = builtin_document_path("gcp", tier).with_name(f"{tier}.ledger.yaml")
-    kept = load_document(path, path.name)["unfenced"]
+    return load_document(path, path.name)["unfenced"]
+
+
+@pytest.mark.parametrize("tier", ["admin", "admin-wide", "readonly"])
+def test_every_ledger_entry_names_what_the_tier_keeps(tier):
+    kept = ledger(tier)
     assert kept and set(kept) <= permissions(tier)
+
+
+def test_the_wider_tier_s_ledger_names_everything_the_project_tier_removes_and_it_keeps():
+    kept = set(ledger("admin-wide"))
+    assert set(ledger("admin")) <= kept
+    assert {p for ps in ADMIN_NEVER.values() for p in ps} & permissions("admin-wide") <= kept
 
 
 def test_the_wider_tier_is_the_one_that_keeps_them():

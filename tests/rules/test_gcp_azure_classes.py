@@ -23,7 +23,11 @@ GCP_EXAMPLES = {
     "a function's new code as its service account": (
         ["cloudfunctions.functions.sourceCodeSet", "cloudfunctions.functions.update", "iam.serviceAccounts.actAs"], "GCP002"),
     "a folder-only permission in a project role": (["compute.firewallPolicies.move"], "GCP006"),
+    "SSH keys in an instance's metadata": (["compute.instances.setMetadata"], "GCP008"),
+    "a function's new code alone": (["cloudfunctions.functions.sourceCodeSet"], "GCP008"),
 }
+
+GCP_READONLY_EXAMPLES = ["bigquery.jobs.create", "compute.instances.getSerialPortOutput", "storage.objects.get"]
 
 AZURE_EXAMPLES = {
     "*/write": ({"Actions": ["*/write"]}, None, "AZ001"),
@@ -67,9 +71,28 @@ def test_the_pack_stops_the_azure_examples(name):
     assert any(rule in m for m in pack_messages("azure-native:authorization:RoleDefinition", {"permissions": permissions}))
 
 
-def test_what_no_source_classifies_still_passes():
-    """Known limit, said in the README: compute.instances.setMetadata alone is in no escalation method of the source."""
-    assert not [f for f in lint_gcp(["compute.instances.setMetadata"], "r") if f.rule == "GCP002"]
+@pytest.mark.parametrize("permission", GCP_READONLY_EXAMPLES)
+def test_a_gcp_readonly_role_that_reads_data_is_stopped_by_the_lint_and_check(permission, tmp_path, capsys):
+    found = [f for f in lint_gcp([permission], "readonly.yaml", tier="readonly") if f.rule == "GCP003"]
+    assert found and "[class: data read]" in found[0].detail
+    folder = tmp_path / "gcp"
+    folder.mkdir()
+    (folder / "readonly.yaml").write_text(json.dumps({"title": "t", "stage": "GA", "includedPermissions": [permission]}))
+    assert main(["check", str(folder / "readonly.yaml")]) == 1
+    assert "error: GCP003" in capsys.readouterr().out
+
+
+def test_every_classified_gcp_permission_exists_and_names_the_google_page_that_says_so():
+    from linking.catalogue import gcp_risk_classes, load_catalogues
+
+    catalogue = load_catalogues()["gcp"]
+    classes = gcp_risk_classes()
+    assert set(classes) == {"data_read", "code_execution"}
+    for entries in classes.values():
+        for permission, entry in entries.items():
+            assert not catalogue.unknown([permission]), permission
+            assert entry["source"].startswith(("https://cloud.google.com/", "https://docs.cloud.google.com/")), permission
+            assert len(entry["quote"].split()) >= 4, permission
 
 
 @pytest.mark.parametrize("resource", ["configmaps", "pods/log", "secrets"])

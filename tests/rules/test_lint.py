@@ -60,6 +60,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
     "GCP002": (lambda: lint_gcp(["iam.serviceAccounts.signJwt"], "r"), lambda: lint_gcp(["iam.serviceAccounts.get"], "r")),
     "GCP007": (lambda: lint_gcp(["storage.buckets.setIamPolicy"], "r"), lambda: lint_gcp(["storage.buckets.getIamPolicy"], "r")),
     "GCP003": (lambda: lint_gcp(["storage.objects.get"], "r", tier="readonly"), lambda: lint_gcp(["storage.buckets.get"], "r", tier="readonly")),
+    "GCP008": (lambda: lint_gcp(["compute.instances.setMetadata"], "r"),
+               lambda: lint_gcp(["compute.instances.setMetadata"], "r", kept=["compute.instances.setMetadata"])),
     "GCP004": (lambda: lint_gcp([], "r", access="key"), lambda: lint_gcp([], "r", access="impersonation")),
     "K8S001": (lambda: lint_kubernetes([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}], "c"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}], "c")),
