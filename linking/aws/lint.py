@@ -256,8 +256,17 @@ def _lint_role(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list
     return lint_aws_trust(_props_json(props.get("assumeRolePolicy")), f"{name} assumeRolePolicy")
 
 
+def _lint_deployed(document: Any, source: str, tier: Optional[str]) -> list[Finding]:
+    """A policy the pack sees: a part of a tier we ship keeps what its ledger keeps (``shipped.py``)."""
+    from .shipped import kept_by_shipped_tier
+
+    if not isinstance(document, Mapping):
+        return lint_aws_permissions({}, source, tier=tier)
+    return lint_aws_permissions(document, source, tier=tier, kept=kept_by_shipped_tier(document))
+
+
 def _lint_policy(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
-    return lint_aws_permissions(_props_json(props.get("policy")), f"{name} policy", tier=tier)
+    return _lint_deployed(_props_json(props.get("policy")), f"{name} policy", tier)
 
 
 def lint_managed_policy(arn: str, source: str, *, tier: Optional[str] = None) -> list[Finding]:
@@ -276,7 +285,7 @@ def lint_managed_policy(arn: str, source: str, *, tier: Optional[str] = None) ->
 def _lint_role_and_its_policies(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
     findings = _lint_role(props, name, tier)
     for index, inline in enumerate(props.get("inlinePolicies") or []):
-        findings += lint_aws_permissions(_props_json((inline or {}).get("policy")), f"{name} inlinePolicies[{index}]", tier=tier)
+        findings += _lint_deployed(_props_json((inline or {}).get("policy")), f"{name} inlinePolicies[{index}]", tier)
     for arn in props.get("managedPolicyArns") or []:
         findings += lint_managed_policy(str(arn), f"{name} managedPolicyArns", tier=tier)
     return findings

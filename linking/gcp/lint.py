@@ -16,6 +16,7 @@ RULES = {
     "GCP007": (ERROR, "changes who can access a resource (a setIamPolicy permission)"),
     "GCP003": (ERROR, "readonly tier reads data (a permission Google documents as returning data, not metadata)"),
     "GCP008": (ERROR, "runs code as, or signs in to, a resource that acts as a service account (Google documents it so)"),
+    "GCP009": (WARNING, "acts as the one service account the grant is on: holds what that account holds (judged on its own grants)"),
     "GCP004": (WARNING, "access by service account key (a long-lived secret)"),
     "GCP006": (ERROR, "permission that cannot be used in a project-level custom role (Google would refuse the role)"),
     "GCP005": (WARNING, "gcp.scope: wide: the admin tier keeps GKE cluster internals, log sinks and exclusions, exports and metadata writes"),
@@ -29,10 +30,12 @@ def lint_gcp_settings(settings: GcpSettings, *, tier: Optional[str]) -> list[Fin
 
 
 def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = None, access: Optional[str] = None,
-             roles: Iterable[str] = (), custom_role: bool = False, kept: Iterable[str] = ()) -> list[Finding]:
+             roles: Iterable[str] = (), custom_role: bool = False, kept: Iterable[str] = (),
+             service_account: Optional[str] = None) -> list[Finding]:
     """``custom_role``: the permissions form a project-level custom role (the link's tier), so each must be usable
     in one (shipped snapshot of the IAM API's testable permissions). ``kept``: what the tier's ledger keeps, with
-    its reason (GCP008 accepts exactly that)."""
+    its reason (GCP008 accepts exactly that). ``service_account``: the permissions are granted on that one account
+    only, so an escalation method made of acting as a service account acts as that one (GCP009)."""
     findings = []
     permissions = list(permissions)
     for role in [*permissions, *roles]:
@@ -43,7 +46,10 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     held = set(permissions)
     for method, needed in sorted(gcp_escalation_methods().items()):
         if set(needed) <= held:
-            findings.append(finding(RULES, "GCP002", f"{source} includedPermissions", f"{method}: {', '.join(needed)} [class: privesc]"))
+            if service_account and all(p.startswith("iam.serviceAccounts.") and not p.endswith(".setIamPolicy") for p in needed):
+                findings.append(finding(RULES, "GCP009", f"{source} includedPermissions", f"{method} on {service_account} [class: impersonation]"))
+            else:
+                findings.append(finding(RULES, "GCP002", f"{source} includedPermissions", f"{method}: {', '.join(needed)} [class: privesc]"))
     # Google names every IAM-policy write <service>.<resource>.setIamPolicy: the name is the classification.
     for permission in sorted(p for p in held if p.endswith(".setIamPolicy")):
         findings.append(finding(RULES, "GCP007", f"{source} includedPermissions", f"{permission} [class: resource exposure]"))
@@ -70,37 +76,56 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
 
 
 def _lint_custom_role(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
-    return lint_gcp(props.get("permissions") or [], f"{name} permissions", tier=tier, custom_role=True)
+    """A custom role; one of a tier we ship is known by its title and keeps what that tier's ledger keeps."""
+    from .shipped import kept_by_shipped_tier, tier_of_title
+
+    permissions = [str(p) for p in props.get("permissions") or []]
+    return lint_gcp(permissions, f"{name} permissions", tier=tier or tier_of_title(props.get("title")), custom_role=True,
+                    kept=kept_by_shipped_tier(permissions, props.get("title")))
 
 
-def _lint_member(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
-    """A member or binding: its role (basic roles), and a predefined role by the permissions it holds."""
+PUBLIC_MEMBERS = ("allUsers", "allAuthenticatedUsers")
+
+
+def _lint_member(props: Mapping[str, Any], name: str, tier: Optional[str], service_account: Optional[str] = None) -> list[Finding]:
+    """A member or binding: its role (basic roles), and a predefined role by the permissions it holds.
+    ``service_account``: the grant is on that one account (and given to no public member)."""
     role = str(props.get("role", ""))
     from ..catalogue import gcp_predefined_roles
 
     held = (gcp_predefined_roles().get(role) or {}).get("permissions", [])
-    return lint_gcp(held, f"{name} role {role}", tier=tier, roles=[role])
+    members = [str(m) for m in [props.get("member"), *(props.get("members") or [])] if m]
+    on_one = service_account if service_account and not set(members) & set(PUBLIC_MEMBERS) else None
+    return lint_gcp(held, f"{name} role {role}", tier=tier, roles=[role], service_account=on_one)
 
 
-def _lint_policy_data(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+def _lint_service_account_member(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    return _lint_member(props, name, tier, service_account=str(props.get("serviceAccountId") or "") or None)
+
+
+def _lint_policy_data(props: Mapping[str, Any], name: str, tier: Optional[str], service_account: Optional[str] = None) -> list[Finding]:
     """An IAM policy resource (``policyData``, JSON): every binding's role."""
     try:
         bindings = json.loads(props.get("policyData") or "{}").get("bindings") or []
     except (ValueError, AttributeError):
         return []
-    return [f for index, b in enumerate(bindings) for f in _lint_member(b or {}, f"{name} bindings[{index}]", tier)]
+    return [f for index, b in enumerate(bindings)
+            for f in _lint_member(b or {}, f"{name} bindings[{index}]", tier, service_account)]
+
+
+def _lint_service_account_policy(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
+    return _lint_policy_data(props, name, tier, service_account=str(props.get("serviceAccountId") or "") or None)
 
 
 RESOURCE_LINTERS = {
     "gcp:projects/iAMCustomRole:IAMCustomRole": _lint_custom_role,
     **dict.fromkeys((
         "gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding",
-        "gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/iAMBinding:IAMBinding",
         "gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding",
         "gcp:organizations/iAMMember:IAMMember", "gcp:folder/iAMMember:IAMMember",
     ), _lint_member),
-    **dict.fromkeys((
-        "gcp:projects/iAMPolicy:IAMPolicy", "gcp:serviceaccount/iAMPolicy:IAMPolicy", "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
-    ), _lint_policy_data),
+    **dict.fromkeys(("gcp:serviceaccount/iAMMember:IAMMember", "gcp:serviceaccount/iAMBinding:IAMBinding"), _lint_service_account_member),
+    **dict.fromkeys(("gcp:projects/iAMPolicy:IAMPolicy", "gcp:storage/bucketIAMPolicy:BucketIAMPolicy"), _lint_policy_data),
+    "gcp:serviceaccount/iAMPolicy:IAMPolicy": _lint_service_account_policy,
 }
 """Resource type -> lint of its properties, for the policy pack."""

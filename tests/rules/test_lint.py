@@ -62,6 +62,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
     "GCP003": (lambda: lint_gcp(["storage.objects.get"], "r", tier="readonly"), lambda: lint_gcp(["storage.buckets.get"], "r", tier="readonly")),
     "GCP008": (lambda: lint_gcp(["compute.instances.setMetadata"], "r"),
                lambda: lint_gcp(["compute.instances.setMetadata"], "r", kept=["compute.instances.setMetadata"])),
+    "GCP009": (lambda: lint_gcp(["iam.serviceAccounts.getAccessToken"], "r", service_account="projects/p/serviceAccounts/a@p"),
+               lambda: lint_gcp(["iam.serviceAccounts.get"], "r", service_account="projects/p/serviceAccounts/a@p")),
     "GCP004": (lambda: lint_gcp([], "r", access="key"), lambda: lint_gcp([], "r", access="impersonation")),
     "K8S001": (lambda: lint_kubernetes([{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}], "c"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods"], "verbs": ["*"]}], "c")),

@@ -1,0 +1,129 @@
+"""The pack next to `pulumi up` of our own stacks: every tier we ship passes it with no waiver, and the pack
+recognises a tier by what it is (its statements, its permissions), so a copy widened anywhere loses the ledger."""
+
+from __future__ import annotations
+
+import copy
+import json
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from linking.plan.stackfile import plan_stack_file
+from linking.plan.values import plain
+
+from ..builders import pack_messages
+from ..conftest import REPO
+
+STACKS = sorted((REPO / "stacks").glob("Pulumi.*.yaml"))
+
+
+@cache
+def planned(stack: Path) -> list[tuple[str, str, dict]]:
+    return [(r.type, r.name, plain(r.inputs)) for r in plan_stack_file(stack).resources]
+
+
+def mandatory_messages(resource_type: str, props: dict) -> list[str]:
+    """What the pack's mandatory policy (the lint's errors) reports on one resource."""
+    from pulumi_policy import ResourceValidationArgs
+
+    from linking.policypack.validators import POLICIES
+
+    found: list[str] = []
+    args = ResourceValidationArgs(resource_type, props, f"urn:pulumi:s::p::{resource_type}::r", "r", None, None)
+    for policy in POLICIES:
+        if policy.name == "linking-least-privilege":
+            policy.validate(args, lambda message, urn=None: found.append(message))
+    return found
+
+
+@pytest.mark.parametrize("stack", STACKS, ids=lambda p: p.name)
+def test_every_resource_of_a_shipped_stack_passes_the_mandatory_pack(stack):
+    blocked = {name: mandatory_messages(typ, props) for typ, name, props in planned(stack)}
+    assert {name: found for name, found in blocked.items() if found} == {}
+
+
+def aws_policy(part: str) -> dict:
+    """A planned part of the AWS example's admin tier (its managed policy ``acme-prod-<part>``)."""
+    return next(json.loads(props["policy"]) for typ, name, props in planned(REPO / "stacks" / "Pulumi.aws-example.yaml")
+                if typ == "aws:iam/policy:Policy" and name == f"acme-prod-{part}")
+
+
+def statement(document: dict, sid: str) -> dict:
+    return next(s for s in document["Statement"] if s.get("Sid") == sid)
+
+
+def aws_errors(document: dict) -> list[str]:
+    return mandatory_messages("aws:iam/policy:Policy", {"policy": json.dumps(document)})
+
+
+def test_a_part_of_the_aws_admin_tier_keeps_its_ledger_in_the_pack():
+    assert aws_errors(aws_policy("permissions-6")) == []
+    assert aws_errors(aws_policy("permissions-7")) == []
+
+
+@pytest.mark.parametrize("change", ["foreign action", "foreign statement", "condition loosened", "other account", "wildcard account"])
+def test_a_copy_of_a_tier_widened_anywhere_loses_the_ledger(change):
+    kept_part, fenced_part = aws_policy("permissions-6"), aws_policy("permissions-7")
+    document = copy.deepcopy(kept_part if change in ("foreign action", "foreign statement") else fenced_part)
+    if change == "foreign action":
+        statement(document, "KeptWithoutFenceSeeLedger")["Action"].append("secretsmanager:GetSecretValue")
+    elif change == "foreign statement":
+        document["Statement"].append({"Sid": "Extra", "Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["*"]})
+    elif change == "condition loosened":
+        fenced = statement(document, "ServiceLinkedRolesForProvisionedServices")
+        fenced["Condition"] = {"StringLike": {"iam:AWSServiceName": ["*"]}}
+    else:
+        # a statement naming the account, filled with another account (or a wildcard) than the rest of the document
+        named = next(s for s in document["Statement"] if s["Effect"] == "Allow" and ":123456789012:" in json.dumps(s))
+        other = "210987654321" if change == "other account" else "*"
+        named["Resource"] = [r.replace(":123456789012:", f":{other}:") for r in named["Resource"]]
+    rule = {"foreign action": "AWS011", "foreign statement": "AWS011"}.get(change, "AWS006")
+    found = aws_errors(document)
+    assert any(rule in message for message in found), found
+
+
+def gcp_admin_role() -> dict:
+    return next(props for typ, name, props in planned(REPO / "stacks" / "Pulumi.gcp-example.yaml")
+                if typ == "gcp:projects/iAMCustomRole:IAMCustomRole")
+
+
+def gcp_errors(props: dict) -> list[str]:
+    return mandatory_messages("gcp:projects/iAMCustomRole:IAMCustomRole", props)
+
+
+def test_the_gcp_admin_role_keeps_its_ledger_and_a_role_beyond_any_tier_does_not():
+    role = gcp_admin_role()
+    assert gcp_errors(role) == []
+    widened = {**role, "permissions": [*role["permissions"], "compute.instances.setMetadata"]}
+    assert any("GCP008" in m and "run.services.update" in m for m in gcp_errors(widened))
+    retitled = {**role, "title": "platform deployer"}
+    assert any("GCP008" in m and "run.services.update" in m for m in gcp_errors(retitled))
+
+
+def test_the_pack_reads_a_gcp_role_s_tier_from_the_title_the_component_writes():
+    readonly = {"title": "linking acme-prod readonly", "permissions": ["compute.instances.list", "storage.objects.get"]}
+    assert any("GCP003" in m for m in gcp_errors(readonly))
+    assert not any("GCP003" in m for m in gcp_errors({**readonly, "title": "linking acme-prod admin"}))
+
+
+@pytest.mark.parametrize("resource_type,props,rule", [
+    ("gcp:serviceaccount/iAMMember:IAMMember",
+     {"serviceAccountId": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "role": "roles/iam.serviceAccountTokenCreator",
+      "member": "serviceAccount:cp@c.iam.gserviceaccount.com"}, None),
+    ("gcp:serviceaccount/iAMMember:IAMMember",
+     {"serviceAccountId": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "role": "roles/iam.serviceAccountTokenCreator",
+      "member": "allAuthenticatedUsers"}, "GCP002"),
+    ("gcp:projects/iAMMember:IAMMember",
+     {"project": "p", "role": "roles/iam.serviceAccountTokenCreator", "member": "serviceAccount:cp@c.iam.gserviceaccount.com"}, "GCP002"),
+    ("gcp:serviceaccount/iAMMember:IAMMember",
+     {"serviceAccountId": "projects/p/serviceAccounts/a@p.iam.gserviceaccount.com", "role": "roles/iam.serviceAccountAdmin",
+      "member": "user:a@b.c"}, "GCP007"),
+])
+def test_impersonating_one_service_account_is_advisory_and_anything_wider_is_stopped(resource_type, props, rule):
+    found = mandatory_messages(resource_type, props)
+    if rule is None:
+        assert found == [] and any("GCP009" in m for m in pack_messages(resource_type, props))
+    else:
+        assert any(rule in m for m in found), found
