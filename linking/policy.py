@@ -54,6 +54,36 @@ def kept_by_ledger(document: Path) -> frozenset[str]:
     return frozenset(entries.get("unfenced") or {}) | frozenset(entries.get("fencedOtherwise") or {})
 
 
+LINK_ID_PATTERN = "[a-z][a-z0-9-]{2,29}"
+"""The link id's schema pattern: what ``{{LinkId}}`` in a shipped document may become."""
+
+
+@dataclass(frozen=True)
+class ShippedTier:
+    """A tier document we ship, as the policy pack recognises a deployed copy of it: by its title (``{{LinkId}}``
+    filled with any link id), then by its content, which each cloud compares."""
+
+    tier: str
+    title: re.Pattern[str]
+    document: Mapping[str, Any]
+    kept: frozenset[str]
+
+
+@cache
+def shipped_tiers(provider: str, title_key: str) -> tuple[ShippedTier, ...]:
+    """Every shipped tier document of ``provider`` with a ``title_key`` (``admin-wide`` is tier admin)."""
+    tiers = []
+    for path in sorted((policy_docs_root() / provider).glob("*.*")):
+        if path.suffix not in (".json", ".yaml") or path.name.endswith((".ledger.yaml", ".source.yaml")):
+            continue
+        document = load_document(path, path.name)
+        if not isinstance(document, Mapping) or not isinstance(document.get(title_key), str):
+            continue
+        title = re.escape(document[title_key]).replace(re.escape("{{LinkId}}"), LINK_ID_PATTERN)
+        tiers.append(ShippedTier(path.stem.split("-", 1)[0], re.compile(title), document, kept_by_ledger(path)))
+    return tuple(tiers)
+
+
 def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -> Any:
     """Replace ``{{Name}}`` in every string; an unknown name is an error.
 

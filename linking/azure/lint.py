@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import re
 from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
@@ -15,7 +14,8 @@ RULES = {
     "AZ002": (WARNING, "may write role assignments without a condition on which roles"),
     "AZ003": (ERROR, "readonly tier has data actions or reads keys"),
     "AZ005": (ERROR, "a wildcard in DataActions: reads or writes data across services"),
-    "AZ006": (ERROR, "lists keys, secrets, credentials or app settings (a list*/action that returns them)"),
+    "AZ006": (ERROR, "lists keys, secrets, credentials or app settings (an operation a source says returns them)"),
+    "AZ007": (ERROR, "runs code on a machine or in a cluster (run commands, VM extensions), as its identity"),
     "AZ004": (WARNING, "azure.scope: subscription: the admin tier works across the whole subscription, not in its own resource groups"),
 }
 
@@ -26,13 +26,13 @@ def lint_azure_settings(settings: AzureSettings, *, tier: Optional[str]) -> list
     return []
 
 
-CREDENTIAL_LISTING = re.compile(
-    r"/(list(keys|secrets|credentials?|clusteradmincredential|clustermonitoringusercredential"
-    r"|connectionstrings|connectionkeys|authtoken|appsettings|functionappsettings|accountsas|servicesas)|config/list)/action$"
-)
-"""Azure's list-style actions that return a secret (keys, SAS, connection strings, app settings, kubeconfigs): the
-reason Reader excludes ``*/action`` and keeps ``*/read``. An AKS *user* kubeconfig is left out: with Entra sign-in it
-carries no secret, and the workload role "Azure Kubernetes Service Cluster User Role" exists for it."""
+@functools.cache
+def classed(class_name: str) -> frozenset[str]:
+    """The control-plane operations of a class in ``risk-classes.json`` (its entries expanded over the shipped
+    catalogue, lower case): what a source says returns a secret, or runs code on a machine."""
+    from ..catalogue import risk_classes
+
+    return _effective(sorted(risk_classes("azure")[class_name]), [], "control")
 
 
 def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None,
@@ -65,8 +65,10 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
             findings.append(finding(RULES, "AZ003", f"{source} Actions", op))
     else:
         accepted = {k.lower() for k in kept}
-        for op in sorted(op for op in effective if CREDENTIAL_LISTING.search(op) and op not in accepted):
+        for op in sorted(effective & classed("credentials") - accepted):
             findings.append(finding(RULES, "AZ006", f"{source} Actions", f"{op} [class: credentials exposure]"))
+        for op in sorted(effective & classed("code_execution") - accepted):
+            findings.append(finding(RULES, "AZ007", f"{source} Actions", f"{op} [class: code execution on a machine]"))
     if tier != "readonly" and any("*" in d for d in data_actions):
         reached = _effective(data_actions, as_list(document.get("NotDataActions")), "data")
         findings.append(finding(RULES, "AZ005", f"{source} DataActions", f"{', '.join(d for d in data_actions if '*' in d)} reaches {len(reached)} data operations"))
@@ -103,8 +105,13 @@ def _document(permissions: Any) -> dict[str, Any]:
 
 
 def _lint_role_definition(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
-    # The condition lives on the role assignment, which the pack does not see with the definition.
-    return [f for f in lint_azure(_document(props.get("permissions")), f"{name} permissions", tier=tier) if f.rule != "AZ002"]
+    """A role definition; one of a tier we ship is known by its name and keeps what that tier's ledger keeps. The
+    condition lives on the role assignment, which the pack does not see with the definition (no AZ002 here)."""
+    from .shipped import kept_by_shipped_tier, tier_of_name
+
+    document, role_name = _document(props.get("permissions")), props.get("roleName")
+    return [f for f in lint_azure(document, f"{name} permissions", tier=tier or tier_of_name(role_name),
+                                  kept=kept_by_shipped_tier(document, role_name)) if f.rule != "AZ002"]
 
 
 def _lint_role_assignment(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:

@@ -53,9 +53,9 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     # Google names every IAM-policy write <service>.<resource>.setIamPolicy: the name is the classification.
     for permission in sorted(p for p in held if p.endswith(".setIamPolicy")):
         findings.append(finding(RULES, "GCP007", f"{source} includedPermissions", f"{permission} [class: resource exposure]"))
-    from ..catalogue import gcp_risk_classes
+    from ..catalogue import risk_classes
 
-    classes = gcp_risk_classes()
+    classes = risk_classes("gcp")
     for permission in sorted(held & set(classes["code_execution"]) - set(kept)):
         findings.append(finding(RULES, "GCP008", f"{source} includedPermissions", f"{permission} [class: code execution as a service account]"))
     if tier == "readonly":

@@ -2,8 +2,8 @@
 
     python tests/benchmarks/plan_scale.py --stacks 10 100 500
 
-Prints one JSON line per N (whole-process seconds, peak resident memory of the
-`linking plan` process and its workers together, sampled every 50 ms, and the
+Prints one JSON line per N (whole-process seconds, peak resident and proportional
+memory of the `linking plan` process and its workers together, sampled every 50 ms, and the
 size of the plan JSON), then the marginal cost per stack between the smallest and
 largest N, each next to the floor (our own pure work per stack, measured by
 `plan_floor.py` in this process: what the cost is made of). The plan runs with
@@ -15,11 +15,13 @@ from __future__ import annotations
 import argparse
 import base64
 import json
+import os
 import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").decode()
 
@@ -50,8 +52,9 @@ def generate(folder: Path, count: int) -> Path:
     return stacks
 
 
-def _tree_rss_kb(root: int) -> int:
-    """Resident memory of a process and all its descendants (the plan's worker processes), from /proc."""
+def _tree_kb(root: int) -> tuple[int, int]:
+    """Resident and proportional memory (RSS; PSS, which counts a page shared by several processes once in all)
+    of a process and all its descendants (the plan's worker processes), from /proc."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -65,30 +68,34 @@ def _tree_rss_kb(root: int) -> int:
         children = [pid for pid, ppid in parents.items() if ppid == parent]
         tree.update(children)
         frontier += children
-    total = 0
+    rss = pss = 0
     for pid in tree:
         try:
-            status = Path(f"/proc/{pid}/status").read_text()
+            rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
         except OSError:
             continue
-        total += next((int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")), 0)
-    return total
+        fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:] if line.endswith("kB")}
+        rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
+    return rss, pss
 
 
-def measure(stacks: Path, count: int) -> dict:
+def measure(stacks: Path, count: int, jobs: Optional[int] = None) -> dict:
     out = stacks.parent / "plan.json"
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "linking", "plan", str(stacks), "--json", str(out), "--format", "markdown"],
+        [sys.executable, "-m", "linking", "plan", str(stacks), "--json", str(out), "--format", "markdown",
+         *(["--jobs", str(jobs)] if jobs else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    peak_kb = 0
+    peak_kb = peak_pss_kb = 0
     while process.poll() is None:  # sample the whole process tree: workers run side by side
-        peak_kb = max(peak_kb, _tree_rss_kb(process.pid))
+        rss, pss = _tree_kb(process.pid)
+        peak_kb, peak_pss_kb = max(peak_kb, rss), max(peak_pss_kb, pss)
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     failed = sum(1 for s in json.loads(out.read_text())["stacks"] if s["status"] != "planned") if out.exists() else count
-    return {"stacks": count, "seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1),
+    return {"stacks": count, "jobs": jobs or os.cpu_count(), "seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1),
+            "peak_pss_mb": round(peak_pss_kb / 1024, 1),
             "json_mb": round(out.stat().st_size / 2**20, 2) if out.exists() else None, "failed": failed, "exit": process.returncode}
 
 
@@ -97,10 +104,11 @@ def main() -> int:
     parser.add_argument("--stacks", type=int, nargs="+", default=[10, 100, 500])
     parser.add_argument("--workdir", type=Path, help="where to generate the stacks (default: a temporary folder)")
     parser.add_argument("--floor-stacks", type=int, default=80, help="stacks over which plan_floor.py measures the floor")
+    parser.add_argument("--jobs", type=int, help="worker processes of the plan (default: linking's, one per core)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.workdir or Path(scratch)
-        results = [measure(generate(folder, count), count) for count in sorted(args.stacks)]
+        results = [measure(generate(folder, count), count, args.jobs) for count in sorted(args.stacks)]
     from plan_floor import measure as measure_floor  # it imports this module's generator
 
     floor_ms = measure_floor(args.floor_stacks)["all"][0]

@@ -89,11 +89,11 @@ FORBIDDEN_EVERYWHERE = [
 
 @pytest.mark.parametrize("tier", ["admin", "readonly"])
 def test_tiers_hold_no_escalation_and_no_data_reads(tier):
-    from linking.catalogue import gcp_risk_classes
+    from linking.catalogue import risk_classes
 
     permissions = set(rendered(tier).document["includedPermissions"])
     assert permissions.isdisjoint(FORBIDDEN_EVERYWHERE + ["container.secrets.get", "container.pods.exec"])
-    assert permissions.isdisjoint(gcp_risk_classes()["data_read"])
+    assert permissions.isdisjoint(risk_classes("gcp")["data_read"])
     assert not any(p.endswith(".setIamPolicy") for p in permissions)
 
 

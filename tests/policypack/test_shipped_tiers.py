@@ -127,3 +127,20 @@ def test_impersonating_one_service_account_is_advisory_and_anything_wider_is_sto
         assert found == [] and any("GCP009" in m for m in pack_messages(resource_type, props))
     else:
         assert any(rule in m for m in found), found
+
+
+def azure_admin_role() -> dict:
+    return next(props for typ, name, props in planned(REPO / "stacks" / "Pulumi.azure-example.yaml")
+                if typ == "azure-native:authorization:RoleDefinition" and "admin" in str(props.get("roleName")))
+
+
+def test_the_azure_admin_role_keeps_its_ledger_and_a_wider_or_renamed_copy_does_not():
+    role = azure_admin_role()
+    assert mandatory_messages("azure-native:authorization:RoleDefinition", role) == []
+    loosened = copy.deepcopy(role)
+    loosened["permissions"][0]["notActions"] = [op for op in loosened["permissions"][0]["notActions"] if "runCommand" not in op]
+    renamed = {**role, "roleName": "platform operator"}
+    for changed in (loosened, renamed):
+        found = mandatory_messages("azure-native:authorization:RoleDefinition", changed)
+        # runCommands/write is in the tier's ledger: only a copy recognised as the tier keeps it
+        assert any("AZ007" in m and "virtualmachines/runcommands/write" in m for m in found), found
