@@ -29,6 +29,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str, str]] = {
     "readonly parameter history": (aws_doc(allow(["ssm:GetParameterHistory"])), "readonly", "AWS007"),
     "readonly log query results": (aws_doc(allow(["logs:GetQueryResults"])), "readonly", "AWS007"),
     "readonly Data API": (aws_doc(allow(["rds-data:ExecuteStatement"])), "readonly", "AWS007"),
+    "readonly PartiQL select": (aws_doc(allow(["dynamodb:PartiQLSelect"])), "readonly", "AWS007"),
 }
 
 
