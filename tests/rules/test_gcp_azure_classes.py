@@ -39,7 +39,7 @@ AZURE_EXAMPLES = {
     "readonly list actions": ({"Actions": ["Microsoft.Storage/storageAccounts/list*/action"]}, "readonly", "AZ003"),
     "VM run command": ({"Actions": ["Microsoft.Compute/virtualMachines/runCommand/action"]}, None, "AZ007"),
     "VM extensions": ({"Actions": ["Microsoft.Compute/virtualMachineScaleSets/extensions/write"]}, None, "AZ007"),
-    "AKS run command": ({"Actions": ["Microsoft.ContainerService/managedClusters/*"]}, None, "AZ007"),
+    "AKS run command": ({"Actions": ["Microsoft.ContainerService/managedClusters/run*"]}, None, "AZ007"),
     "keys of a service no source names": ({"Actions": ["Microsoft.Media/mediaservices/listKeys/action"]}, None, "AZ006"),
     "a slot's app settings": ({"Actions": ["Microsoft.Web/sites/slots/config/list/action"]}, None, "AZ006"),
     "container app secrets": ({"Actions": ["Microsoft.App/*"]}, None, "AZ006"),
@@ -116,3 +116,37 @@ def test_a_kubernetes_readonly_tier_reads_no_configuration_or_logs(resource):
 
     found = lint_kubernetes([{"apiGroups": [""], "resources": [resource], "verbs": ["get"]}], "readonly.yaml", tier="readonly")
     assert "K8S003" in {f.rule for f in found}
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (permissions, _) in GCP_EXAMPLES.items() if "folder-only" not in n))
+def test_a_gcp_custom_tier_carrying_it_stops_before_anything_registers(name, plan):
+    from ..test_component import gcp_link
+
+    permissions, rule = GCP_EXAMPLES[name]
+    (plan.project_root / "custom.yaml").write_text(json.dumps({"title": "t", "stage": "GA", "includedPermissions": permissions}))
+    link = {**gcp_link("acme-prod-1234"), "tier": "custom", "policyFile": "custom.yaml"}
+    assert rule in str(plan.expect_error(link, "linking:link.policyFile", ""))
+
+
+@pytest.mark.parametrize("name", sorted(n for n, (_, tier, _) in AZURE_EXAMPLES.items() if tier is None))
+def test_an_azure_custom_tier_carrying_it_stops_before_anything_registers(name, plan):
+    from ..test_component import azure_link
+
+    document, _, rule = AZURE_EXAMPLES[name]
+    subscription = "11111111-2222-3333-4444-555555555555"
+    role = {"Name": "custom", "AssignableScopes": [f"/subscriptions/{subscription}"], **document}
+    (plan.project_root / "role.json").write_text(json.dumps(role))
+    link = {**azure_link(subscription), "tier": "custom", "policyFile": "role.json"}
+    assert rule in str(plan.expect_error(link, "linking:link.policyFile", ""))
+
+
+@pytest.mark.parametrize("name", sorted(AZURE_EXAMPLES))
+def test_linking_check_stops_the_azure_examples(name, tmp_path, capsys):
+    document, tier, rule = AZURE_EXAMPLES[name]
+    folder = tmp_path / "azure"
+    folder.mkdir()
+    # `check` renders a document for a sample subscription, the all-zero one
+    role = {"Name": "custom", "AssignableScopes": ["/subscriptions/00000000-0000-0000-0000-000000000000"], **document}
+    (folder / f"{tier or 'custom'}.json").write_text(json.dumps(role))
+    assert main(["check", str(folder / f"{tier or 'custom'}.json")]) == 1
+    assert f"error: {rule}" in capsys.readouterr().out
