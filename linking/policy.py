@@ -50,6 +50,12 @@ def kept_by_ledger(document: Path) -> frozenset[str]:
     ledger = document.with_name(document.name.rsplit(".", 1)[0] + ".ledger.yaml")
     if not ledger.is_file():
         return frozenset()
+    return _ledger_entries(ledger, ledger.stat().st_mtime_ns)
+
+
+@lru_cache(maxsize=64)
+def _ledger_entries(ledger: Path, mtime_ns: int) -> frozenset[str]:
+    del mtime_ns  # part of the cache key only: an edited ledger is read again
     entries = load_document(ledger, ledger.name) or {}
     return frozenset(entries.get("unfenced") or {}) | frozenset(entries.get("fencedOtherwise") or {})
 

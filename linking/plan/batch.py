@@ -111,16 +111,84 @@ def plan_all(
 ) -> Iterator[PlannedStack]:
     """Every stack, in order, as each is planned (the caller keeps what it needs and lets the rest go). Many
     stacks spread over ``jobs`` worker processes, each planning one stack after another in its own mock
-    runtime; a few run here, where no worker has to start."""
+    runtime; a few run here, where no worker has to start.
+
+    Workers are shared out by cloud (`_worker_groups`): a worker plans stacks of the clouds of its group only, so
+    it loads only their SDKs and catalogues (a worker's memory is mostly those, and it does not grow with stacks)."""
     if jobs <= 1 or len(files) < PARALLEL_FROM:
         yield from (plan_settling(path, output_format, cache_dir, program) for path in files)
         return
     import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor
+    from concurrent.futures import Future, ProcessPoolExecutor
 
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-        count = len(files)
-        yield from pool.map(plan_settling, files, [output_format] * count, [cache_dir] * count, [program] * count, chunksize=4)
+    context = multiprocessing.get_context("spawn")
+    groups = _worker_groups([_cloud_of(path) if program is None else "" for path in files], jobs)
+    pools = [ProcessPoolExecutor(workers, mp_context=context) for workers, _ in groups]
+    try:
+        where: dict[int, tuple[Future, int]] = {}
+        """Stack index -> the chunk planning it, and its place in that chunk."""
+        for pool, (_, indices) in zip(pools, groups):
+            for start in range(0, len(indices), CHUNK):
+                chunk = indices[start:start + CHUNK]
+                future = pool.submit(_plan_chunk, [files[i] for i in chunk], output_format, cache_dir, program)
+                where.update((index, (future, place)) for place, index in enumerate(chunk))
+        for index in range(len(files)):
+            future, place = where.pop(index)
+            yield future.result()[place]
+    finally:
+        for pool in pools:
+            pool.shutdown(cancel_futures=True)
+
+
+CHUNK = 4
+"""Stacks a worker plans per task: fewer round trips, and a finished chunk's results are few to hold."""
+
+
+def _plan_chunk(paths: list[Path], output_format: str, cache_dir: Optional[Path], program: Optional[Path]) -> list[PlannedStack]:
+    return [plan_settling(path, output_format, cache_dir, program) for path in paths]
+
+
+def _cloud_of(path: Path) -> str:
+    """The cloud a stack file links, read from its config ('' when it cannot tell: any worker plans it)."""
+    try:
+        link = load_stack_file(path).structured("linking:link")
+    except (LinkConfigError, OSError, ValueError):
+        return ""
+    if not isinstance(link, dict):
+        return ""
+    provider = link.get("provider")
+    return provider if isinstance(provider, str) else next((c for c in ("aws", "azure", "gcp", "kubernetes") if c in link), "")
+
+
+def _worker_groups(clouds: list[str], jobs: int) -> list[tuple[int, list[int]]]:
+    """``jobs`` workers shared out over the clouds present, each group of workers with the stack indices it plans.
+    Clouds are packed into at most ``jobs`` groups by their planning cost (largest first, into the lightest group);
+    the workers left go one at a time to the group with the most cost per worker. Stacks whose cloud is unknown go
+    with the largest group."""
+    by_cloud: dict[str, list[int]] = {}
+    for index, cloud in enumerate(clouds):
+        by_cloud.setdefault(cloud, []).append(index)
+    unknown = by_cloud.pop("", [])
+    cost = {cloud: len(indices) * PLAN_COST.get(cloud, max(PLAN_COST.values())) for cloud, indices in by_cloud.items()}
+    ordered = sorted(by_cloud, key=lambda c: (-cost[c], c)) or [""]
+    count = min(jobs, len(ordered))
+    members: list[list[int]] = [[] for _ in range(count)]
+    loads = [0.0] * count
+    for cloud in ordered:
+        lightest = loads.index(min(loads))
+        members[lightest] += by_cloud.get(cloud, [])
+        loads[lightest] += cost.get(cloud, 0.0)
+    members[0] += unknown
+    workers = [1] * count
+    for _ in range(jobs - count):
+        busiest = max(range(count), key=lambda i: loads[i] / workers[i])
+        workers[busiest] += 1
+    return [(n, sorted(indices)) for n, indices in zip(workers, members)]
+
+
+PLAN_COST = {"aws": 53.0, "gcp": 35.0, "azure": 26.0, "kubernetes": 17.0}
+"""Milliseconds a worker spends per stack of each cloud (``tests/benchmarks/plan_floor.py``, the planner column):
+only the ratios matter, to give each group of workers a similar share of the work."""
 
 
 def in_shard(files: list[Path], shard: tuple[int, int]) -> list[Path]:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linking.cli import main
-from linking.plan.batch import in_shard, stack_files
+from linking.plan.batch import _worker_groups, in_shard, stack_files
 from linking.review.compact import link_grants, resource_inputs
 from linking.review.diff import diff_plans, load_plan
 
@@ -233,3 +233,23 @@ def test_two_stacks_linking_one_account_with_one_id_are_an_error(tmp_path, capsy
     assert main(["plan", str(tmp_path), "--jobs", "1", "--format", "summary"]) == 1
     errors = [line for line in capsys.readouterr().err.splitlines() if line.startswith("error: ")]
     assert len(errors) == 1 and "Pulumi.prod.yaml" in errors[0] and "Pulumi.prod-copy.yaml" in errors[0] and "link:acme-prod" in errors[0]
+
+
+@pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
+def test_workers_are_shared_out_by_cloud_and_every_stack_is_planned_once(jobs):
+    clouds = ["aws", "azure", "gcp", "kubernetes"] * 50 + [""] * 3
+    groups = _worker_groups(clouds, jobs)
+    assert sum(workers for workers, _ in groups) == jobs
+    assert sorted(i for _, indices in groups for i in indices) == list(range(len(clouds)))
+    per_group = [{clouds[i] for i in indices} - {""} for _, indices in groups]
+    # a cloud is planned by one group of workers: a worker loads the SDKs and catalogues of its group's clouds only
+    assert sum(len(c) for c in per_group) == 4
+    assert max(len(c) for c in per_group) == (4 + len(groups) - 1) // len(groups)
+
+
+def test_workers_plan_the_same_bytes_as_one_process(fleet, tmp_path, capsys):
+    alone, shared = tmp_path / "alone.json", tmp_path / "shared.json"
+    plan([fleet], alone)
+    assert main(["plan", str(fleet), "--json", str(shared), "--jobs", "3"]) == 0
+    capsys.readouterr()
+    assert shared.read_bytes() == alone.read_bytes()
