@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import sys
 import tempfile
 from pathlib import Path
 from typing import Iterator, NamedTuple, Optional, Sequence
@@ -58,16 +59,18 @@ def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = No
     return result
 
 
-_HEAP_SETTLED = False
+_SETTLED_WITH_MODULES = 0
+"""How many modules were loaded when the heap last settled."""
 
 
 def _settle_heap() -> None:
-    """After the first stack of a process, move everything alive (the cloud SDKs' hundreds of thousands of
-    objects) out of the collector's sight and collect less often: a fleet's plans then stop paying for scans
-    of objects that live as long as the process (measured: about a fifth of the time per stack)."""
-    global _HEAP_SETTLED
-    if not _HEAP_SETTLED:
-        _HEAP_SETTLED = True
+    """After a stack that loaded code (the first of a process, the first of each cloud: its SDK and, with it, its
+    catalogues), move everything alive (the SDKs' hundreds of thousands of objects) out of the collector's sight and
+    collect less often: a fleet's plans then stop paying for scans of objects that live as long as the process
+    (measured: about a fifth of the time per stack)."""
+    global _SETTLED_WITH_MODULES
+    if len(sys.modules) != _SETTLED_WITH_MODULES:
+        _SETTLED_WITH_MODULES = len(sys.modules)
         gc.collect()
         gc.freeze()
         gc.set_threshold(20_000, 50, 100)
@@ -113,8 +116,8 @@ def plan_all(
     stacks spread over ``jobs`` worker processes, each planning one stack after another in its own mock
     runtime; a few run here, where no worker has to start.
 
-    Workers are shared out by cloud (`_worker_groups`): a worker plans stacks of the clouds of its group only, so
-    it loads only their SDKs and catalogues (a worker's memory is mostly those, and it does not grow with stacks)."""
+    Workers are shared out by cloud (`_worker_shares`): a worker plans stacks of one or two clouds, so it loads only
+    their SDKs and catalogues (a worker's memory is mostly those, and it does not grow with stacks)."""
     if jobs <= 1 or len(files) < PARALLEL_FROM:
         yield from (plan_settling(path, output_format, cache_dir, program) for path in files)
         return
@@ -122,12 +125,12 @@ def plan_all(
     from concurrent.futures import Future, ProcessPoolExecutor
 
     context = multiprocessing.get_context("spawn")
-    groups = _worker_groups([_cloud_of(path) if program is None else "" for path in files], jobs)
-    pools = [ProcessPoolExecutor(workers, mp_context=context) for workers, _ in groups]
+    shares = _worker_shares([_cloud_of(path) if program is None else "" for path in files], jobs)
+    pools = [ProcessPoolExecutor(1, mp_context=context) for _ in shares]
     try:
         where: dict[int, tuple[Future, int]] = {}
         """Stack index -> the chunk planning it, and its place in that chunk."""
-        for pool, (_, indices) in zip(pools, groups):
+        for pool, indices in zip(pools, shares):
             for start in range(0, len(indices), CHUNK):
                 chunk = indices[start:start + CHUNK]
                 future = pool.submit(_plan_chunk, [files[i] for i in chunk], output_format, cache_dir, program)
@@ -160,35 +163,41 @@ def _cloud_of(path: Path) -> str:
     return provider if isinstance(provider, str) else next((c for c in ("aws", "azure", "gcp", "kubernetes") if c in link), "")
 
 
-def _worker_groups(clouds: list[str], jobs: int) -> list[tuple[int, list[int]]]:
-    """``jobs`` workers shared out over the clouds present, each group of workers with the stack indices it plans.
-    Clouds are packed into at most ``jobs`` groups by their planning cost (largest first, into the lightest group);
-    the workers left go one at a time to the group with the most cost per worker. Stacks whose cloud is unknown go
-    with the largest group."""
+def _worker_shares(clouds: list[str], jobs: int) -> list[list[int]]:
+    """Each worker's stack indices. A worker's memory is the SDKs and catalogues of the clouds it plans, so with a
+    worker for every cloud each plans one cloud only, the workers given out by each cloud's estimated cost; with
+    fewer, the stacks ordered by cloud (costliest first) are cut into ``jobs`` runs of equal estimated cost, and a
+    worker plans one or two clouds (more only where cheap ones fall inside one run)."""
     by_cloud: dict[str, list[int]] = {}
-    for index, cloud in enumerate(clouds):
-        by_cloud.setdefault(cloud, []).append(index)
-    unknown = by_cloud.pop("", [])
-    cost = {cloud: len(indices) * PLAN_COST.get(cloud, max(PLAN_COST.values())) for cloud, indices in by_cloud.items()}
-    ordered = sorted(by_cloud, key=lambda c: (-cost[c], c)) or [""]
-    count = min(jobs, len(ordered))
-    members: list[list[int]] = [[] for _ in range(count)]
-    loads = [0.0] * count
-    for cloud in ordered:
-        lightest = loads.index(min(loads))
-        members[lightest] += by_cloud.get(cloud, [])
-        loads[lightest] += cost.get(cloud, 0.0)
-    members[0] += unknown
-    workers = [1] * count
-    for _ in range(jobs - count):
-        busiest = max(range(count), key=lambda i: loads[i] / workers[i])
-        workers[busiest] += 1
-    return [(n, sorted(indices)) for n, indices in zip(workers, members)]
+    for index in sorted(range(len(clouds)), key=lambda i: (-_cost(clouds[i]), clouds[i], i)):
+        by_cloud.setdefault(clouds[index], []).append(index)
+    if jobs >= len(by_cloud):
+        work = {cloud: _cost(cloud) * len(indices) for cloud, indices in by_cloud.items()}
+        workers = dict.fromkeys(by_cloud, 1)
+        for _ in range(min(jobs, len(clouds)) - len(by_cloud)):
+            busiest = max(workers, key=lambda cloud: work[cloud] / workers[cloud])
+            workers[busiest] += 1
+        return [indices[part::workers[cloud]] for cloud, indices in by_cloud.items() for part in range(workers[cloud])
+                if indices[part::workers[cloud]]]
+    target = sum(_cost(cloud) for cloud in clouds) / jobs
+    shares: list[list[int]] = [[]]
+    planned = 0.0
+    for indices in by_cloud.values():
+        for index in indices:
+            if planned >= target * len(shares) - 1e-9 and len(shares) < jobs:
+                shares.append([])
+            shares[-1].append(index)
+            planned += _cost(clouds[index])
+    return [sorted(share) for share in shares]
 
 
-PLAN_COST = {"aws": 53.0, "gcp": 35.0, "azure": 26.0, "kubernetes": 17.0}
-"""Milliseconds a worker spends per stack of each cloud (``tests/benchmarks/plan_floor.py``, the planner column):
-only the ratios matter, to give each group of workers a similar share of the work."""
+def _cost(cloud: str) -> float:
+    return PLAN_COST.get(cloud, max(PLAN_COST.values()))
+
+
+PLAN_COST = {"aws": 71.0, "gcp": 51.0, "azure": 36.0, "kubernetes": 24.0}
+"""Milliseconds a process spends per stack of each cloud (``tests/benchmarks/plan_floor.py``, the planner column,
+measured 2026-12-03): only the ratios matter, to give every worker about the same work."""
 
 
 def in_shard(files: list[Path], shard: tuple[int, int]) -> list[Path]:

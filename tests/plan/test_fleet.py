@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from linking.cli import main
-from linking.plan.batch import _worker_groups, in_shard, stack_files
+from linking.plan.batch import _cost, _worker_shares, in_shard, stack_files
 from linking.review.compact import link_grants, resource_inputs
 from linking.review.diff import diff_plans, load_plan
 
@@ -236,15 +236,19 @@ def test_two_stacks_linking_one_account_with_one_id_are_an_error(tmp_path, capsy
 
 
 @pytest.mark.parametrize("jobs", [1, 2, 3, 4, 8])
-def test_workers_are_shared_out_by_cloud_and_every_stack_is_planned_once(jobs):
+def test_workers_get_few_clouds_each_and_every_stack_once(jobs):
     clouds = ["aws", "azure", "gcp", "kubernetes"] * 50 + [""] * 3
-    groups = _worker_groups(clouds, jobs)
-    assert sum(workers for workers, _ in groups) == jobs
-    assert sorted(i for _, indices in groups for i in indices) == list(range(len(clouds)))
-    per_group = [{clouds[i] for i in indices} - {""} for _, indices in groups]
-    # a cloud is planned by one group of workers: a worker loads the SDKs and catalogues of its group's clouds only
-    assert sum(len(c) for c in per_group) == 4
-    assert max(len(c) for c in per_group) == (4 + len(groups) - 1) // len(groups)
+    shares = _worker_shares(clouds, jobs)
+    assert len(shares) == jobs
+    assert sorted(i for share in shares for i in share) == list(range(len(clouds)))
+    per_worker = [{clouds[i] for i in share} for share in shares]
+    if jobs >= 5:  # a worker for every cloud (the unknown one included): each plans one cloud only
+        assert all(len(c) == 1 for c in per_worker)
+        assert sum(1 for c in per_worker if c == {"aws"}) >= sum(1 for c in per_worker if c == {"kubernetes"})
+    else:  # fewer: equal estimated work, up to a stack at each end of a run
+        work = [sum(_cost(clouds[i]) for i in share) for share in shares]
+        assert max(work) - min(work) <= 2 * max(map(_cost, clouds))
+        assert sum(len(c) for c in per_worker) <= jobs + 5 - 1
 
 
 def test_workers_plan_the_same_bytes_as_one_process(fleet, tmp_path, capsys):
