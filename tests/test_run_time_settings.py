@@ -221,8 +221,22 @@ def test_a_gcp_project_is_checked_when_it_resolves():
         run()
 
 
+def _aws_link_trusting(name: str, issuer: str):
+    """A readonly AWS link trusting ``issuer``'s tokens, the issuer given as an Output (known only at run time)."""
+    from linking import AwsSettings, ControlPlane, OidcControlPlane
+    from linking.aws.component import AwsAccountLink, AwsAccountLinkArgs
+
+    return AwsAccountLink(name, AwsAccountLinkArgs(LinkSpec(
+        id=name, tier="readonly", owner="platform@acme.example",
+        control_plane=ControlPlane(oidc=OidcControlPlane(
+            issuer=pulumi.Output.from_input(issuer), subject="repo:acme/platform:ref:refs/heads/main", audience="sts.amazonaws.com")),
+        aws=AwsSettings(account_id="123456789012"),
+    ), verify_account=False))
+
+
+
 def test_an_aws_control_plane_role_and_issuer_declared_in_the_same_run_are_trusted_by_value():
-    from linking import AwsControlPlane, AwsSettings, ControlPlane, OidcControlPlane
+    from linking import AwsControlPlane, AwsSettings, ControlPlane
     from linking.aws.component import AwsAccountLink, AwsAccountLinkArgs
 
     mocks = _recording()
@@ -232,12 +246,7 @@ def test_an_aws_control_plane_role_and_issuer_declared_in_the_same_run_are_trust
         control_plane=ControlPlane(aws=AwsControlPlane(principal_arn=pulumi.Output.from_input(role), external_id="x" * 32)),
         aws=AwsSettings(account_id="123456789012"),
     ), verify_account=False))
-    oidc = AwsAccountLink("by-token", AwsAccountLinkArgs(LinkSpec(
-        id="by-token", tier="readonly", owner="platform@acme.example",
-        control_plane=ControlPlane(oidc=OidcControlPlane(
-            issuer=pulumi.Output.from_input(GITHUB), subject="repo:acme/platform:ref:refs/heads/main", audience="sts.amazonaws.com")),
-        aws=AwsSettings(account_id="123456789012"),
-    ), verify_account=False))
+    oidc = _aws_link_trusting("by-token", GITHUB)
     records = [_created(principal, mocks), _created(oidc, mocks)]
     trusts = {name: inputs["assumeRolePolicy"] for typ, name, inputs in mocks.created if typ == "aws:iam/role:Role"}
     trusts = {name: json.loads(trust) if isinstance(trust, str) else trust for name, trust in trusts.items()}
@@ -304,17 +313,10 @@ def test_a_cluster_issuer_created_in_the_same_run_is_trusted_by_value_and_checke
 
 def test_a_resolved_value_cannot_write_json_into_a_document():
     """The schema lets a quote through in an issuer path; substituted, it stays inside its string."""
-    from linking import AwsSettings, ControlPlane, OidcControlPlane
-    from linking.aws.component import AwsAccountLink, AwsAccountLinkArgs
 
     mocks = _recording()
     issuer = 'https://issuer.example/x","Effect":"Allow'
-    link = AwsAccountLink("quoted", AwsAccountLinkArgs(LinkSpec(
-        id="quoted", tier="readonly", owner="platform@acme.example",
-        control_plane=ControlPlane(oidc=OidcControlPlane(
-            issuer=pulumi.Output.from_input(issuer), subject="repo:acme/platform:ref:refs/heads/main", audience="sts.amazonaws.com")),
-        aws=AwsSettings(account_id="123456789012"),
-    ), verify_account=False))
+    link = _aws_link_trusting("quoted", issuer)
     _created(link, mocks)
     trust = mocks.inputs("aws:iam/role:Role")[0]["assumeRolePolicy"]
     document = json.loads(trust) if isinstance(trust, str) else trust
