@@ -98,9 +98,12 @@ def main() -> None:
             data.update(a for a in block["dataActions"] + block["notDataActions"] if "*" not in a)
     _write("azure-operations.json.gz", {"control": sorted(control, key=str.lower), "data": sorted(data, key=str.lower)})
 
+    provenance_file = OUT / "PROVENANCE.json"
+    kept = json.loads(provenance_file.read_text(encoding="utf-8"))["sources"] if provenance_file.is_file() else {}
     provenance = {
         "refreshed": datetime.now(timezone.utc).strftime("%Y-%m-%d"),
         "sources": {
+            **kept,  # the snapshots this run does not make (escalation methods, sensitive actions, risk classes) stay
             "gcp-roles.json.gz": {
                 "what": "every GCP predefined role: launch stage and included permissions; the permission catalogue is their union",
                 "source": f"{DATASET} gcp/roles/*.json", "commit": commit, "dataDate": committed, "licence": "MIT",

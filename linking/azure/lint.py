@@ -46,23 +46,23 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
     effective = _effective(actions, not_actions, "control")
     for action in actions:
         if action == "*" or action.lower().startswith("microsoft.authorization/*"):
-            findings.append(finding(RULES, "AZ001", f"{source} Actions", action))
+            findings.append(finding(RULES, "AZ001", f"{source} Actions", f"{action} [class: permissions management]"))
     authorization = sorted(
         op for op in effective
         if op.startswith("microsoft.authorization/") and not op.endswith("/read") and op not in DELEGATION_OPERATIONS
     )
     if authorization and not any(f.rule == "AZ001" for f in findings):
         findings.append(finding(RULES, "AZ001", f"{source} Actions", f"reaches {', '.join(authorization[:5])}"
-                                + (f" and {len(authorization) - 5} more" if len(authorization) > 5 else "")))
+                                + (f" and {len(authorization) - 5} more" if len(authorization) > 5 else "") + " [class: permissions management]"))
     if ROLE_ASSIGNMENT_WRITE in effective and not assignment_condition:
         findings.append(finding(RULES, "AZ002", f"{source} Actions", "Microsoft.Authorization/roleAssignments/write"))
     data_actions = as_list(document.get("DataActions"))
     if tier == "readonly":
         for data_action in data_actions:
-            findings.append(finding(RULES, "AZ003", f"{source} DataActions", data_action))
+            findings.append(finding(RULES, "AZ003", f"{source} DataActions", f"{data_action} [class: data read]"))
         # Azure names every operation .../read, /write, /delete or /action: a readonly tier has only reads.
         for op in sorted(op for op in effective if not op.endswith("/read")):
-            findings.append(finding(RULES, "AZ003", f"{source} Actions", op))
+            findings.append(finding(RULES, "AZ003", f"{source} Actions", f"{op} [class: not a read]"))
     else:
         accepted = {k.lower() for k in kept}
         for op in sorted(effective & classed("credentials") - accepted):
@@ -71,7 +71,7 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
             findings.append(finding(RULES, "AZ007", f"{source} Actions", f"{op} [class: code execution on a machine]"))
     if tier != "readonly" and any("*" in d for d in data_actions):
         reached = _effective(data_actions, as_list(document.get("NotDataActions")), "data")
-        findings.append(finding(RULES, "AZ005", f"{source} DataActions", f"{', '.join(d for d in data_actions if '*' in d)} reaches {len(reached)} data operations"))
+        findings.append(finding(RULES, "AZ005", f"{source} DataActions", f"{', '.join(d for d in data_actions if '*' in d)} reaches {len(reached)} data operations [class: data access]"))
     return findings
 
 

@@ -25,7 +25,7 @@ RULES = {
     "K8S006": (WARNING, "writes cluster-wide (scope cluster): every namespace, kube-system included"),
     "K8S007": (WARNING, "no admission fence: nothing limits what the link's writes contain"),
     "K8S008": (WARNING, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
-    "K8S009": (WARNING, "reads Secrets wherever it is bound (a custom tier: the admin tier keeps this in its ledger)"),
+    "K8S009": (WARNING, "reads Secrets wherever it is bound (a custom tier or any other role: the admin tier keeps this in its ledger)"),
     "K8S010": (ERROR, "binds a role to everyone (system:authenticated, system:unauthenticated, all service accounts)"),
 }
 
@@ -100,22 +100,22 @@ def lint_kubernetes(
         every_verb = "*" in verbs or set(VERBS) <= set(verbs)
         groups = set(as_list(rule.get("apiGroups")))
         if every_verb and "*" in resources and ("*" in groups or groups & BUILTIN_GROUPS):
-            findings.append(finding(RULES, "K8S001", location, f"verbs {verbs} on resources ['*'] of {sorted(groups)}"))
+            findings.append(finding(RULES, "K8S001", location, f"verbs {verbs} on resources ['*'] of {sorted(groups)} [class: cluster admin]"))
         for verb in RBAC_VERBS:
             if any(rule_allows(rule, "rbac.authorization.k8s.io" if verb != "impersonate" else "", resource, verb)
                    for resource in ("roles", "clusterroles", "users", "groups", "serviceaccounts")):
-                findings.append(finding(RULES, "K8S002", location, verb))
+                findings.append(finding(RULES, "K8S002", location, f"{verb} [class: privesc]"))
         for risk, grants in risks_granted([rule]).items():
             if risk not in LEDGERED_RISKS and not risk.endswith(("verb", "Verb")):
-                findings.append(finding(RULES, "K8S005", location, f"{risk}: {_triples(grants)}"))
+                findings.append(finding(RULES, "K8S005", location, f"{_triples(grants)} [class: {risk}]"))
         for resource in READONLY_FORBIDDEN if tier == "readonly" else ():
             if any(rule_allows(rule, "", resource, verb) for verb in ("get", "list", "watch", "create")):
-                findings.append(finding(RULES, "K8S003", location, resource))
-        if tier == "custom" and "Listing secrets" in risks_granted([rule]):
-            findings.append(finding(RULES, "K8S009", location, "get/list/watch core/secrets"))
+                findings.append(finding(RULES, "K8S003", location, f"{resource} [class: data read]"))
+        if tier not in ("admin", "readonly") and "Listing secrets" in risks_granted([rule]):  # custom, or any role
+            findings.append(finding(RULES, "K8S009", location, "get/list/watch core/secrets [class: data read]"))
         for resource in POD_ACCESS if tier != "readonly" else ():
             if any(rule_allows(rule, "", resource, verb) for verb in ("get", "create")):
-                findings.append(finding(RULES, "K8S008", location, resource))
+                findings.append(finding(RULES, "K8S008", location, f"{resource} [class: code execution in a pod]"))
     if cluster_wide_writes:
         findings.append(finding(RULES, "K8S006", source, "the tier is bound with a ClusterRoleBinding; list namespaces instead"))
     if unfenced_reason is not None:

@@ -56,7 +56,8 @@ def test_gcp_examples_are_stopped_with_their_class(name):
 @pytest.mark.parametrize("name", sorted(AZURE_EXAMPLES))
 def test_azure_examples_are_stopped(name):
     document, tier, rule = AZURE_EXAMPLES[name]
-    assert rule in {f.rule for f in lint_azure(document, "role.json", tier=tier)}
+    found = [f for f in lint_azure(document, "role.json", tier=tier) if f.rule == rule]
+    assert found and found[0].location.startswith("role.json ") and "[class: " in found[0].detail
 
 
 @pytest.mark.parametrize("name", sorted(GCP_EXAMPLES))
@@ -150,3 +151,8 @@ def test_linking_check_stops_the_azure_examples(name, tmp_path, capsys):
     (folder / f"{tier or 'custom'}.json").write_text(json.dumps(role))
     assert main(["check", str(folder / f"{tier or 'custom'}.json")]) == 1
     assert f"error: {rule}" in capsys.readouterr().out
+
+
+def test_the_pack_reports_a_role_that_reads_every_secret():
+    rules = [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}]
+    assert any("K8S009" in m for m in pack_messages("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", {"rules": rules}))

@@ -123,7 +123,8 @@ CUSTOM_TIER_ATTACKS = {
 @pytest.mark.parametrize("attack", sorted(CUSTOM_TIER_ATTACKS))
 def test_a_custom_tier_attack_is_found(attack):
     rule, expected = CUSTOM_TIER_ATTACKS[attack]
-    assert expected in {f.rule for f in lint_kubernetes([rule], "custom.yaml", tier="custom")}
+    found = [f for f in lint_kubernetes([rule], "custom.yaml", tier="custom") if f.rule == expected]
+    assert found and found[0].location == "custom.yaml rules[0]" and "[class: " in found[0].detail
 
 
 def test_every_rule_has_fixtures():
