@@ -66,28 +66,39 @@ LINK_ID_PATTERN = "[a-z][a-z0-9-]{2,29}"
 
 @dataclass(frozen=True)
 class ShippedTier:
-    """A tier document we ship, as the policy pack recognises a deployed copy of it: by its title (``{{LinkId}}``
-    filled with any link id), then by its content, which each cloud compares."""
+    """A tier document we ship (``admin-wide`` is tier admin) and what its ledger keeps: how the policy pack
+    recognises a deployed copy of it, by content each cloud compares (``<cloud>/shipped.py``)."""
 
     tier: str
-    title: re.Pattern[str]
     document: Mapping[str, Any]
     kept: frozenset[str]
 
 
 @cache
-def shipped_tiers(provider: str, title_key: str) -> tuple[ShippedTier, ...]:
-    """Every shipped tier document of ``provider`` with a ``title_key`` (``admin-wide`` is tier admin)."""
+def shipped_tiers(provider: str) -> tuple[ShippedTier, ...]:
+    """Every tier document shipped for ``provider`` (not its ledgers or sources)."""
     tiers = []
     for path in sorted((policy_docs_root() / provider).glob("*.*")):
         if path.suffix not in (".json", ".yaml") or path.name.endswith((".ledger.yaml", ".source.yaml")):
             continue
         document = load_document(path, path.name)
-        if not isinstance(document, Mapping) or not isinstance(document.get(title_key), str):
-            continue
-        title = re.escape(document[title_key]).replace(re.escape("{{LinkId}}"), LINK_ID_PATTERN)
-        tiers.append(ShippedTier(path.stem.split("-", 1)[0], re.compile(title), document, kept_by_ledger(path)))
+        if isinstance(document, Mapping):
+            tiers.append(ShippedTier(path.stem.split("-", 1)[0], document, kept_by_ledger(path)))
     return tuple(tiers)
+
+
+def titled(provider: str, title_key: str, title: object) -> list[ShippedTier]:
+    """The shipped tiers whose ``title_key`` is ``title`` as a component writes it (``{{LinkId}}`` filled with any
+    link id): a GCP role's title, an Azure role definition's name."""
+    if not isinstance(title, str):
+        return []
+    return [t for t in shipped_tiers(provider)
+            if isinstance(t.document.get(title_key), str) and _title_pattern(t.document[title_key]).fullmatch(title)]
+
+
+@lru_cache(maxsize=64)
+def _title_pattern(template: str) -> re.Pattern[str]:
+    return re.compile(re.escape(template).replace(re.escape("{{LinkId}}"), LINK_ID_PATTERN))
 
 
 def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -> Any:

@@ -26,14 +26,15 @@ EXTERNAL_ID = {"StringEquals": {"sts:ExternalId": "x"}}
 BOUNDARY = {"StringEquals": {"iam:PermissionsBoundary": "arn:aws:iam::1:policy/b"}}
 
 
-def pack_messages(resource_type: str, props: dict[str, Any]) -> list[str]:
-    """What the policy pack reports on one resource."""
-    from pulumi_policy import ResourceValidationArgs
+def pack_messages(resource_type: str, props: dict[str, Any], *, mandatory_only: bool = False) -> list[str]:
+    """What the policy pack reports on one resource (``mandatory_only``: what blocks it, the lint's errors)."""
+    from pulumi_policy import EnforcementLevel, ResourceValidationArgs
 
     from linking.policypack.validators import POLICIES
 
     found: list[str] = []
     args = ResourceValidationArgs(resource_type, props, f"urn:pulumi:s::p::{resource_type}::r", "r", None, None)
     for policy in POLICIES:
-        policy.validate(args, lambda message, urn=None: found.append(message))
+        if not mandatory_only or policy.enforcement_level == EnforcementLevel.MANDATORY:
+            policy.validate(args, lambda message, urn=None: found.append(message))
     return found

@@ -250,11 +250,11 @@ def _lint_role(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list
 
 
 def _lint_deployed(document: Any, source: str, tier: Optional[str]) -> list[Finding]:
-    """A policy the pack sees: a part of a tier we ship keeps what its ledger keeps (``shipped.py``)."""
+    """A policy the pack sees (one that is not a JSON object grants nothing); a part of a tier we ship keeps what
+    its ledger keeps (``shipped.py``)."""
     from .shipped import kept_by_shipped_tier
 
-    if not isinstance(document, Mapping):
-        return lint_aws_permissions({}, source, tier=tier)
+    document = document if isinstance(document, Mapping) else {}
     return lint_aws_permissions(document, source, tier=tier, kept=kept_by_shipped_tier(document))
 
 

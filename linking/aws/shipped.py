@@ -13,7 +13,7 @@ from functools import cache, lru_cache
 from typing import Any, Mapping, Optional
 
 from ..canonical import as_list
-from ..policy import fill_placeholders, kept_by_ledger, load_document, policy_docs_root
+from ..policy import fill_placeholders, shipped_tiers
 from .documents import AwsNames, canonical_policy
 
 _STAND_INS = {"link": "\x01", "account": "\x02", "partition": "\x03"}
@@ -26,19 +26,17 @@ _PART = re.compile(r"Part[0-9]+$")
 
 
 @cache
-def _shipped_tiers() -> tuple[tuple[frozenset[str], dict[str, list[Mapping[str, Any]]]], ...]:
-    """Per shipped document with a ledger: what the ledger keeps, and its Allow statements by Sid (stand-ins for
-    the values each link fills in)."""
+def _allowed_by_sid() -> tuple[tuple[frozenset[str], dict[str, list[Mapping[str, Any]]]], ...]:
+    """Per shipped document: what its ledger keeps, and its Allow statements by Sid (stand-ins for the values each
+    link fills in)."""
     names = AwsNames(link_id=_STAND_INS["link"], account_id=_STAND_INS["account"], partition=_STAND_INS["partition"])
     tiers = []
-    for ledger in sorted((policy_docs_root() / "aws").glob("*.ledger.yaml")):
-        path = ledger.with_name(ledger.name.replace(".ledger.yaml", ".json"))
-        document = canonical_policy(fill_placeholders(load_document(path, path.name), names.placeholders(), path.name))
+    for tier in shipped_tiers("aws"):
         by_sid: dict[str, list[Mapping[str, Any]]] = {}
-        for statement in document["Statement"]:
+        for statement in canonical_policy(fill_placeholders(tier.document, names.placeholders(), "policy_docs/aws"))["Statement"]:
             if statement.get("Effect") == "Allow" and statement.get("Sid"):
                 by_sid.setdefault(statement["Sid"], []).append(statement)
-        tiers.append((kept_by_ledger(path), by_sid))
+        tiers.append((tier.kept, by_sid))
     return tuple(tiers)
 
 
@@ -48,7 +46,7 @@ def kept_by_shipped_tier(document: Mapping[str, Any]) -> frozenset[str]:
     if not statements:
         return frozenset()
     kept: frozenset[str] = frozenset()
-    for tier_kept, by_sid in _shipped_tiers():
+    for tier_kept, by_sid in _allowed_by_sid():
         bound: Optional[Bound] = ()
         for statement in statements:
             sid = str(statement.get("Sid"))

@@ -7,15 +7,11 @@ from __future__ import annotations
 from typing import Any, Mapping, Optional
 
 from ..canonical import as_list
-from ..policy import ShippedTier, shipped_tiers
-
-
-def _named(name: object) -> list[ShippedTier]:
-    return [t for t in shipped_tiers("azure", "Name") if isinstance(name, str) and t.title.fullmatch(name)]
+from ..policy import titled
 
 
 def tier_of_name(name: object) -> Optional[str]:
-    return next((t.tier for t in _named(name)), None)
+    return next((t.tier for t in titled("azure", "Name", name)), None)
 
 
 def _lower(document: Mapping[str, Any], key: str) -> set[str]:
@@ -25,7 +21,7 @@ def _lower(document: Mapping[str, Any], key: str) -> set[str]:
 def kept_by_shipped_tier(document: Mapping[str, Any], name: object) -> frozenset[str]:
     """``document``: Actions, NotActions, DataActions, NotDataActions of a role definition."""
     kept: frozenset[str] = frozenset()
-    for tier in _named(name):
+    for tier in titled("azure", "Name", name):
         granted = all(_lower(document, k) <= _lower(tier.document, k) for k in ("Actions", "DataActions"))
         excluded = all(_lower(document, k) >= _lower(tier.document, k) for k in ("NotActions", "NotDataActions"))
         if granted and excluded:

@@ -6,19 +6,15 @@ from __future__ import annotations
 
 from typing import Iterable, Optional
 
-from ..policy import ShippedTier, shipped_tiers
-
-
-def _titled(title: object) -> list[ShippedTier]:
-    return [t for t in shipped_tiers("gcp", "title") if isinstance(title, str) and t.title.fullmatch(title)]
+from ..policy import titled
 
 
 def tier_of_title(title: object) -> Optional[str]:
     """The tier a role's title names, written as the component writes it (``linking <id> <tier>``)."""
-    return next((t.tier for t in _titled(title)), None)
+    return next((t.tier for t in titled("gcp", "title", title)), None)
 
 
 def kept_by_shipped_tier(permissions: Iterable[str], title: object) -> frozenset[str]:
     """What the ledger of a shipped tier keeps, for a role titled as that tier that holds nothing beyond it."""
     held = set(permissions)
-    return frozenset().union(*(t.kept for t in _titled(title) if held <= set(t.document["includedPermissions"])))
+    return frozenset().union(*(t.kept for t in titled("gcp", "title", title) if held <= set(t.document["includedPermissions"])))

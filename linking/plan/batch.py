@@ -11,6 +11,7 @@ from typing import Iterator, NamedTuple, Optional, Sequence
 
 from ..canonical import canonical_json, sha256_hex
 from ..errors import LinkConfigError
+from ..providers import PROVIDERS
 from ..review.compact import compact_stack
 from ..review.grants import failed_stack, relative_file, review_stack
 from . import cache
@@ -157,10 +158,8 @@ def _cloud_of(path: Path) -> str:
         link = load_stack_file(path).structured("linking:link")
     except (LinkConfigError, OSError, ValueError):
         return ""
-    if not isinstance(link, dict):
-        return ""
-    provider = link.get("provider")
-    return provider if isinstance(provider, str) else next((c for c in ("aws", "azure", "gcp", "kubernetes") if c in link), "")
+    provider = link.get("provider") if isinstance(link, dict) else None
+    return provider if provider in PROVIDERS else ""  # a stack file names its provider (the schema requires it)
 
 
 def _worker_shares(clouds: list[str], jobs: int) -> list[list[int]]:

@@ -25,17 +25,7 @@ def planned(stack: Path) -> list[tuple[str, str, dict]]:
 
 
 def mandatory_messages(resource_type: str, props: dict) -> list[str]:
-    """What the pack's mandatory policy (the lint's errors) reports on one resource."""
-    from pulumi_policy import ResourceValidationArgs
-
-    from linking.policypack.validators import POLICIES
-
-    found: list[str] = []
-    args = ResourceValidationArgs(resource_type, props, f"urn:pulumi:s::p::{resource_type}::r", "r", None, None)
-    for policy in POLICIES:
-        if policy.name == "linking-least-privilege":
-            policy.validate(args, lambda message, urn=None: found.append(message))
-    return found
+    return pack_messages(resource_type, props, mandatory_only=True)
 
 
 @pytest.mark.parametrize("stack", STACKS, ids=lambda p: p.name)
