@@ -51,7 +51,7 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"error: --program {args.program}: expected a Pulumi Python program (a folder with __main__.py)", file=sys.stderr)
         return BAD_INPUT
     with PlanSpool() as spool:
-        for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache, program)), start=1):
+        for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache, program, args.memory)), start=1):
             if result.error is not None:  # printed as planned, then let go
                 failed += 1
                 where = "" if result.error.startswith(f"{path}:") else f"{path}: "
@@ -114,6 +114,12 @@ def _merge(args: argparse.Namespace) -> int:
         return BAD_INPUT
     Path(args.json).write_text(text, encoding="utf-8")
     return OK
+
+
+def _positive_int(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise argparse.ArgumentTypeError(f"{value!r}: expected a whole number of at least 1")
+    return int(value)
 
 
 def _shard(value: str) -> tuple[int, int]:
@@ -188,8 +194,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="reuse each stack's result while its stack file, policy files and linking are unchanged (content hash)",
     )
     plan.add_argument(
-        "--jobs", type=int, default=os.cpu_count() or 1, metavar="N",
-        help=f"worker processes for {PARALLEL_FROM} stacks or more (default: one per CPU)",
+        "--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N",
+        help=f"worker processes for {PARALLEL_FROM} stacks or more (default and most: one per usable CPU)",
+    )
+    plan.add_argument(
+        "--memory", type=_positive_int, default=500, metavar="MB",
+        help="fewer workers than --jobs when they would not fit in MB beside the planner (default: 500; a fleet "
+             "larger than one machine plans is sharded with --shard)",
     )
     plan.add_argument(
         "--shard", type=_shard, metavar="K/N",

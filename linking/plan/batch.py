@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import gc
 import os
+import pickle
 import sys
 import tempfile
 from pathlib import Path
-from typing import Iterator, NamedTuple, Optional, Sequence
+from typing import Any, Iterator, NamedTuple, Optional, Sequence
 
 from ..canonical import canonical_json, sha256_hex
 from ..errors import LinkConfigError
@@ -100,6 +101,11 @@ def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> 
     return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(compact), documents, output, error)
 
 
+def _planned_failure(path: Path, error: str) -> PlannedStack:
+    entry = _failed(path, error)
+    return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(compact_stack(entry, {})), {}, "", error)
+
+
 def _failed(path: Path, error: str) -> dict:
     """The plan-document entry of a stack that did not plan: where it is, and why (no values from it)."""
     try:
@@ -111,45 +117,205 @@ def _failed(path: Path, error: str) -> dict:
 
 
 def plan_all(
-    files: list[Path], output_format: str, jobs: int, cache_dir: Optional[Path] = None, program: Optional[Path] = None
+    files: list[Path], output_format: str, jobs: int, cache_dir: Optional[Path] = None, program: Optional[Path] = None,
+    memory_mb: Optional[int] = None,
 ) -> Iterator[PlannedStack]:
     """Every stack, in order, as each is planned (the caller keeps what it needs and lets the rest go). Many
-    stacks spread over ``jobs`` worker processes, each planning one stack after another in its own mock
+    stacks spread over worker processes (`worker_count`), each planning one stack after another in its own mock
     runtime; a few run here, where no worker has to start.
 
-    Workers are shared out by cloud (`_worker_shares`): a worker plans stacks of one or two clouds, so it loads only
-    their SDKs and catalogues (a worker's memory is mostly those, and it does not grow with stacks)."""
+    Workers are shared out by cloud (`_worker_shares`): a worker plans stacks of one or two clouds. Where processes
+    fork (Linux), this process first plans the first stack of each worker's clouds, which loads their SDKs and
+    catalogues once, settles the heap, and then forks the worker: workers share those pages instead of each
+    loading its own copy (`_start_method`)."""
+    jobs = worker_count(jobs, memory_mb)
     if jobs <= 1 or len(files) < PARALLEL_FROM:
         yield from (plan_settling(path, output_format, cache_dir, program) for path in files)
         return
-    import multiprocessing
-    from concurrent.futures import Future, ProcessPoolExecutor
+    clouds = [_cloud_of(path) if program is None else "" for path in files]
+    first_of_cloud = {cloud: index for index, cloud in reversed(list(enumerate(clouds)))}
+    rest = [index for index in range(len(files)) if index not in first_of_cloud.values()]
+    shares = [[rest[i] for i in share] for share in _worker_shares([clouds[index] for index in rest], jobs)]
+    planned_here: dict[int, PlannedStack] = {}
 
-    context = multiprocessing.get_context("spawn")
-    shares = _worker_shares([_cloud_of(path) if program is None else "" for path in files], jobs)
-    pools = [ProcessPoolExecutor(1, mp_context=context) for _ in shares]
-    try:
-        where: dict[int, tuple[Future, int]] = {}
-        """Stack index -> the chunk planning it, and its place in that chunk."""
-        for pool, indices in zip(pools, shares):
-            for start in range(0, len(indices), CHUNK):
-                chunk = indices[start:start + CHUNK]
-                future = pool.submit(_plan_chunk, [files[i] for i in chunk], output_format, cache_dir, program)
-                where.update((index, (future, place)) for place, index in enumerate(chunk))
+    def plan_here(cloud: str) -> None:
+        index = first_of_cloud[cloud]
+        if index not in planned_here:
+            planned_here[index] = plan_settling(files[index], output_format, cache_dir, program)
+
+    with _Workers(files, shares, (output_format, cache_dir, program)) as workers:
+        for worker, share in enumerate(shares):  # each worker starts once its clouds are loaded here
+            for cloud in dict.fromkeys(clouds[index] for index in share):
+                plan_here(cloud)
+            workers.start(worker)
+        for cloud in first_of_cloud:
+            plan_here(cloud)
         for index in range(len(files)):
-            future, place = where.pop(index)
-            yield future.result()[place]
-    finally:
-        for pool in pools:
-            pool.shutdown(cancel_futures=True)
+            yield planned_here.pop(index) if index in planned_here else workers.result(index)
 
 
-CHUNK = 4
-"""Stacks a worker plans per task: fewer round trips, and a finished chunk's results are few to hold."""
+def worker_count(jobs: int, memory_mb: Optional[int] = None) -> int:
+    """The workers a plan runs: ``jobs``, at most one per usable CPU (planning is CPU-bound: more only cost memory
+    and time, measured), and, given a budget, no more than fit in ``memory_mb`` beside this process
+    (`PLANNER_MB`, `WORKER_MB`). A fleet larger than one machine plans is sharded (``--shard``)."""
+    count = min(jobs, _usable_cpus())
+    if memory_mb is not None:
+        count = min(count, int((memory_mb - PLANNER_MB) // WORKER_MB[_start_method()]))
+    return max(count, 1)
 
 
-def _plan_chunk(paths: list[Path], output_format: str, cache_dir: Optional[Path], program: Optional[Path]) -> list[PlannedStack]:
-    return [plan_settling(path, output_format, cache_dir, program) for path in paths]
+PLANNER_MB = 130
+"""Proportional memory of the planning process once it has loaded all four clouds (measured 116 MB at 2,000 stacks
+with ``tests/benchmarks/plan_scale.py``), with a margin."""
+
+WORKER_MB = {"fork": 30, "spawn": 90}
+"""What each worker adds (measured at 2,000 stacks: 26 to 28 MB when forked, sharing the planner's loaded SDKs and
+catalogues; 60 to 90 MB when spawned, each loading its own clouds)."""
+
+
+def _usable_cpus() -> int:
+    """The CPUs this process may run on (its affinity, which a container or ``taskset`` narrows)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+class _Workers:
+    """Worker processes, one per share of the stacks, each sent its share's stacks over a pipe, a few ahead.
+
+    Workers plan at their own pace; results are handed out in stack order, and one that arrives before its turn
+    waits on disk, so memory does not grow with the fleet however unevenly its clouds are spread. A worker is
+    replaced by a fresh one after `RECYCLE` stacks (what its heap gained is let go), and a worker that dies fails
+    the stack it was planning, not the plan. This process runs no thread, so forking stays safe."""
+
+    def __init__(self, files: list[Path], shares: list[list[int]], settings: tuple) -> None:
+        import multiprocessing
+
+        self.files, self.settings = files, settings
+        self.context = multiprocessing.get_context(_start_method())
+        self.pending = [list(reversed(share)) for share in shares]
+        """Each worker's stacks not sent yet, the next last."""
+        self.sent: list[list[int]] = [[] for _ in shares]
+        """Each worker's stacks sent and not answered yet, in the order it plans them."""
+        self.served = [0] * len(shares)
+        self.early = tempfile.TemporaryFile()
+        self.done: dict[int, tuple[int, int]] = {}
+        """Stack index -> where its result waits in ``early``."""
+        self.processes: list = [None] * len(shares)
+        self.pipes: list = [None] * len(shares)
+
+    def __enter__(self) -> "_Workers":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.early.close()
+        for worker, process in enumerate(self.processes):
+            if process is not None:
+                if self.sent[worker]:
+                    process.kill()  # planning stacks nobody will take: the plan stopped early
+                self._stop(worker)
+
+    def start(self, worker: int) -> None:
+        """Fork (or spawn) the worker of share ``worker`` and send it its first stacks."""
+        here, there = self.context.Pipe()
+        inherited = [pipe for pipe in self.pipes if pipe is not None] if self.context.get_start_method() == "fork" else []
+        process = self.context.Process(target=_serve, args=(there, inherited, *self.settings), daemon=True)
+        process.start()
+        there.close()
+        self.processes[worker], self.pipes[worker], self.served[worker] = process, here, 0
+        self._send(worker)
+
+    def result(self, index: int) -> PlannedStack:
+        """Stack ``index``'s result, once planned; meanwhile keep every worker that may go on busy."""
+        from multiprocessing.connection import wait
+
+        while index not in self.done:
+            ready = wait([self.pipes[worker] for worker, sent in enumerate(self.sent) if sent])
+            for pipe in ready:
+                worker = self.pipes.index(pipe)
+                self._receive(worker)
+                self._send(worker)
+        offset, size = self.done.pop(index)
+        self.early.seek(offset)
+        return pickle.loads(self.early.read(size))
+
+    def _send(self, worker: int) -> None:
+        """Send the worker its next stacks, up to `QUEUED` unanswered (or replace it, when it is due)."""
+        if self.served[worker] + len(self.sent[worker]) >= RECYCLE:
+            if self.sent[worker]:
+                return  # a fresh worker takes over once this one has answered
+            self._stop(worker)
+            self.start(worker)
+            return
+        pending, sent = self.pending[worker], self.sent[worker]
+        while pending and len(sent) < QUEUED and self.served[worker] + len(sent) < RECYCLE:
+            sent.append(pending.pop())
+            self.pipes[worker].send(self.files[sent[-1]])
+
+    def _receive(self, worker: int) -> None:
+        try:
+            result = self.pipes[worker].recv_bytes()
+        except (EOFError, OSError):
+            index, *unanswered = self.sent[worker]
+            error = f"{self.files[index]}: linking could not plan this stack (its worker stopped: {self._exit_reason(worker)})"
+            self._keep(index, pickle.dumps(_planned_failure(self.files[index], error)))
+            self.pending[worker] += reversed(unanswered)
+            self.sent[worker] = []
+            self._stop(worker)
+            self.start(worker)
+            return
+        self._keep(self.sent[worker].pop(0), result)
+        self.served[worker] += 1
+
+    def _keep(self, index: int, pickled: bytes) -> None:
+        self.done[index] = (self.early.seek(0, os.SEEK_END), len(pickled))
+        self.early.write(pickled)
+
+    def _exit_reason(self, worker: int) -> str:
+        process = self.processes[worker]
+        process.join(5)
+        code = process.exitcode
+        return f"signal {-code}" if code is not None and code < 0 else f"exit code {code}"
+
+    def _stop(self, worker: int) -> None:
+        try:
+            self.pipes[worker].send(None)
+        except OSError:
+            pass  # it has stopped already
+        self.pipes[worker].close()
+        self.processes[worker].join()
+
+
+QUEUED = 4
+"""Stacks sent to a worker ahead of its answers: it never waits for the next, even while this process is busy."""
+
+RECYCLE = 64
+"""Stacks a worker plans before a fresh one replaces it (measured: a worker's own memory grows by about a tenth
+of a megabyte per stack, with its caches and the pages of the shared heap it has touched)."""
+
+
+def _serve(pipe: Any, inherited: list, output_format: str, cache_dir: Optional[Path], program: Optional[Path]) -> None:
+    """A worker: plan each stack file it is sent and send back the result, until it is sent None or its pipe
+    closes. A forked worker first lets go of what it inherited that is not its own: the other workers' pipes (held
+    open here, they would keep those workers from seeing their end) and the event loop (its epoll is shared)."""
+    import asyncio
+
+    for other in inherited:
+        other.close()
+    asyncio.set_event_loop(asyncio.new_event_loop())
+    while True:
+        try:
+            path = pipe.recv()
+        except EOFError:
+            return
+        if path is None:
+            return
+        pipe.send_bytes(pickle.dumps(plan_settling(path, output_format, cache_dir, program), pickle.HIGHEST_PROTOCOL))
+
+
+def _start_method() -> str:
+    """``fork`` on Linux: the workers share this process's loaded SDKs and catalogues page by page (its heap is
+    frozen, so no collection writes to them) and start at once. Elsewhere ``spawn``: macOS forks unsafely once
+    system frameworks are loaded, and Windows cannot fork."""
+    return "fork" if sys.platform == "linux" else "spawn"
 
 
 def _cloud_of(path: Path) -> str:

@@ -4,12 +4,15 @@ and a diff that reads the full form of earlier releases as well."""
 from __future__ import annotations
 
 import json
+import os
 import sys
+import threading
 from pathlib import Path
 
 import pytest
 
 from linking.cli import main
+from linking.plan import batch
 from linking.plan.batch import _cost, _worker_shares, in_shard, stack_files
 from linking.review.compact import link_grants, resource_inputs
 from linking.review.diff import diff_plans, load_plan
@@ -251,9 +254,91 @@ def test_workers_get_few_clouds_each_and_every_stack_once(jobs):
         assert sum(len(c) for c in per_worker) <= jobs + 5 - 1
 
 
-def test_workers_plan_the_same_bytes_as_one_process(fleet, tmp_path, capsys):
+@pytest.fixture
+def many_cpus(monkeypatch):
+    """Workers as on an 8-CPU machine, whatever this one has."""
+    monkeypatch.setattr(batch, "_usable_cpus", lambda: 8)
+
+
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_workers_plan_the_same_bytes_as_one_process(start_method, fleet, tmp_path, capsys, monkeypatch, many_cpus):
+    if start_method == "fork" and sys.platform != "linux":
+        pytest.skip("workers fork on Linux only")
+    monkeypatch.setattr(batch, "_start_method", lambda: start_method)
     alone, shared = tmp_path / "alone.json", tmp_path / "shared.json"
     plan([fleet], alone)
     assert main(["plan", str(fleet), "--json", str(shared), "--jobs", "3"]) == 0
     capsys.readouterr()
     assert shared.read_bytes() == alone.read_bytes()
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
+def test_fresh_workers_replace_old_ones_and_plan_the_same_bytes(fleet, tmp_path, capsys, monkeypatch, many_cpus):
+    forks = []
+    start = batch._Workers.start
+
+    def counted_start(self, worker):
+        forks.append(threading.active_count())
+        start(self, worker)
+
+    monkeypatch.setattr(batch._Workers, "start", counted_start)
+    monkeypatch.setattr(batch, "RECYCLE", 2)
+    alone, shared = tmp_path / "alone.json", tmp_path / "shared.json"
+    plan([fleet], alone)
+    assert main(["plan", str(fleet), "--json", str(shared), "--jobs", "2"]) == 0
+    capsys.readouterr()
+    assert shared.read_bytes() == alone.read_bytes()
+    assert len(forks) >= len(stack_files([fleet])) // 2 - 4  # a fresh worker every two stacks
+    assert set(forks) == {1}  # the planner forks with no other thread running
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
+def test_a_worker_that_dies_fails_its_stack_and_no_other(fleet, tmp_path, capsys, monkeypatch, many_cpus):
+    files = stack_files([fleet])
+    victim = [path for path in files if '"aws"' in path.read_text()][-1]
+    planner, plan_settling = os.getpid(), batch.plan_settling
+
+    def dies_on_the_victim(path, *args):
+        if path == victim and os.getpid() != planner:
+            os._exit(3)
+        return plan_settling(path, *args)
+
+    monkeypatch.setattr(batch, "plan_settling", dies_on_the_victim)
+    alone, shared = tmp_path / "alone.json", tmp_path / "shared.json"
+    plan([fleet], alone)
+    assert main(["plan", str(fleet), "--json", str(shared), "--jobs", "2"]) == 1
+    err = capsys.readouterr().err
+    assert err.strip() == f"error: {victim}: linking could not plan this stack (its worker stopped: exit code 3)"
+    stacks = {entry["file"]: entry for entry in json.loads(shared.read_text())["stacks"]}
+    expected = {entry["file"]: entry for entry in json.loads(alone.read_text())["stacks"]}
+    failed = next(file for file in stacks if victim.as_posix().endswith(file))
+    assert "its worker stopped" in stacks.pop(failed)["error"]
+    expected.pop(failed)
+    assert stacks == expected
+
+
+@pytest.mark.parametrize(("jobs", "cpus", "memory", "workers"), [
+    (8, 2, None, 2),     # no more than the CPUs: planning is CPU-bound
+    (8, 64, None, 8),
+    (64, 64, 500, 12),   # (500 - 130) // 30: what fits beside the planner
+    (64, 64, 2000, 62),
+    (4, 4, 100, 1),      # no room for a worker: the planner plans alone
+])
+def test_workers_fit_the_cpus_and_the_memory(jobs, cpus, memory, workers, monkeypatch):
+    monkeypatch.setattr(batch, "_usable_cpus", lambda: cpus)
+    monkeypatch.setattr(batch, "_start_method", lambda: "fork")
+    assert batch.worker_count(jobs, memory) == workers
+
+
+def test_a_spawned_worker_is_budgeted_as_loading_its_own_clouds(monkeypatch):
+    monkeypatch.setattr(batch, "_usable_cpus", lambda: 64)
+    monkeypatch.setattr(batch, "_start_method", lambda: "spawn")
+    assert batch.worker_count(64, 500) == (500 - 130) // 90
+
+
+@pytest.mark.parametrize("bad", ["0", "-1", "x"])
+def test_a_bad_worker_count_or_budget_is_a_usage_error(bad, fleet):
+    for option in ("--jobs", "--memory"):
+        with pytest.raises(SystemExit) as raised:
+            main(["plan", str(fleet), option, bad])
+        assert raised.value.code == 2
