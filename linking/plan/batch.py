@@ -96,14 +96,13 @@ def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> 
         )
         renderers = {"text": lambda: format_text(plan, path), "markdown": lambda: format_markdown(entry)}
         output, error = renderers[output_format]() if output_format in renderers else "", None
+    return _planned(entry, output, error)
+
+
+def _planned(entry: dict, output: str, error: Optional[str]) -> PlannedStack:
     documents: dict[str, str] = {}
     compact = compact_stack(entry, documents)
     return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(compact), documents, output, error)
-
-
-def _planned_failure(path: Path, error: str) -> PlannedStack:
-    entry = _failed(path, error)
-    return PlannedStack((entry["project"], entry["stack"], entry["file"]), canonical_json(compact_stack(entry, {})), {}, "", error)
 
 
 def _failed(path: Path, error: str) -> dict:
@@ -256,7 +255,7 @@ class _Workers:
         except (EOFError, OSError):
             index, *unanswered = self.sent[worker]
             error = f"{self.files[index]}: linking could not plan this stack (its worker stopped: {self._exit_reason(worker)})"
-            self._keep(index, pickle.dumps(_planned_failure(self.files[index], error)))
+            self._keep(index, pickle.dumps(_planned(_failed(self.files[index], error), "", error)))
             self.pending[worker] += reversed(unanswered)
             self.sent[worker] = []
             self._stop(worker)
