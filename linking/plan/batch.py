@@ -195,7 +195,7 @@ class _Workers:
         self.sent: list[list[int]] = [[] for _ in shares]
         """Each worker's stacks sent and not answered yet, in the order it plans them."""
         self.served = [0] * len(shares)
-        self.early = tempfile.TemporaryFile()
+        self.early = _DiskStore()
         self.done: dict[int, tuple[int, int]] = {}
         """Stack index -> where its result waits in ``early``."""
         self.processes: list = [None] * len(shares)
@@ -232,9 +232,7 @@ class _Workers:
                 worker = self.pipes.index(pipe)
                 self._receive(worker)
                 self._send(worker)
-        offset, size = self.done.pop(index)
-        self.early.seek(offset)
-        return pickle.loads(self.early.read(size))
+        return pickle.loads(self.early.get(*self.done.pop(index)))
 
     def _send(self, worker: int) -> None:
         """Send the worker its next stacks, up to `QUEUED` unanswered (or replace it, when it is due)."""
@@ -265,8 +263,7 @@ class _Workers:
         self.served[worker] += 1
 
     def _keep(self, index: int, pickled: bytes) -> None:
-        self.done[index] = (self.early.seek(0, os.SEEK_END), len(pickled))
-        self.early.write(pickled)
+        self.done[index] = self.early.put(pickled)
 
     def _exit_reason(self, worker: int) -> str:
         process = self.processes[worker]
@@ -380,7 +377,7 @@ class PlanSpool:
     document is, so it does not grow with the fleet; `write` gives what `plan_document_json` would."""
 
     def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()
+        self.store = _DiskStore()
         self.entries: list[tuple[tuple[str, str, str], int, int]] = []
         self.documents: dict[str, tuple[int, int]] = {}
 
@@ -388,7 +385,7 @@ class PlanSpool:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.file.close()
+        self.store.close()
 
     def add(self, result: PlannedStack) -> None:
         self.entries.append((result.sort_key, *self._put(result.entry_json)))
@@ -405,11 +402,26 @@ class PlanSpool:
             out.writelines(plan_document_parts(entries, documents))
 
     def _put(self, text: str) -> tuple[int, int]:
-        data = text.encode("utf-8")
+        return self.store.put(text.encode("utf-8"))
+
+    def _get(self, offset: int, size: int) -> str:
+        return self.store.get(offset, size).decode("utf-8")
+
+
+class _DiskStore:
+    """Bytes kept in a temporary file instead of memory, each found again by where it was put."""
+
+    def __init__(self) -> None:
+        self.file = tempfile.TemporaryFile()
+
+    def put(self, data: bytes) -> tuple[int, int]:
         offset = self.file.seek(0, os.SEEK_END)
         self.file.write(data)
         return offset, len(data)
 
-    def _get(self, offset: int, size: int) -> str:
+    def get(self, offset: int, size: int) -> bytes:
         self.file.seek(offset)
-        return self.file.read(size).decode("utf-8")
+        return self.file.read(size)
+
+    def close(self) -> None:
+        self.file.close()
