@@ -119,7 +119,7 @@ def fill_placeholders(document: Any, values: Mapping[str, str], key_path: str) -
                 raise LinkConfigError(key_path, match.group(0), expected, secret=True)
             return values[name]
 
-        return PLACEHOLDER.sub(one, text)
+        return PLACEHOLDER.sub(one, text) if "{{" in text else text
 
     def walk(node: Any) -> Any:
         if isinstance(node, str):

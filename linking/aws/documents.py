@@ -149,9 +149,12 @@ def rendered(document: Mapping[str, Any]) -> RenderedDocument:
     return RenderedDocument(document=doc, text=text, sha256=sha256_hex(text))
 
 
-def policy_size(document: Mapping[str, Any]) -> int:
-    """Size as IAM counts it: characters of the JSON without whitespace."""
-    return len(re.sub(r"\s", "", canonical_json(document)))
+def policy_size(document: Any) -> int:
+    """Size as IAM counts it: characters of the JSON without whitespace (of a document, or of one value in it)."""
+    return len(_WHITESPACE.sub("", canonical_json(document)))
+
+
+_WHITESPACE = re.compile(r"\s")
 
 
 def oidc_condition_prefix(issuer: str) -> str:
@@ -287,12 +290,20 @@ def _fit_statement(statement: dict[str, Any], key_path: str) -> list[dict[str, A
     def part(actions: list[str], number: int) -> dict[str, Any]:
         return {**statement, "Action": actions, **({"Sid": f"{sid}Part{number}"} if sid else {})}
 
+    def frame_size(number: int) -> int:  # the part's document with an empty Action list
+        return policy_size(_document([part([], number)]))
+
+    # A part's size is its frame's plus each action's, plus a comma between two: counted as actions are added,
+    # not by measuring the part again for each (quadratic in a tier of thousands of actions).
     parts: list[dict[str, Any]] = []
     actions: list[str] = []
+    frame, listed = frame_size(1), 0
     for action in statement["Action"]:
-        if actions and policy_size(_document([part(actions + [action], len(parts) + 1)])) > MANAGED_LIMIT:
+        size = policy_size(action)
+        if actions and frame + listed + 1 + size > MANAGED_LIMIT:
             parts.append(part(actions, len(parts) + 1))
-            actions = []
+            actions, frame, listed = [], frame_size(len(parts) + 1), 0
+        listed += size + (1 if actions else 0)
         actions.append(action)
     parts.append(part(actions, len(parts) + 1))
     if any(policy_size(_document([p])) > MANAGED_LIMIT for p in parts):

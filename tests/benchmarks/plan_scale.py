@@ -7,7 +7,13 @@ memory of the `linking plan` process and its workers together, sampled every 50 
 size of the plan JSON), then the marginal cost per stack between the smallest and
 largest N, each next to the floor (our own pure work per stack, measured by
 `plan_floor.py` in this process: what the cost is made of). The plan runs with
-the default workers (one per core), the floor on one core.
+linking's defaults (``--jobs``, ``--memory``) unless given, the floor on one core;
+``workers`` is the most worker processes seen at once.
+
+    python tests/benchmarks/plan_scale.py --stacks 2000 --jobs 64 --cpus 64
+
+plans as if on a machine with 64 usable CPUs (the plan's CPU cap is lifted, its
+memory budget still applies): how much memory a larger machine would use.
 """
 
 from __future__ import annotations
@@ -15,7 +21,6 @@ from __future__ import annotations
 import argparse
 import base64
 import json
-import os
 import subprocess
 import sys
 import tempfile
@@ -52,9 +57,9 @@ def generate(folder: Path, count: int) -> Path:
     return stacks
 
 
-def _tree_kb(root: int) -> tuple[int, int]:
+def _tree_kb(root: int) -> tuple[int, int, int]:
     """Resident and proportional memory (RSS; PSS, which counts a page shared by several processes once in all)
-    of a process and all its descendants (the plan's worker processes), from /proc."""
+    of a process and all its descendants (the plan's worker processes), from /proc, and how many descendants."""
     parents: dict[int, int] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
@@ -76,25 +81,33 @@ def _tree_kb(root: int) -> tuple[int, int]:
             continue
         fields = {line.split(":")[0]: int(line.split()[1]) for line in rollup.splitlines()[1:] if line.endswith("kB")}
         rss, pss = rss + fields.get("Rss", 0), pss + fields.get("Pss", 0)
-    return rss, pss
+    return rss, pss, len(tree) - 1
 
 
-def measure(stacks: Path, count: int, jobs: Optional[int] = None) -> dict:
+def _command(cpus: Optional[int]) -> list[str]:
+    """`linking`, run as on a machine with ``cpus`` usable CPUs when given."""
+    if cpus is None:
+        return [sys.executable, "-m", "linking"]
+    simulate = f"import sys; import linking.plan.batch as b; b._usable_cpus = lambda: {cpus}; from linking.cli import main; sys.exit(main())"
+    return [sys.executable, "-c", simulate]
+
+
+def measure(stacks: Path, count: int, jobs: Optional[int] = None, memory: Optional[int] = None, cpus: Optional[int] = None) -> dict:
     out = stacks.parent / "plan.json"
     started = time.perf_counter()
     process = subprocess.Popen(
-        [sys.executable, "-m", "linking", "plan", str(stacks), "--json", str(out), "--format", "markdown",
-         *(["--jobs", str(jobs)] if jobs else [])],
+        [*_command(cpus), "plan", str(stacks), "--json", str(out), "--format", "markdown",
+         *(["--jobs", str(jobs)] if jobs else []), *(["--memory", str(memory)] if memory else [])],
         stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )
-    peak_kb = peak_pss_kb = 0
+    peak_kb = peak_pss_kb = workers = 0
     while process.poll() is None:  # sample the whole process tree: workers run side by side
-        rss, pss = _tree_kb(process.pid)
-        peak_kb, peak_pss_kb = max(peak_kb, rss), max(peak_pss_kb, pss)
+        rss, pss, children = _tree_kb(process.pid)
+        peak_kb, peak_pss_kb, workers = max(peak_kb, rss), max(peak_pss_kb, pss), max(workers, children)
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     failed = sum(1 for s in json.loads(out.read_text())["stacks"] if s["status"] != "planned") if out.exists() else count
-    return {"stacks": count, "jobs": jobs or os.cpu_count(), "seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1),
+    return {"stacks": count, "workers": workers, "seconds": round(seconds, 2), "peak_mb": round(peak_kb / 1024, 1),
             "peak_pss_mb": round(peak_pss_kb / 1024, 1),
             "json_mb": round(out.stat().st_size / 2**20, 2) if out.exists() else None, "failed": failed, "exit": process.returncode}
 
@@ -104,11 +117,13 @@ def main() -> int:
     parser.add_argument("--stacks", type=int, nargs="+", default=[10, 100, 500])
     parser.add_argument("--workdir", type=Path, help="where to generate the stacks (default: a temporary folder)")
     parser.add_argument("--floor-stacks", type=int, default=80, help="stacks over which plan_floor.py measures the floor")
-    parser.add_argument("--jobs", type=int, help="worker processes of the plan (default: linking's, one per core)")
+    parser.add_argument("--jobs", type=int, help="the plan's --jobs (default: linking's, one per usable CPU)")
+    parser.add_argument("--memory", type=int, help="the plan's --memory budget in MB (default: linking's)")
+    parser.add_argument("--cpus", type=int, help="plan as if this many CPUs were usable (default: this machine's)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = args.workdir or Path(scratch)
-        results = [measure(generate(folder, count), count, args.jobs) for count in sorted(args.stacks)]
+        results = [measure(generate(folder, count), count, args.jobs, args.memory, args.cpus) for count in sorted(args.stacks)]
     from plan_floor import measure as measure_floor  # it imports this module's generator
 
     floor_ms = measure_floor(args.floor_stacks)["all"][0]
