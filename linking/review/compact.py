@@ -44,7 +44,8 @@ def compact_stack(stack: dict[str, Any], documents: dict[str, str]) -> dict[str,
     for link in stack["links"]:
         by_scope: dict[Any, list[dict[str, Any]]] = {}
         for grant in link["grants"]:  # AWS grants carry no scope (their resource says where): None
-            by_scope.setdefault(grant.get("scope"), []).append({k: v for k, v in grant.items() if k != "scope"})
+            unscoped = {k: v for k, v in grant.items() if k != "scope"} if "scope" in grant else grant
+            by_scope.setdefault(grant.get("scope"), []).append(unscoped)
         fill = _fill_values(link)
         grant_sets = [
             {"scope": scope, **store(canonical_json(grants), fill)}

@@ -32,8 +32,14 @@ WORKLOAD_COMPONENT = "linking:workload:LinkedServiceAccount"
 
 
 def _sorted_unique(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """De-duplicated, in a stable order (entries hold only strings, booleans and None)."""
-    keyed = {tuple((k, "" if v is None else str(v)) for k, v in sorted(e.items())): e for e in entries}
+    """De-duplicated, ordered by each entry's (key, value) pairs, keys sorted (entries hold only strings, booleans
+    and None)."""
+    shapes = {tuple(entry) for entry in entries}
+    if len(shapes) == 1:  # one set of keys (a provider's grants): the values alone order them the same, faster
+        order = sorted(next(iter(shapes)))
+        keyed = {tuple(["" if (v := e[k]) is None else str(v) for k in order]): e for e in entries}
+    else:
+        keyed = {tuple((k, "" if v is None else str(v)) for k, v in sorted(e.items())): e for e in entries}
     return [keyed[key] for key in sorted(keyed)]
 
 
