@@ -142,13 +142,15 @@ def plan_all(
         if index not in planned_here:
             planned_here[index] = plan_settling(files[index], output_format, cache_dir, program)
 
-    with _Workers(files, shares, (output_format, cache_dir, program)) as workers:
+    with _Workers(files, clouds, shares, (output_format, cache_dir, program)) as workers:
         for worker, share in enumerate(shares):  # each worker starts once its clouds are loaded here
             for cloud in dict.fromkeys(clouds[index] for index in share):
                 plan_here(cloud)
+                workers.loaded.add(cloud)
             workers.start(worker)
         for cloud in first_of_cloud:
             plan_here(cloud)
+            workers.loaded.add(cloud)
         for index in range(len(files)):
             yield planned_here.pop(index) if index in planned_here else workers.result(index)
 
@@ -181,14 +183,19 @@ class _Workers:
     """Worker processes, one per share of the stacks, each sent its share's stacks over a pipe, a few ahead.
 
     Workers plan at their own pace; results are handed out in stack order, and one that arrives before its turn
-    waits on disk, so memory does not grow with the fleet however unevenly its clouds are spread. A worker is
-    replaced by a fresh one after `RECYCLE` stacks (what its heap gained is let go), and a worker that dies fails
-    the stack it was planning, not the plan. This process runs no thread, so forking stays safe."""
+    waits on disk, so memory does not grow with the fleet however unevenly its clouds are spread. A worker that
+    has planned its share takes the last stacks of the busiest share it can plan without loading a cloud of its
+    own (one whose SDK this process had loaded when it forked the worker), so no worker idles while another has
+    a long queue, whatever the estimates said. A worker is replaced by a fresh one after `RECYCLE` stacks (what its
+    heap gained is let go), and a worker that dies fails the stack it was planning, not the plan. This process
+    runs no thread, so forking stays safe."""
 
-    def __init__(self, files: list[Path], shares: list[list[int]], settings: tuple) -> None:
+    def __init__(self, files: list[Path], clouds: list[str], shares: list[list[int]], settings: tuple) -> None:
         import multiprocessing
 
-        self.files, self.settings = files, settings
+        self.files, self.clouds, self.settings = files, clouds, settings
+        self.loaded: set[str] = set()
+        """The clouds this process has loaded (the caller adds each): a worker forked after shares their pages."""
         self.context = multiprocessing.get_context(_start_method())
         self.pending = [list(reversed(share)) for share in shares]
         """Each worker's stacks not sent yet, the next last."""
@@ -200,6 +207,8 @@ class _Workers:
         """Stack index -> where its result waits in ``early``."""
         self.processes: list = [None] * len(shares)
         self.pipes: list = [None] * len(shares)
+        self.plannable: list[set[str]] = [{clouds[index] for index in share} for share in shares]
+        """The clouds each worker plans without loading more: its share's, and, when forked, what was loaded here."""
 
     def __enter__(self) -> "_Workers":
         return self
@@ -220,6 +229,8 @@ class _Workers:
         process.start()
         there.close()
         self.processes[worker], self.pipes[worker], self.served[worker] = process, here, 0
+        if self.context.get_start_method() == "fork":
+            self.plannable[worker] |= self.loaded
         self._send(worker)
 
     def result(self, index: int) -> PlannedStack:
@@ -242,10 +253,21 @@ class _Workers:
             self._stop(worker)
             self.start(worker)
             return
-        pending, sent = self.pending[worker], self.sent[worker]
-        while pending and len(sent) < QUEUED and self.served[worker] + len(sent) < RECYCLE:
-            sent.append(pending.pop())
-            self.pipes[worker].send(self.files[sent[-1]])
+        sent = self.sent[worker]
+        while len(sent) < QUEUED and self.served[worker] + len(sent) < RECYCLE and (index := self._next(worker)) is not None:
+            sent.append(index)
+            self.pipes[worker].send(self.files[index])
+
+    def _next(self, worker: int) -> Optional[int]:
+        """The worker's next stack: its own share's, else the last one of the longest queue it can plan."""
+        if self.pending[worker]:
+            return self.pending[worker].pop()
+        for other in sorted(range(len(self.pending)), key=lambda w: -len(self.pending[w])):
+            queue = self.pending[other]
+            position = next((p for p, index in enumerate(queue) if self.clouds[index] in self.plannable[worker]), None)
+            if position is not None:
+                return queue.pop(position)
+        return None
 
     def _receive(self, worker: int) -> None:
         try:

@@ -293,6 +293,43 @@ def test_fresh_workers_replace_old_ones_and_plan_the_same_bytes(fleet, tmp_path,
     assert set(forks) == {threads_before}  # planning starts no thread that a fork would cut
 
 
+@pytest.mark.parametrize("start_method", ["fork", "spawn"])
+def test_a_worker_that_has_planned_its_share_takes_over_the_end_of_another(start_method, fleet, tmp_path, capsys, monkeypatch, many_cpus):
+    """Shares cut badly on purpose (two AWS stacks against all the rest): the second worker takes the first's last
+    stacks, forked any cloud this process had loaded, spawned only its own cloud's (it would load another)."""
+    if start_method == "fork" and sys.platform != "linux":
+        pytest.skip("workers fork on Linux only")
+    monkeypatch.setattr(batch, "_start_method", lambda: start_method)
+
+    def lopsided(clouds, jobs):
+        short = [index for index, cloud in enumerate(clouds) if cloud == "aws"][:2]
+        return [[index for index in range(len(clouds)) if index not in short], short]
+
+    monkeypatch.setattr(batch, "_worker_shares", lopsided)
+    taken: list[tuple[int, int]] = []
+    take = batch._Workers._next
+
+    def recorded(self, worker):
+        index = take(self, worker)
+        if index is not None:
+            taken.append((worker, index))
+        return index
+
+    monkeypatch.setattr(batch._Workers, "_next", recorded)
+    alone, shared = tmp_path / "alone.json", tmp_path / "shared.json"
+    plan([fleet], alone)
+    assert main(["plan", str(fleet), "--json", str(shared), "--jobs", "2"]) == 0
+    capsys.readouterr()
+    assert shared.read_bytes() == alone.read_bytes()
+    clouds = [batch._cloud_of(path) for path in stack_files([fleet])]
+    second = [clouds[index] for worker, index in taken if worker == 1]
+    assert len(second) > 2  # more than its own share
+    if start_method == "fork":
+        assert set(second) > {"aws"}
+    else:
+        assert set(second) == {"aws"}
+
+
 @pytest.mark.skipif(sys.platform != "linux", reason="workers fork on Linux only")
 def test_a_worker_that_dies_fails_its_stack_and_no_other(fleet, tmp_path, capsys, monkeypatch, many_cpus):
     files = stack_files([fleet])
