@@ -169,9 +169,10 @@ PLANNER_MB = 130
 """Proportional memory of the planning process once it has loaded all four clouds (measured 116 MB at 2,000 stacks
 with ``tests/benchmarks/plan_scale.py``), with a margin."""
 
-WORKER_MB = {"fork": 30, "spawn": 90}
-"""What each worker adds (measured at 2,000 stacks: 26 to 28 MB when forked, sharing the planner's loaded SDKs and
-catalogues; 60 to 90 MB when spawned, each loading its own clouds)."""
+WORKER_MB = {"fork": 32, "spawn": 90}
+"""What each worker adds, with a margin (measured at 2,000 stacks with ``tests/benchmarks/plan_scale.py --cpus 64``:
+about 30 MB when forked, sharing the planner's loaded SDKs and catalogues, 11 workers and the planner peaking at
+449 MB; 60 to 90 MB when spawned, each loading its own clouds)."""
 
 
 def _usable_cpus() -> int:

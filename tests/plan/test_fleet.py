@@ -358,8 +358,8 @@ def test_a_worker_that_dies_fails_its_stack_and_no_other(fleet, tmp_path, capsys
 @pytest.mark.parametrize(("jobs", "cpus", "memory", "workers"), [
     (8, 2, None, 2),     # no more than the CPUs: planning is CPU-bound
     (8, 64, None, 8),
-    (64, 64, 500, 12),   # (500 - 130) // 30: what fits beside the planner
-    (64, 64, 2000, 62),
+    (64, 64, 500, 11),   # (500 - 130) // 32: what fits beside the planner
+    (64, 64, 2000, 58),
     (4, 4, 100, 1),      # no room for a worker: the planner plans alone
 ])
 def test_workers_fit_the_cpus_and_the_memory(jobs, cpus, memory, workers, monkeypatch):
