@@ -247,27 +247,32 @@ class _Workers:
         return pickle.loads(self.early.get(*self.done.pop(index)))
 
     def _send(self, worker: int) -> None:
-        """Send the worker its next stacks, up to `QUEUED` unanswered (or replace it, when it is due)."""
-        if self.served[worker] + len(self.sent[worker]) >= RECYCLE:
-            if self.sent[worker]:
-                return  # a fresh worker takes over once this one has answered
-            self._stop(worker)
-            self.start(worker)
-            return
+        """Send the worker its next stacks, up to `QUEUED` unanswered (or replace it, when it is due and a stack is
+        left for it)."""
         sent = self.sent[worker]
+        if self.served[worker] + len(sent) >= RECYCLE:
+            if not sent and self._waiting(worker) is not None:  # a fresh worker takes over once this one has answered
+                self._stop(worker)
+                self.start(worker)
+            return
         while len(sent) < QUEUED and self.served[worker] + len(sent) < RECYCLE and (index := self._next(worker)) is not None:
             sent.append(index)
             self.pipes[worker].send(self.files[index])
 
     def _next(self, worker: int) -> Optional[int]:
-        """The worker's next stack: its own share's, else the last one of the longest queue it can plan."""
+        found = self._waiting(worker)
+        return found[0].pop(found[1]) if found else None
+
+    def _waiting(self, worker: int) -> Optional[tuple[list[int], int]]:
+        """Where the worker's next stack waits: its own share's next, else the last one of the longest queue whose
+        cloud it can plan."""
         if self.pending[worker]:
-            return self.pending[worker].pop()
+            return self.pending[worker], len(self.pending[worker]) - 1
         for other in sorted(range(len(self.pending)), key=lambda w: -len(self.pending[w])):
             queue = self.pending[other]
             position = next((p for p, index in enumerate(queue) if self.clouds[index] in self.plannable[worker]), None)
             if position is not None:
-                return queue.pop(position)
+                return queue, position
         return None
 
     def _receive(self, worker: int) -> None:

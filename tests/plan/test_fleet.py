@@ -281,7 +281,18 @@ def test_fresh_workers_replace_old_ones_and_plan_the_same_bytes(fleet, tmp_path,
         forks.append(threading.active_count())
         start(self, worker)
 
+    planned_per_worker = tmp_path / "planned-per-worker"
+    serve = batch._serve
+
+    def counted_serve(*args):  # in each worker: how many stacks it planned, written when it stops
+        planned, plan_settling = [], batch.plan_settling
+        batch.plan_settling = lambda *a: planned.append(1) or plan_settling(*a)
+        serve(*args)
+        with planned_per_worker.open("a") as log:
+            log.write(f"{len(planned)}\n")
+
     monkeypatch.setattr(batch._Workers, "start", counted_start)
+    monkeypatch.setattr(batch, "_serve", counted_serve)
     monkeypatch.setattr(batch, "RECYCLE", 2)
     alone, shared = tmp_path / "alone.json", tmp_path / "shared.json"
     plan([fleet], alone)
@@ -291,6 +302,8 @@ def test_fresh_workers_replace_old_ones_and_plan_the_same_bytes(fleet, tmp_path,
     assert shared.read_bytes() == alone.read_bytes()
     assert len(forks) >= len(stack_files([fleet])) // 2 - 4  # a fresh worker every two stacks
     assert set(forks) == {threads_before}  # planning starts no thread that a fork would cut
+    planned = [int(line) for line in planned_per_worker.read_text().split()]
+    assert len(planned) == len(forks) and set(planned) <= {1, 2}  # none plans more than two, none is forked idle
 
 
 @pytest.mark.parametrize("start_method", ["fork", "spawn"])
