@@ -185,7 +185,7 @@ class _Workers:
 
     Workers plan at their own pace; results are handed out in stack order, and one that arrives before its turn
     waits on disk, so memory does not grow with the fleet however unevenly its clouds are spread. A worker that
-    has planned its share takes the last stacks of the busiest share it can plan without loading a cloud of its
+    has planned its share takes the last stacks of the longest queue it can plan without loading a cloud of its
     own (one whose SDK this process had loaded when it forked the worker), so no worker idles while another has
     a long queue, whatever the estimates said. A worker is replaced by a fresh one after `RECYCLE` stacks (what its
     heap gained is let go), and a worker that dies fails the stack it was planning, not the plan. This process
