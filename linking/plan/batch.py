@@ -141,16 +141,15 @@ def plan_all(
         index = first_of_cloud[cloud]
         if index not in planned_here:
             planned_here[index] = plan_settling(files[index], output_format, cache_dir, program)
+            workers.loaded.add(cloud)
 
     with _Workers(files, clouds, shares, (output_format, cache_dir, program)) as workers:
         for worker, share in enumerate(shares):  # each worker starts once its clouds are loaded here
             for cloud in dict.fromkeys(clouds[index] for index in share):
                 plan_here(cloud)
-                workers.loaded.add(cloud)
             workers.start(worker)
         for cloud in first_of_cloud:
             plan_here(cloud)
-            workers.loaded.add(cloud)
         for index in range(len(files)):
             yield planned_here.pop(index) if index in planned_here else workers.result(index)
 
@@ -198,6 +197,7 @@ class _Workers:
         self.loaded: set[str] = set()
         """The clouds this process has loaded (the caller adds each): a worker forked after shares their pages."""
         self.context = multiprocessing.get_context(_start_method())
+        self.forks = self.context.get_start_method() == "fork"
         self.pending = [list(reversed(share)) for share in shares]
         """Each worker's stacks not sent yet, the next last."""
         self.sent: list[list[int]] = [[] for _ in shares]
@@ -225,12 +225,12 @@ class _Workers:
     def start(self, worker: int) -> None:
         """Fork (or spawn) the worker of share ``worker`` and send it its first stacks."""
         here, there = self.context.Pipe()
-        inherited = [pipe for pipe in self.pipes if pipe is not None] if self.context.get_start_method() == "fork" else []
+        inherited = [pipe for pipe in self.pipes if pipe is not None] if self.forks else []
         process = self.context.Process(target=_serve, args=(there, inherited, *self.settings), daemon=True)
         process.start()
         there.close()
         self.processes[worker], self.pipes[worker], self.served[worker] = process, here, 0
-        if self.context.get_start_method() == "fork":
+        if self.forks:
             self.plannable[worker] |= self.loaded
         self._send(worker)
 
