@@ -9,6 +9,7 @@ from typing import Any, Optional
 import pulumi
 
 from . import extras
+from .component import OFFLINE
 from .config import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, LinkSpec, load_service_accounts, not_structured
 from .errors import MISSING, LinkConfigError
 from .validation import join_path
@@ -43,14 +44,16 @@ def structured_config(key: str) -> Any:
         raise not_structured(key) from None
 
 
-def run(project_root: Path, *, allow_unreadable_secrets: bool = False) -> None:
+def run(project_root: Path, *, allow_unreadable_secrets: Optional[bool] = None) -> None:
     """Create the stack's link and its linked service accounts, and export what the control plane needs.
 
     Exports ``linkRecord`` (public) and ``linkSecrets`` (secret) for ``linking:link``,
     and ``serviceAccounts`` for ``linking:serviceAccounts``. Everything is
     validated before anything is registered. ``allow_unreadable_secrets`` is
-    for the offline plan, which cannot decrypt ``secure:`` values.
+    for the offline plan, which cannot decrypt ``secure:`` values (by default: whether this is the offline plan).
     """
+    if allow_unreadable_secrets is None:
+        allow_unreadable_secrets = OFFLINE.get()
     raw_link = structured_config(CONFIG_KEY)
     raw_workloads = structured_config(SERVICE_ACCOUNTS_KEY)
     if raw_link is None and raw_workloads is None:

@@ -38,3 +38,15 @@ def pack_messages(resource_type: str, props: dict[str, Any], *, mandatory_only: 
         if not mandatory_only or policy.enforcement_level == EnforcementLevel.MANDATORY:
             policy.validate(args, lambda message, urn=None: found.append(message))
     return found
+
+
+STACK_PROGRAM = "from pathlib import Path\n\nfrom linking import program\n\nprogram.run(Path(__file__).resolve().parent)\n"
+"""The program of a test project: linking's stack program, as `stacks/__main__.py` runs it."""
+
+
+def write_project(root, name: str = "platform", *, program: bool = True) -> None:
+    """A Pulumi project in ``root``: ``Pulumi.yaml`` and (unless told not to) the program it names."""
+    root.mkdir(parents=True, exist_ok=True)
+    (root / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+    if program:
+        (root / "__main__.py").write_text(STACK_PROGRAM)

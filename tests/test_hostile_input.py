@@ -25,6 +25,7 @@ from linking.plan.runtime import Ambient
 from linking.plan.stackfile import load_stack_file, run_stack_file
 
 from .conftest import REPO
+from .builders import write_project
 
 MARKER = "ZQXJ-planted-secret-7731"
 """Planted in secrets and in files outside the project; it must appear in no output and no error."""
@@ -37,7 +38,7 @@ def project(tmp_path: Path) -> Path:
     """A Pulumi project inside tmp_path, with a file beside it (outside the project) holding the marker."""
     root = tmp_path / "project"
     root.mkdir()
-    (root / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(root, "platform")
     (tmp_path / "outside.json").write_text(json.dumps({**POLICY, "Id": MARKER}))
     return root
 
@@ -492,7 +493,7 @@ def _leaves(value: Any, path: tuple = ()) -> list[tuple]:
 def test_every_key_of_every_example_fails_cleanly_when_hostile(example, tmp_path):
     """Each key of the example stack set to each hostile value: it plans, or fails with one line naming a key,
     never with another exception and never showing a planted secret or more than a short excerpt."""
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     original = yaml.safe_load((REPO / "stacks" / example).read_text())
     surprises = []
     for path in _leaves(original["config"]):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import os
 import re
 import runpy
 import sys
@@ -14,7 +15,7 @@ from typing import Any, Callable, Mapping, Optional
 from ..canonical import sha256_hex
 from ..config import CONFIG_KEY, SECRET_KEYS, SECRET_PLACEHOLDER, not_structured
 from ..errors import HIDDEN, LinkConfigError
-from ..files import MAX_STACK_FILE_BYTES, parse_yaml, read_text
+from ..files import MAX_STACK_FILE_BYTES, contained_path, parse_yaml, read_text
 from .runtime import Ambient, StackPlan, run_program
 from .values import map_leaves
 
@@ -33,6 +34,21 @@ class StackFile:
     """Pulumi ESC environments the stack imports (``environment:``): the offline plan cannot resolve them."""
     plain_secrets: dict[str, str] = field(default_factory=dict)
     """Key path -> value of each secret key written in plain text: the plan shows it as the placeholder."""
+    main: Any = "."
+    """``main`` in ``Pulumi.yaml``: the program ``pulumi up`` runs (checked when the plan runs it: `linking check`
+    reads the stack file alone)."""
+    runtime: Any = "python"
+
+    def program(self) -> Path:
+        """The entry file of the program ``Pulumi.yaml`` names, which ``pulumi up`` runs."""
+        project_file = self.project_root / "Pulumi.yaml"
+        name = self.runtime.get("name") if isinstance(self.runtime, dict) else self.runtime
+        if name != "python":
+            raise LinkConfigError(
+                f"{project_file}: runtime", name if isinstance(name, str) else HIDDEN,
+                "a Python program: linking plans Python programs offline (review another runtime with `pulumi preview`)",
+            )
+        return program_entry(self.main, self.project_root, project_file)
 
     def structured(self, key: str) -> Any:
         """A config value as the program reads it (``get_object``): None when absent, refused when not JSON."""
@@ -102,14 +118,12 @@ def load_stack_file(path: Path) -> StackFile:
     project = project_doc.get("name", root.name)
     if not isinstance(project, str):
         raise LinkConfigError(f"{project_file}: name", project, "the project name, a string")
-    raw_config = _mapping(document.get("config"), f"{path}: config", "a mapping of config keys")
+    stack_config = _full_keys(_mapping(document.get("config"), f"{path}: config", "a mapping of config keys"), project, path)
+    raw_config = {**project_config(project_doc.get("config"), project, project_file, set(stack_config)), **stack_config}
     config: dict[str, str] = {}
     secret_keys: list[str] = []
     secure_values: dict[str, str] = {}
-    for key, value in raw_config.items():
-        if not isinstance(key, str):
-            raise LinkConfigError(f"{path}: config", key, "config keys that are strings (namespace:key)")
-        full_key = key if ":" in key else f"{project}:{key}"
+    for full_key, value in raw_config.items():
         before = len(secure_values)
         config[full_key] = _config_string(_replace_secure(value, full_key, secure_values))
         if len(secure_values) > before:
@@ -120,12 +134,65 @@ def load_stack_file(path: Path) -> StackFile:
                 key_path, HIDDEN, "a plain value: secure: is accepted only in keys that hold secrets ("
                 + ", ".join(sorted(SECRET_KEY_PATHS)) + "); a secret elsewhere would end up in public outputs",
             )
-    plain_secrets = _plain_secrets(raw_config.get(CONFIG_KEY) or raw_config.get(CONFIG_KEY.split(":")[1]))
+    plain_secrets = _plain_secrets(raw_config.get(CONFIG_KEY))
     for key_path, value in plain_secrets.items():
         secure_values[key_path] = sha256_hex(value)[:16]  # the value is in the file already; the diff sees it change
     stack = name[len("Pulumi.") :].rsplit(".", 1)[0]
     environments = _environments(document.get("environment"), path)
-    return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values, environments, plain_secrets)
+    return StackFile(path, root, project, stack, config, tuple(secret_keys), secure_values, environments, plain_secrets,
+                     project_doc.get("main", "."), project_doc.get("runtime"))
+
+
+def _full_keys(section: dict[Any, Any], project: str, where: Path) -> dict[str, Any]:
+    """Config keys as the program reads them: a key without a namespace is the project's."""
+    for key in section:
+        if not isinstance(key, str):
+            raise LinkConfigError(f"{where}: config", HIDDEN, "config keys that are strings (namespace:key)")
+    return {key if ":" in key else f"{project}:{key}": value for key, value in section.items()}
+
+
+def program_entry(main: Any, root: Path, project_file: Path) -> Path:
+    """The file ``pulumi up`` runs: ``main`` (a folder with ``__main__.py``, or a ``.py`` file), by default the
+    project folder; inside the project, symlinks followed."""
+    key_path = f"{project_file}: main"
+    if not isinstance(main, str) or not main.strip():
+        raise LinkConfigError(key_path, HIDDEN, "the program's folder or file, relative to the project")
+    if Path(main).is_absolute() or not (root / main).resolve().is_relative_to(root.resolve()):
+        raise LinkConfigError(key_path, main, "a program inside the project (symlinks followed)")
+    target = (root / main).resolve()
+    entry = target / "__main__.py" if target.is_dir() else target
+    return contained_path(entry.relative_to(root.resolve()).as_posix(), root, key_path)
+
+
+_LONG_FORM = {"type", "description", "default", "value", "secret", "items"}
+
+
+def project_config(section: Any, project: str, project_file: Path, stack_keys: set[str]) -> dict[str, Any]:
+    """What project-level config (``config:`` in ``Pulumi.yaml``, Pulumi 3.44 and later) gives a stack, merged as
+    the CLI merges it (``pkg/workspace/config.go``): a value the stack file sets wins; otherwise an entry's
+    ``value`` or ``default`` (a short-form scalar is one of them); a project key declared with neither and not set
+    by the stack stops the plan, as it stops ``pulumi up``. A string there is the older spelling of
+    ``stackConfigDir``."""
+    if section is None or isinstance(section, str):
+        return {}
+    found: dict[str, Any] = {}
+    missing = []
+    for key, entry in _full_keys(_mapping(section, f"{project_file}: config", "a mapping of config keys"), project, project_file).items():
+        if key in stack_keys:
+            continue
+        if isinstance(entry, dict):
+            if not entry or not set(entry) <= _LONG_FORM or {"value", "default"} <= set(entry):
+                raise LinkConfigError(f"{project_file}: config.{key}", HIDDEN,
+                                      "a value, or a declaration with value: or default: (one of them) and type:, description:, secret:, items:")
+            if "value" in entry or "default" in entry:
+                found[key] = entry.get("value", entry.get("default"))
+            elif key.startswith(f"{project}:"):
+                missing.append(key)
+        else:
+            found[key] = entry
+    if missing:
+        raise LinkConfigError(f"{project_file}: config", ", ".join(missing), "a value in the stack file for every key the project declares without a default")
+    return found
 
 
 def _plain_secrets(link: Any) -> dict[str, str]:
@@ -177,8 +244,15 @@ def ambient_for(config: Mapping[str, str]) -> Ambient:
 
 
 def run_stack_file(stack_file: StackFile, program: Optional[Path] = None) -> StackPlan:
-    """The stack's plan: our stack program, or ``program`` (a Pulumi Python program's folder) with this config."""
-    plan = redact(_run_stack_program(stack_file, program), set(stack_file.plain_secrets.values()))
+    """The stack's plan: the program ``Pulumi.yaml`` names, run with this config as ``pulumi up`` would run it.
+    ``program`` (``--program``) must be that program's folder: a plan of any other would not be what runs."""
+    entry = stack_file.program()
+    if program is not None and program.resolve() != entry.parent:
+        raise LinkConfigError(
+            "--program", str(program), f"the program Pulumi.yaml names ({entry.parent}): linking plans "
+            "the program `pulumi up` runs",
+        )
+    plan = redact(_run_stack_program(stack_file, entry), set(stack_file.plain_secrets.values()))
     for key_path in stack_file.plain_secrets:
         plan.warnings.append(
             f"{key_path} is written in plain text in the stack file, where everyone who can read the repository has it: "
@@ -206,7 +280,7 @@ def redact(plan: StackPlan, secrets: set[str]) -> StackPlan:
     return dataclasses.replace(plan, resources=resources, outputs=scrub(plan.outputs))
 
 
-def _run_stack_program(stack_file: StackFile, program: Optional[Path] = None) -> StackPlan:
+def _run_stack_program(stack_file: StackFile, entry: Path) -> StackPlan:
     return run_program(
         stack_file.config,
         project_root=stack_file.project_root,
@@ -214,22 +288,32 @@ def _run_stack_program(stack_file: StackFile, program: Optional[Path] = None) ->
         stack=stack_file.stack,
         ambient=ambient_for(stack_file.config),
         secret_keys=stack_file.secret_keys,
-        main=_program_main(program) if program is not None else None,
+        main=_program_main(entry, (stack_file.project_root / str(stack_file.main)).resolve().is_dir()),
     )
 
 
-def _program_main(program: Path) -> Callable[[], None]:
-    """Run a Pulumi Python program's ``__main__.py`` as the engine would, its folder first on the import path."""
-    entry = program / "__main__.py"
-    if not entry.is_file():
-        raise LinkConfigError(str(program), str(program), "a Pulumi Python program: a folder with __main__.py")
+def _program_main(entry: Path, as_folder: bool) -> Callable[[], None]:
+    """Run a Pulumi Python program as the language host does (``pulumi-language-python-exec``): in the program's
+    folder, with that folder first on the import path when ``main`` names a folder (a file runs as a plain
+    script). Modules it imported from there are forgotten afterwards (each ``pulumi up`` is a fresh process), so
+    the next stack, maybe another project's, imports its own."""
+    folder = str(entry.parent)
 
     def main() -> None:
-        sys.path.insert(0, str(program))
+        before, cwd = set(sys.modules), os.getcwd()
+        if as_folder:
+            sys.path.insert(0, folder)
+        os.chdir(folder)
         try:
             runpy.run_path(str(entry), run_name="__main__")
         finally:
-            sys.path.remove(str(program))
+            os.chdir(cwd)
+            if as_folder:
+                sys.path.remove(folder)
+            for name in set(sys.modules) - before:
+                module_file = getattr(sys.modules[name], "__file__", None) or ""
+                if module_file.startswith(folder + os.sep) and name.partition(".")[0] not in ("linking", "pulumi"):
+                    del sys.modules[name]
 
     return main
 

@@ -68,6 +68,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         (folder / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
+        (folder / "__main__.py").write_text("from pathlib import Path\nfrom linking import program\nprogram.run(Path(__file__).resolve().parent)\n")
         for name, case in CASES.items():
             print(json.dumps(run(folder, name, case)))
 

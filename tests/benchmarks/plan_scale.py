@@ -51,6 +51,7 @@ def generate(folder: Path, count: int) -> Path:
     stacks = folder / f"project-{count}" / "stacks"
     stacks.mkdir(parents=True, exist_ok=True)
     (stacks.parent / "Pulumi.yaml").write_text("name: bench\nruntime: python\nmain: stacks/\nstackConfigDir: stacks\n")
+    (stacks / "__main__.py").write_text((Path(__file__).resolve().parents[2] / "stacks" / "__main__.py").read_text())
     for n in range(count):
         provider = ("aws", "azure", "gcp", "kubernetes")[n % 4]
         (stacks / f"Pulumi.s{n:05d}.yaml").write_text(json.dumps({"config": {"linking:link": link(provider, n)}}))

@@ -21,6 +21,7 @@ from ..conftest import REPO
 
 sys.path.insert(0, str(REPO / "tests" / "benchmarks"))
 from plan_scale import generate  # noqa: E402  (the benchmark's own synthetic fleet)
+from ..builders import write_project
 
 
 @pytest.fixture(scope="module")
@@ -77,7 +78,7 @@ def test_each_tier_is_stored_once(fleet, tmp_path):
     """Forty GCP links on one tier: the 1,350-permission role and its grants are one document each."""
     gcp = tmp_path / "gcp"
     gcp.mkdir()
-    (gcp.parent / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
+    write_project(gcp.parent, "bench")
     for n in range(40):
         source = fleet / f"Pulumi.s{(2 + 4 * (n % 6)):05d}.yaml"
         link = json.loads(source.read_text())["config"]["linking:link"]
@@ -112,7 +113,7 @@ def test_a_tier_s_managed_policies_are_stored_once_for_a_fleet_of_accounts(fleet
     and are stored once, as templates; each resource's inputs read back with its own values."""
     aws = tmp_path / "aws"
     aws.mkdir()
-    (tmp_path / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
+    write_project(tmp_path, "bench")
     for n in range(12):
         link = json.loads((fleet / "Pulumi.s00000.yaml").read_text())["config"]["linking:link"]
         link.update(id=f"aws-{n:05d}", aws={"accountId": f"{200000000000 + n}"})
@@ -226,7 +227,7 @@ def test_a_cache_inside_the_checkout_is_refused(fleet, capsys):
 
 
 def test_two_stacks_linking_one_account_with_one_id_are_an_error(tmp_path, capsys):
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     link = {"id": "acme-prod", "provider": "aws", "tier": "readonly", "owner": "platform@acme.example",
             "controlPlane": {"aws": {"principalArn": "arn:aws:iam::111122223333:role/control-plane"}},
             "aws": {"accountId": "123456789012"}}

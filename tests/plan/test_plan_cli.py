@@ -15,6 +15,7 @@ from linking.plan.stackfile import load_stack_file, plan_stack_file
 from linking.plan.values import Secret
 
 from ..conftest import REPO
+from ..builders import write_project
 
 EXAMPLE = REPO / "stacks" / "Pulumi.aws-example.yaml"
 
@@ -65,7 +66,7 @@ def test_plan_is_deterministic():
 
 
 def test_secure_values_plan_with_a_placeholder(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     stack = tmp_path / "Pulumi.prod.yaml"
     stack.write_text(EXAMPLE.read_text().replace(
         "        # externalId: omitted",
@@ -77,7 +78,7 @@ def test_secure_values_plan_with_a_placeholder(tmp_path):
 
 
 def test_bad_stack_is_one_line_without_traceback(tmp_path):
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     (tmp_path / "Pulumi.bad.yaml").write_text(EXAMPLE.read_text().replace('accountId: "123456789012"', 'accountId: "1234"'))
     completed = run_cli("plan", str(tmp_path / "Pulumi.bad.yaml"))
     assert completed.returncode == 1
@@ -86,7 +87,7 @@ def test_bad_stack_is_one_line_without_traceback(tmp_path):
 
 
 def test_yaml_error_names_file_and_line(tmp_path, capsys):
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     (tmp_path / "Pulumi.broken.yaml").write_text("config:\n  linking:link:\n    id: [unclosed\n")
     assert main(["plan", str(tmp_path / "Pulumi.broken.yaml")]) == 1
     err = capsys.readouterr().err
@@ -108,7 +109,7 @@ def test_a_provider_without_its_extra_is_a_clear_error(link, plan, monkeypatch):
 
 
 def _stack_with_environment(tmp_path: Path, environment: object) -> Path:
-    (tmp_path / "Pulumi.yaml").write_text("name: linking\nruntime: python\n")
+    write_project(tmp_path, "linking")
     stack = tmp_path / "Pulumi.esc.yaml"
     stack.write_text(yaml.safe_dump({"environment": environment, **yaml.safe_load(EXAMPLE.read_text())}))
     return stack

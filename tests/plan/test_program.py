@@ -9,6 +9,8 @@ from linking.cli import main
 from linking.review.compact import link_grants
 from linking.review.diff import diff_plans, load_plan
 
+from ..builders import write_project
+
 
 PROGRAM = '''
 import json
@@ -36,7 +38,7 @@ def write_program(root: Path, action: str) -> None:
 
 
 def test_a_program_of_your_own_is_planned_and_its_raw_role_diffed(tmp_path, capsys):
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     (tmp_path / "Pulumi.dev.yaml").write_text(
         "config:\n  aws:region: eu-west-1\n  platform:accountA: '123456789012'\n  platform:accountB: '210987654321'\n"
     )
@@ -59,7 +61,7 @@ def test_a_program_of_your_own_is_planned_and_its_raw_role_diffed(tmp_path, caps
 
 
 def test_a_folder_that_is_not_a_program_is_bad_input(tmp_path, capsys):
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     (tmp_path / "Pulumi.dev.yaml").write_text("config: {}\n")
     assert main(["plan", str(tmp_path / "Pulumi.dev.yaml"), "--program", str(tmp_path / "nowhere")]) == 2
     assert "a folder with __main__.py" in capsys.readouterr().err
@@ -77,7 +79,7 @@ AwsAccountLink("second", AwsAccountLinkArgs(spec, verify_account=False))
 
 
 def test_two_links_with_the_same_id_in_one_program_stop_before_the_second_registers(tmp_path, capsys):
-    (tmp_path / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(tmp_path, "platform")
     (tmp_path / "Pulumi.dev.yaml").write_text("config:\n  aws:region: eu-west-1\n")
     (tmp_path / "__main__.py").write_text(DUPLICATE)
     assert main(["plan", str(tmp_path / "Pulumi.dev.yaml"), "--program", str(tmp_path)]) == 1

@@ -48,6 +48,7 @@ def project(tmp_path: Path) -> Path:
     root = tmp_path / "platform"
     (root / "stacks").mkdir(parents=True)
     (root / "Pulumi.yaml").write_text(PROJECT)
+    (root / "stacks" / "__main__.py").write_text((REPO / "stacks" / "__main__.py").read_text())
     return root
 
 

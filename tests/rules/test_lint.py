@@ -23,6 +23,7 @@ from linking.review.diff import diff_plans, load_plan
 from linking.errors import LinkConfigError
 
 from ..builders import BOUNDARY, CP, EXTERNAL_ID, allow, aws_doc, trust
+from ..builders import write_project
 
 OWNED = {"StringEquals": {"aws:ResourceTag/linking:owned-by": "acme"}}
 
@@ -193,7 +194,7 @@ def test_waiver_without_a_reason_is_itself_an_error(link, plan, waiver, key_path
 def _plan_dir(tmp_path: Path, name: str, link: dict[str, Any] | None) -> Path:
     root = tmp_path / name
     (root / "stacks").mkdir(parents=True)
-    (root / "Pulumi.yaml").write_text("name: platform\nruntime: python\n")
+    write_project(root, "platform")
     (root / "passrole.json").write_text(json.dumps(aws_doc(allow(["iam:PassRole", "ec2:RunInstances"]))))
     if link:
         (root / "stacks" / "Pulumi.prod.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
