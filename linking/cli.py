@@ -130,10 +130,19 @@ def _shard(value: str) -> tuple[int, int]:
 
 
 def _diff(args: argparse.Namespace) -> int:
+    from .review.code import code_changes, head_importable
     from .review.diff import diff_plans, format_markdown, format_text, load_plan
 
+    if args.trees:
+        reachable = head_importable(args.trees[1])
+        if reachable:
+            print(f"error: --trees: this process can import code of the head checkout {args.trees[1]} ("
+                  f"{'; '.join(reachable[:3])}): the judge must run where nothing of the head is importable "
+                  "(outside the checkout, no PYTHONPATH into it, e.g. `python -I -m linking diff`)", file=sys.stderr)
+            return BAD_INPUT
     try:
-        diff = diff_plans(load_plan(args.base), load_plan(args.head))
+        changes = code_changes(*args.trees) if args.trees else None
+        diff = diff_plans(load_plan(args.base), load_plan(args.head), changes)
     except LinkConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
@@ -226,6 +235,11 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     diff.add_argument("head", type=Path, metavar="HEAD.json")
     diff.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown: a pull-request comment")
     diff.add_argument("--fail-on", choices=("risky", "never"), default="never", help="exit 1 when any change is risky")
+    diff.add_argument(
+        "--trees", nargs=2, type=Path, metavar=("BASE_DIR", "HEAD_DIR"),
+        help="the two checkouts, read as files: every change to a file that decides the code that runs (the program, "
+        "Pulumi.yaml but its config, requirements, .pth, sitecustomize, workflows: anything but inert data) is risky",
+    )
     diff.set_defaults(func=_diff)
     check = commands.add_parser(
         "check",

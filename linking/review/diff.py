@@ -18,6 +18,7 @@ from ..canonical import canonical_json
 from ..errors import LinkConfigError
 from ..files import MAX_PLAN_BYTES, parse_json, read_text
 from ..validation import schema_errors
+from .code import describe
 from .compact import link_grants, same_grants
 from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS, trust_text
 from .markdown import code, plain
@@ -155,8 +156,18 @@ def diff_link(
         "trustAdded": [trust_text(t) for t in trust_added],
         "trustRemoved": [trust_text(t) for t in trust_removed],
         "changes": changes,
-        "risks": sorted(set(risks)),
+        "risks": sorted(set(risks), key=_severity),
     }
+
+
+HEADLINE_RISKS = ("tier raised", "trust widened", "new link", "access re-enabled", "credential no longer keyless",
+                  "expiry removed", "expiry extended", "new waived lint error")
+"""Risks a reviewer must see before any grant-level detail, most severe first (a long list is cut after 200)."""
+
+
+def _severity(risk: str) -> tuple[int, str]:
+    rank = next((index for index, prefix in enumerate(HEADLINE_RISKS) if risk.startswith(prefix)), len(HEADLINE_RISKS))
+    return rank, risk
 
 
 def _scope_widenings(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
@@ -204,8 +215,9 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
     return changes, risks
 
 
-def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
-    """Every link that changed between two plans, and the stacks that failed to plan."""
+def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[dict[str, str]]] = None) -> dict[str, Any]:
+    """Every link that changed between two plans, and the stacks that failed to plan; with ``code`` (the judge's
+    `linking.review.code.code_changes` of the two checkouts), the code files that changed, each a risk."""
     base_links, head_links = _links(base), _links(head)
     failed_in_head = {(s["project"], s["stack"]) for s in head["stacks"] if s["status"] == "failed"}
     links = []
@@ -223,10 +235,11 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any]) -> dict[str, Any]:
     failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")
     changed = {link["key"] for link in links}
     return {
+        "code": list(code or []),
         "links": links,
         "failedStacks": failed,
         "unchanged": len([key for key in head_links if key not in changed]),
-        "risky": bool(failed) or any(link["risks"] for link in links),
+        "risky": bool(failed) or bool(code) or any(link["risks"] for link in links),
     }
 
 
@@ -254,9 +267,10 @@ def summary(diff: dict[str, Any]) -> str:
 
 
 def format_text(diff: dict[str, Any]) -> str:
+    code_lines = [f"risk: {describe(diff['code'])}"] if diff.get("code") else []
     if not diff["links"] and not diff["failedStacks"]:
-        return "No access changes.\n"
-    lines = [summary(diff)]
+        return "\n".join([*code_lines, "No access changes in the plans."]) + "\n" if code_lines else "No access changes.\n"
+    lines = [*code_lines, summary(diff)]
     for link in diff["links"]:
         lines.append(f"{link['key']} ({link['provider']}, owner {link['owner']}): {link['status']}")
         lines += [f"  risk: {r}" for r in link["risks"]]
@@ -271,8 +285,12 @@ def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
     """A pull-request comment: a summary line and table, then the changes, each set of identical changes once
     with the links it applies to (long lists folded; wildcards with the number of operations they cover)."""
     lines = [MARKER, "## linking access review", ""]
+    if diff.get("code"):
+        lines += [f"**risky: program changed: review the code.** No access diff can vouch for code: these files decide "
+                  "what `pulumi up` and CI run, and the plan of the head ran them.", "",
+                  *[f"- {code(change['path'])} ({change['change']})" for change in diff["code"]], ""]
     if not diff["links"] and not diff["failedStacks"]:
-        return "\n".join(lines + ["No access changes.", ""])
+        return "\n".join(lines + ["No access changes in the plans." if diff.get("code") else "No access changes.", ""])
     lines += [f"**{summary(diff)}**", ""]
     lines += ["| link | target | tier | + grants | - grants | risk |", "|---|---|---|---|---|---|"]
     for link in diff["links"]:

@@ -1,0 +1,138 @@
+"""What decides the code that runs: a pull request that changes it is "program changed: review the code".
+
+No access diff can vouch for code: the program `pulumi up` runs, a ``sitecustomize.py``, a ``.pth`` file, the
+requirements that install it or the workflow that plans it can each register resources the offline plan never
+sees, or rewrite the plan itself. So the judge compares the two checkouts as files (read, hashed, never imported
+or run) and flags every change to a file that is not inert data.
+
+The rule is closed, not a list of dangerous names: every file is code unless it is data whose effect the plan
+shows (stack files, policy documents, the program's own data files: the plan runs the unchanged program on them)
+or data nothing executes (prose, images). ``Pulumi.yaml`` counts without its ``config:``, which the plan merges and
+reviews; anything under ``.github/`` (workflows, actions, CODEOWNERS) is code whatever its suffix, and so are the
+files that decide what gets installed (requirements, constraints, lock files, pip and virtualenv settings).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import stat
+import sys
+from pathlib import Path
+from typing import Iterator
+
+from ..canonical import canonical_json
+from ..errors import LinkConfigError
+from ..files import MAX_STACK_FILE_BYTES, parse_yaml
+
+MAX_TREE_FILES = 200_000
+"""Files a checkout may hold before the inventory refuses it (a real repository holds far fewer)."""
+
+INERT_SUFFIXES = frozenset({
+    ".md", ".rst", ".adoc", ".txt", ".json", ".yaml", ".yml", ".csv", ".tsv", ".gz",
+    ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".pdf",
+})
+"""Data whose effect the plan shows (stack and policy files the unchanged program reads) or that nothing runs."""
+INERT_NAMES = frozenset({"LICENSE", "NOTICE", "AUTHORS", "CHANGELOG", ".gitignore", ".gitattributes", ".editorconfig"})
+CODE_NAMES = frozenset({"PulumiPolicy.yaml", "pyvenv.cfg", "pip.conf", "pip.ini", ".pre-commit-config.yaml",
+                        ".gitlab-ci.yml", "entry_points.txt", "direct_url.json"})
+"""Names with an inert suffix that decide what runs or gets installed."""
+CODE_PREFIXES = ("requirements", "constraints")
+CODE_FOLDERS = frozenset({".github"})
+PROJECT_FILES = frozenset({"Pulumi.yaml", "Pulumi.yml"})
+SKIPPED_FOLDERS = frozenset({".git"})
+
+
+def is_code(relative: str) -> bool:
+    """Whether a change to this file (a path relative to the checkout) can change what runs."""
+    parts = relative.split("/")
+    name = parts[-1]
+    if CODE_FOLDERS & set(parts[:-1]) or name in CODE_NAMES or name in PROJECT_FILES:
+        return True
+    if name.startswith(CODE_PREFIXES) and name.endswith(".txt"):
+        return True
+    if name in INERT_NAMES:
+        return False
+    suffix = os.path.splitext(name)[1].lower()
+    return suffix not in INERT_SUFFIXES
+
+
+def _walk(root: Path) -> Iterator[Path]:
+    """Every file and symlink below ``root`` (symlinks not followed), in a stable order."""
+    for folder, folders, files in os.walk(root, followlinks=False):
+        folders[:] = sorted(name for name in folders if name not in SKIPPED_FOLDERS)
+        base = Path(folder)
+        for name in sorted(files + [d for d in folders if (base / d).is_symlink()]):
+            yield base / name
+
+
+def _fingerprint(path: Path, relative: str) -> str:
+    """The file's content hash; a symlink's target (not followed); a project file without its config."""
+    info = path.lstat()
+    if stat.S_ISLNK(info.st_mode):
+        return "symlink:" + hashlib.sha256(os.readlink(path).encode("utf-8", "surrogateescape")).hexdigest()
+    if relative.rsplit("/", 1)[-1] in PROJECT_FILES and info.st_size <= MAX_STACK_FILE_BYTES:
+        try:
+            document = parse_yaml(path.read_bytes().decode("utf-8"), relative, relative)
+        except (LinkConfigError, UnicodeDecodeError):
+            document = None
+        if isinstance(document, dict):
+            if not isinstance(document.get("config"), str):  # a string there is the older stackConfigDir
+                document.pop("config", None)
+            return "project:" + hashlib.sha256(canonical_json(document).encode()).hexdigest()
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def code_inventory(root: Path) -> dict[str, str]:
+    """Each code file of a checkout (its path relative to ``root``, ``/``-separated) and its fingerprint."""
+    root = Path(root)
+    if not root.is_dir():
+        raise LinkConfigError(str(root), str(root), "a checkout folder (--trees BASE HEAD)")
+    found: dict[str, str] = {}
+    for count, path in enumerate(_walk(root), start=1):
+        if count > MAX_TREE_FILES:
+            raise LinkConfigError(str(root), str(root), f"a checkout of at most {MAX_TREE_FILES:,} files")
+        relative = path.relative_to(root).as_posix()
+        if is_code(relative):
+            found[relative] = _fingerprint(path, relative)
+    return found
+
+
+def code_changes(base_root: Path, head_root: Path) -> list[dict[str, str]]:
+    """Code files added, removed or changed from the base checkout to the head's, sorted by path."""
+    base, head = code_inventory(base_root), code_inventory(head_root)
+    return [
+        {"path": path, "change": "added" if path not in base else "removed" if path not in head else "changed"}
+        for path in sorted(base.keys() | head.keys())
+        if base.get(path) != head.get(path)
+    ]
+
+
+def head_importable(head_root: Path) -> list[str]:
+    """What of the head checkout this process could import or has imported: entries of ``sys.path`` (the working
+    directory among them) and loaded modules inside it. The judge must see none: code it imported from the head
+    (a ``sitecustomize.py`` on ``PYTHONPATH``) could have rewritten its verdict before it ran."""
+    head = Path(head_root).resolve()
+    found = []
+    for entry in sys.path:
+        location = Path(entry or os.getcwd()).resolve()
+        if location == head or location.is_relative_to(head):
+            found.append(f"sys.path entry {entry or '(the working directory)'}")
+    for name, module in list(sys.modules.items()):
+        module_file = getattr(module, "__file__", None)
+        if module_file and Path(module_file).resolve().is_relative_to(head):
+            found.append(f"module {name}")
+    return found
+
+
+def describe(changes: list[dict[str, str]], limit: int = 20) -> str:
+    """``program changed: review the code (N files: a (added), b (changed), ...)``."""
+    shown = ", ".join(f"{c['path']} ({c['change']})" for c in changes[:limit])
+    more = f", and {len(changes) - limit} more" if len(changes) > limit else ""
+    noun = "file" if len(changes) == 1 else "files"
+    return f"program changed: review the code ({len(changes)} {noun}: {shown}{more})"
+
