@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from .display import VisibleStream
 from .errors import LinkConfigError
 from .plan.batch import PARALLEL_FROM
 
@@ -55,21 +56,31 @@ def _plan(args: argparse.Namespace) -> int:
             if result.error is not None:  # printed as planned, then let go
                 failed += 1
                 where = "" if result.error.startswith(f"{path}:") else f"{path}: "
-                print(("\r" if progress else "") + f"error: {where}{result.error}", file=sys.stderr)
+                _carriage_return(progress)
+                print(f"error: {where}{result.error}", file=sys.stderr)
             sys.stdout.write(_stack_summary(result) if args.format == "summary" else result.output)
             if progress:
-                print(f"\rplanned {done}/{len(files)} stacks, {failed} failed", end="", file=sys.stderr, flush=True)
+                _carriage_return(progress)
+                print(f"planned {done}/{len(files)} stacks, {failed} failed", end="", file=sys.stderr, flush=True)
             spool.add(result)
             links.add(result.entry_json)
         for message in links.found:
             failed += 1
-            print(("\r" if progress else "") + f"error: {message}", file=sys.stderr)
+            _carriage_return(progress)
+            print(f"error: {message}", file=sys.stderr)
         if progress:
-            print(f"\rlinking plan: {len(files)} stacks, {len(files) - failed} planned, {failed} failed, "
+            _carriage_return(progress)
+            print(f"linking plan: {len(files)} stacks, {len(files) - failed} planned, {failed} failed, "
                   f"in {time.monotonic() - started:.1f} s", file=sys.stderr)
         if args.json:
             spool.write(Path(args.json))
     return FINDINGS if failed else OK
+
+
+def _carriage_return(progress: bool) -> None:
+    """Back to the start of the progress line (our own control character, written past `VisibleStream`)."""
+    if progress:
+        getattr(sys.stderr, "raw", sys.stderr).write("\r")
 
 
 class DuplicateLinks:
@@ -258,8 +269,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     if argv[:2] == ["plan", "merge"]:  # `linking plan merge` reads as the subcommand it is
         argv = ["plan-merge", *argv[2:]]
-    args = parser.parse_args(argv)
-    return args.func(args)
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(stdout), VisibleStream(stderr)  # type: ignore[assignment]
+    try:
+        args = parser.parse_args(argv)
+        return args.func(args)
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
 
 
 if __name__ == "__main__":

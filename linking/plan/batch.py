@@ -46,7 +46,7 @@ class PlannedStack(NamedTuple):
 def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = None, program: Optional[Path] = None) -> PlannedStack:
     """`plan_one` for a process that plans a fleet (the command, its workers): the heap settles after the
     first; with ``cache_dir``, a stack whose inputs are unchanged is not planned again (`linking.plan.cache`)."""
-    key = cache.cache_key(path, output_format) if cache_dir is not None and program is None else None
+    key = cache.cache_key(path, output_format) if cache_dir is not None else None
     if key is not None and (hit := cache.load(cache_dir, key)) is not None:
         try:
             return PlannedStack(tuple(hit["sort_key"]), hit["entry_json"], hit["documents"], hit["output"], hit["error"])

@@ -1,14 +1,17 @@
 """`linking plan --cache DIR`: reuse a stack's result while nothing it depends on has changed.
 
 The key is a hash of everything that decides the result: the stack file, the project file, every policy file
-the stack names, the shipped tier documents, linking's own code and version, and the output format. A change
-to any of them is a new key, so the cache never changes a result; it only skips work. A stack whose inputs
-cannot be read is planned as usual, uncached.
+the stack names, the code of the project (the program `Pulumi.yaml` names and everything it can import, as the
+review counts code), the shipped tier documents, linking's own code and version, the output format, and the
+day (UTC): a link that expires, or a tier whose time-bound changes, plans differently tomorrow with no file
+changed. A change to any of them is a new key, so the cache never changes a result; it only skips work. A stack
+whose inputs cannot be read is planned as usual, uncached.
 """
 
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -51,8 +54,17 @@ def cache_key(path: Path, output_format: str) -> Optional[str]:
         ]
     except (LinkConfigError, OSError):
         return None
-    parts = [_linking_fingerprint(), output_format, path.resolve().as_posix(), text, project, *documents]
+    parts = [_linking_fingerprint(), output_format, path.resolve().as_posix(), text, project, *documents,
+             _project_code(root.resolve()), datetime.now(timezone.utc).date().isoformat()]
     return sha256_hex(json.dumps(parts))
+
+
+@cache
+def _project_code(root: Path) -> str:
+    """The hash of the project's code files (`linking.review.code`), once per project and process."""
+    from ..review.code import code_inventory
+
+    return sha256_hex(json.dumps(sorted(code_inventory(root).items())))
 
 
 def _policy_files(node: Any) -> list[str]:

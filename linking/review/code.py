@@ -17,9 +17,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
+import subprocess
 import sys
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 from ..canonical import canonical_json
 from ..errors import LinkConfigError
@@ -58,12 +59,34 @@ def is_code(relative: str) -> bool:
 
 
 def _walk(root: Path) -> Iterator[Path]:
-    """Every file and symlink below ``root`` (symlinks not followed), in a stable order."""
+    """Every file and symlink below ``root`` (symlinks not followed), in a stable order: in a git checkout, the files
+    git tracks and the untracked ones it does not ignore (a local ``.venv`` is not the repository's; a committed one
+    is), elsewhere every file."""
+    listed = _git_files(root)
+    if listed is not None:
+        yield from (root / name for name in sorted(listed) if (root / name).is_symlink() or (root / name).is_file())
+        return
     for folder, folders, files in os.walk(root, followlinks=False):
         folders[:] = sorted(name for name in folders if name not in SKIPPED_FOLDERS)
         base = Path(folder)
         for name in sorted(files + [d for d in folders if (base / d).is_symlink()]):
             yield base / name
+
+
+def _git_files(root: Path) -> Optional[list[str]]:
+    """``git ls-files`` of a checkout (tracked, and untracked but not ignored); None where git cannot say."""
+    if not (root / ".git").exists():
+        return None
+    try:
+        completed = subprocess.run(
+            ["git", "-c", "core.fsmonitor=false", "-C", str(root), "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            capture_output=True, timeout=120, check=False,
+        )
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    if completed.returncode != 0:
+        return None
+    return sorted({name for name in completed.stdout.decode("utf-8", "surrogateescape").split("\0") if name})
 
 
 def _fingerprint(path: Path, relative: str) -> str:

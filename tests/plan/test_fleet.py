@@ -14,6 +14,8 @@ import pytest
 from linking.cli import main
 from linking.plan import batch
 from linking.plan.batch import _cost, _worker_shares, in_shard, stack_files
+
+REPO = Path(__file__).resolve().parents[2]
 from linking.review.compact import link_grants, resource_inputs
 from linking.review.diff import diff_plans, load_plan
 
@@ -394,3 +396,28 @@ def test_a_bad_worker_count_or_budget_is_a_usage_error(bad, fleet):
         with pytest.raises(SystemExit) as raised:
             main(["plan", str(fleet), option, bad])
         assert raised.value.code == 2
+
+
+def test_the_cache_key_holds_the_day_and_the_program(tmp_path, monkeypatch):
+    """A link expires with no file changing, and a program change changes what runs: both are new keys."""
+    from datetime import datetime as real_datetime
+
+    from linking.plan import cache as plan_cache
+
+    write_project(tmp_path, "platform")
+    stack = tmp_path / "Pulumi.dev.yaml"
+    stack.write_text((REPO / "stacks" / "Pulumi.aws-example.yaml").read_text())
+    today = plan_cache.cache_key(stack, "text")
+
+    class Tomorrow(real_datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return real_datetime.now(tz) + __import__("datetime").timedelta(days=1)
+
+    monkeypatch.setattr(plan_cache, "datetime", Tomorrow)
+    assert plan_cache.cache_key(stack, "text") != today
+    monkeypatch.undo()
+    assert plan_cache.cache_key(stack, "text") == today
+    (tmp_path / "__main__.py").write_text((tmp_path / "__main__.py").read_text() + "\nprint('changed')\n")
+    plan_cache._project_code.cache_clear()
+    assert plan_cache.cache_key(stack, "text") != today
