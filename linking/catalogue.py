@@ -185,6 +185,14 @@ def aws_resource_arns(service: str) -> Optional[dict[str, str]]:
 
 
 @cache
+def access_resource_types() -> dict[str, dict[str, list[str]]]:
+    """Provider -> resource type -> the inputs that say who gets what, for every type that grants access
+    (``access-resource-types.json``, derived from the provider SDKs by ``scripts/access_resource_types.py``)."""
+    document = json.loads(resources.files("linking").joinpath("catalogues", "access-resource-types.json").read_text(encoding="utf-8"))
+    return document["types"]
+
+
+@cache
 def gcp_custom_role_support() -> dict[str, str]:
     """Permission -> customRolesSupportLevel, for every permission testable on a project (absent: not usable in a
     project-level custom role)."""

@@ -15,10 +15,15 @@ if TYPE_CHECKING:
     from ..review.per_provider import Extracted
 
 REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
-    "aws:iam/role:Role": ("assumeRolePolicy",),
+    "aws:iam/role:Role": ("assumeRolePolicy", "inlinePolicies", "managedPolicyArns"),
     "aws:iam/rolePolicy:RolePolicy": ("policy",),
+    "aws:iam/userPolicy:UserPolicy": ("policy",),
+    "aws:iam/groupPolicy:GroupPolicy": ("policy",),
     "aws:iam/policy:Policy": ("policy",),
     "aws:iam/rolePolicyAttachment:RolePolicyAttachment": ("policyArn",),
+    "aws:iam/userPolicyAttachment:UserPolicyAttachment": ("policyArn",),
+    "aws:iam/groupPolicyAttachment:GroupPolicyAttachment": ("policyArn",),
+    "aws:iam/policyAttachment:PolicyAttachment": ("policyArn",),
 }
 """Inputs that say who gets which access: printed in full for review."""
 _IAM_WRITE = re.compile(
@@ -47,21 +52,31 @@ def aws_statement_grants(document: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 
+_INLINE_POLICIES = {"aws:iam/rolePolicy:RolePolicy", "aws:iam/userPolicy:UserPolicy", "aws:iam/groupPolicy:GroupPolicy"}
+_ATTACHMENTS = {"aws:iam/rolePolicyAttachment:RolePolicyAttachment", "aws:iam/userPolicyAttachment:UserPolicyAttachment",
+                "aws:iam/groupPolicyAttachment:GroupPolicyAttachment", "aws:iam/policyAttachment:PolicyAttachment"}
+
+
 def extract(resources: list[PlannedResource]) -> "Extracted":
     """The resources of one link or workload -> (grants, trust, conditions)."""
     policies = {r.outputs.get("arn"): r for r in resources if r.type == "aws:iam/policy:Policy"}
     grants: list[dict[str, Any]] = []
     trust: list[dict[str, Any]] = []
+    def attached(arn: Any) -> list[dict[str, Any]]:
+        if arn in policies:  # a policy of this link or program: its statements are the grant
+            return aws_statement_grants(parsed_json(plain(policies[arn].inputs["policy"])))
+        return managed_policy_grants(arn)
+
     for resource in resources:
-        if resource.type == "aws:iam/rolePolicy:RolePolicy":
+        if resource.type in _INLINE_POLICIES:
             grants += aws_statement_grants(parsed_json(plain(resource.inputs["policy"])))
-        elif resource.type == "aws:iam/rolePolicyAttachment:RolePolicyAttachment":
-            arn = resource.inputs["policyArn"]
-            if arn in policies:  # a policy of this link: its statements are the grant
-                grants += aws_statement_grants(parsed_json(plain(policies[arn].inputs["policy"])))
-            else:
-                grants += managed_policy_grants(arn)
-        elif resource.type == "aws:iam/role:Role":
+        elif resource.type in _ATTACHMENTS:
+            grants += attached(resource.inputs["policyArn"])
+        if resource.type == "aws:iam/role:Role":
+            for inline in plain(resource.inputs.get("inlinePolicies")) or []:
+                grants += aws_statement_grants(parsed_json(plain((inline or {}).get("policy"))) or {})
+            for arn in plain(resource.inputs.get("managedPolicyArns")) or []:
+                grants += attached(arn)
             for statement in as_list(parsed_json(plain(resource.inputs["assumeRolePolicy"]))["Statement"]):
                 trust.append(
                     {

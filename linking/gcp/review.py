@@ -14,6 +14,7 @@ if TYPE_CHECKING:
 REVIEWED_INPUTS: dict[str, tuple[str, ...]] = {
     "gcp:projects/iAMCustomRole:IAMCustomRole": ("permissions",),
     "gcp:projects/iAMMember:IAMMember": ("role", "member", "condition"),
+    "gcp:projects/iAMBinding:IAMBinding": ("role", "members", "condition"),
     "gcp:serviceaccount/iAMMember:IAMMember": ("role", "member", "condition"),
     "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider": (
         "attributeMapping", "attributeCondition", "aws", "oidc",
@@ -31,7 +32,7 @@ def extract(resources: list[PlannedResource]) -> "Extracted":
     for resource in resources:
         inputs = plain(resource.inputs)
         condition = (inputs.get("condition") or {}).get("expression")
-        if resource.type == "gcp:projects/iAMMember:IAMMember":
+        if resource.type in ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"):
             scope = f"projects/{inputs['project']}"
             role = roles.get(inputs["role"])
             if condition:

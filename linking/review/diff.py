@@ -135,6 +135,9 @@ def diff_link(
             risks += revision_risks(provider, added, removed) + _scope_widenings(added, removed)
         if added or removed:
             risks += effective_risks(provider, list(base_grants.values()), list(head_grants.values()))
+    access_changes, access_risks = _access_resource_changes(base, head)
+    changes += access_changes
+    risks += access_risks
     base_warnings = set(base["lint"]["warnings"]) if base else set()
     for warning in sorted(set(head["lint"]["warnings"]) - base_warnings if head else []):
         if "(waived:" in warning:
@@ -168,6 +171,23 @@ HEADLINE_RISKS = ("tier raised", "trust widened", "new link", "access re-enabled
 def _severity(risk: str) -> tuple[int, str]:
     rank = next((index for index, prefix in enumerate(HEADLINE_RISKS) if risk.startswith(prefix)), len(HEADLINE_RISKS))
     return rank, risk
+
+
+def _access_resource_changes(base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]) -> tuple[list[str], list[str]]:
+    """Access-granting resources the review lists whole (``accessResources``): each one added or changed is risky,
+    since linking cannot say what it grants; one removed is a change."""
+    before = {(r["type"], r["name"]): canonical_json(r["inputs"]) for r in (base or {}).get("accessResources", [])}
+    after = {(r["type"], r["name"]): canonical_json(r["inputs"]) for r in (head or {}).get("accessResources", [])}
+    changes, risks = [], []
+    for key in sorted(before.keys() | after.keys()):
+        kind, name = key
+        if key not in before:
+            risks.append(f"access resource added: {kind} {name} (linking cannot read it as grants: review {after[key][:200]})")
+        elif key not in after:
+            changes.append(f"access resource removed: {kind} {name}")
+        elif before[key] != after[key]:
+            risks.append(f"access resource changed: {kind} {name} (now {after[key][:200]})")
+    return changes, risks
 
 
 def _scope_widenings(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
@@ -229,7 +249,7 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[d
             continue
         entry = diff_link(key, before, after, base.get("documents", {}), head.get("documents", {}))
         entry["changes"] += _secret_changes(base_stack, head_stack)
-        if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes")):
+        if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes", "risks")):
             links.append(entry)
     # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.
     failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")

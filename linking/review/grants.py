@@ -59,13 +59,31 @@ def _display_inputs(resource: PlannedResource) -> dict[str, Any]:
 
 def _raw_access(plan: StackPlan) -> list[dict[str, Any]]:
     """Resources that grant access outside any linking component (an `aws.iam.Role` a program declares itself),
-    one entry per provider, so their grants are reviewed and diffed like a link's."""
+    one entry per provider, so their grants are reviewed and diffed like a link's. Every type of the providers'
+    access catalogue counts (`linking.catalogue.access_resource_types`): one the provider's review reads as grants
+    (``REVIEWED_INPUTS``) is, any other is listed whole in ``accessResources`` (a bucket policy, a Helm release, an
+    ARM deployment), so it can never pass unseen; a component the provider implements (``yaml/v2:ConfigGroup``,
+    ``helm.sh/v4:Chart``) counts, since the offline plan cannot expand what it applies."""
+    from ..catalogue import access_resource_types
+
     owned = {r.urn for c in plan.resources if c.type in LINK_COMPONENTS | {WORKLOAD_COMPONENT} for r in [c, *_descendants(plan, c)]}
     reviewed = reviewed_inputs()
+    access = {typ: (provider, inputs) for provider, types in access_resource_types().items() for typ, inputs in types.items()}
     by_provider: dict[str, list[PlannedResource]] = {}
+    listed: dict[str, list[dict[str, Any]]] = {}
     for resource in plan.resources:
-        if resource.urn not in owned and resource.type in reviewed and resource.custom:
-            by_provider.setdefault(resource.type.split(":")[0].removeprefix("azure-native").replace("azuread", "azure") or "azure", []).append(resource)
+        if resource.urn in owned:
+            continue
+        if resource.type in reviewed and resource.custom:
+            provider = resource.type.split(":")[0].removeprefix("azure-native").replace("azuread", "azure") or "azure"
+            by_provider.setdefault(provider, []).append(resource)
+        if resource.type in access and (resource.type not in reviewed or _unread_inputs(resource, access[resource.type][1])):
+            provider, inputs = access[resource.type]
+            listed.setdefault(provider, []).append({
+                "type": resource.type, "name": resource.name,
+                "inputs": {key: parsed_json(plain(resource.inputs[key])) for key in inputs if key in resource.inputs},
+            })
+            by_provider.setdefault(provider, [])
     entries = []
     for provider, resources in sorted(by_provider.items()):
         if provider not in ("aws", "azure", "gcp", "kubernetes"):
@@ -77,8 +95,16 @@ def _raw_access(plan: StackPlan) -> list[dict[str, Any]]:
             "credential": "declared by the program", "identity": {"resources": sorted(r.name for r in resources)},
             "target": {}, "trust": _sorted_unique(trust), "conditions": _sorted_unique(conditions),
             "grants": _sorted_unique(grants), "lint": {"warnings": [], "waivers": []},
+            **({"accessResources": sorted(listed[provider], key=lambda r: (r["type"], r["name"]))} if provider in listed else {}),
         })
     return entries
+
+
+def _unread_inputs(resource: PlannedResource, inputs: list[str]) -> bool:
+    """Whether a type the review reads as grants carries access in inputs it does not read (an `aws.iam.Role`'s
+    ``managedPolicyArns`` and ``inlinePolicies`` beside its trust)."""
+    read = set(reviewed_inputs().get(resource.type, ()))
+    return any(resource.inputs.get(key) not in (None, [], {}, "") for key in inputs if key not in read)
 
 
 def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Optional[dict[str, str]] = None) -> dict[str, Any]:

@@ -14,8 +14,6 @@ import pytest
 from linking.cli import main
 from linking.plan import batch
 from linking.plan.batch import _cost, _worker_shares, in_shard, stack_files
-
-REPO = Path(__file__).resolve().parents[2]
 from linking.review.compact import link_grants, resource_inputs
 from linking.review.diff import diff_plans, load_plan
 
