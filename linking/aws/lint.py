@@ -11,7 +11,7 @@ from ..canonical import as_list
 from ..catalogue import Catalogue
 from ..config import AwsSettings
 from ..findings import ERROR, WARNING, Finding, finding, where
-from ..policy import REFERENCE
+from ..policy import CLAIMS, REFERENCE
 from ..tags import OWNERSHIP_TAG
 
 RULES = {
@@ -27,6 +27,8 @@ RULES = {
     "AWS010": (ERROR, "changes who can access what (resource policies, grants, permissions) on resources it does not own"),
     "AWS011": (ERROR, "returns credentials or data from resources it does not own"),
     "AWS012": (WARNING, "changes or runs resources it does not own (Write on every resource, with no fence)"),
+    "AWS013": (ERROR, "writes tags on resources it does not own: a request-tag condition re-stamps the ownership tag of "
+                      "what exists (fence tag writes by the resource's current tag)"),
 }
 """Classes come from data with a source (``linking/catalogues/PROVENANCE.json``): the actions of cloudsplaining's
 privilege-escalation methods and the sensitive-action lists (privesc, data access, credentials exposure, resource
@@ -131,10 +133,12 @@ def _methods() -> dict[str, tuple[str, ...]]:
 
 @functools.cache
 def _single_escalations() -> frozenset[str]:
-    """Privesc actions that escalate alone: a one-action method, or a privesc entry that is no method's step."""
+    """Actions that escalate alone: a one-action method, a privesc entry that is no method's step, or code execution
+    as another identity (``risk-classes.json``: ``ssm:SendCommand`` runs as root on a node with its instance profile,
+    ``codebuild:StartBuild`` overrides the buildspec of a project that runs as its service role)."""
     steps = {a for actions in _methods().values() if len(actions) > 1 for a in actions}
     singles = {actions[0] for actions in _methods().values() if len(actions) == 1}
-    return frozenset(singles | {a for a, c in _classes().items() if "privesc" in c and a not in steps})
+    return frozenset(singles | {a for a, c in _classes().items() if ("privesc" in c and a not in steps) or "code_execution" in c})
 
 
 def _access_levels() -> Optional[dict[str, frozenset[str]]]:
@@ -214,6 +218,29 @@ def unowned_types(resource: str) -> frozenset[str]:
     )
 
 
+def _create_action_pinned(condition: Any) -> bool:
+    """Whether the condition requires ``<service>:CreateAction`` (``Null: false``): EC2 and Elastic Load Balancing
+    name the create a tag call belongs to, so a tag write so fenced happens only while creating."""
+    nulls = condition.get("Null") if isinstance(condition, Mapping) else None
+    return isinstance(nulls, Mapping) and any(
+        str(key).lower().endswith(":createaction") and str(value).lower() == "false" for key, value in nulls.items())
+
+
+def _owned(action: str, resource_owned: bool, request_stamped: bool, levels: Optional[dict[str, frozenset[str]]]) -> bool:
+    """Whether the ownership tag fences ``action``. Who gets which IAM permission is fenced by the permissions
+    boundary alone ("Permissions management" on IAM: a role the link owns can still be given anything). A request
+    tag fences only what creates: never a tag write (access level "Tagging": it re-stamps another owner's
+    resource), nor an action AWS's reference says acts on an existing resource (``codebuild:UpdateProject``)."""
+    level = levels.get(action, frozenset()) if levels else frozenset()
+    if action.startswith("iam:") and "Permissions management" in level:
+        return False
+    if resource_owned:
+        return True
+    from ..catalogue import aws_actions_on_existing
+
+    return request_stamped and action not in aws_actions_on_existing()
+
+
 def lint_aws_permissions(
     document: Mapping[str, Any], source: str, *, tier: Optional[str] = None, boundaries: Optional[set[str]] = None,
     link_id: Optional[str] = None, kept: Iterable[str] = (),
@@ -223,7 +250,8 @@ def lint_aws_permissions(
     reviewed ledger keeps without a fence, with a reason."""
     findings = []
     references = frozenset(k[len(REFERENCE):].lower() for k in kept if k.startswith(REFERENCE))
-    kept = {a.lower() for a in kept if not a.startswith(REFERENCE)}
+    claims_kept = CLAIMS in kept
+    kept = {a.lower() for a in kept if not a.startswith((REFERENCE, CLAIMS))}
     statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
     # Only a Deny that always applies silences a finding: no condition (one that may never be true fences
     # nothing) and every resource (a Deny on one bucket leaves the rest allowed).
@@ -236,6 +264,7 @@ def lint_aws_permissions(
     escalating: dict[str, str] = {}
     """The same, plus IAM writes named on a path: what an escalation method may use."""
     levels = _access_levels()
+    claims: list[Finding] = []
     for index, statement in enumerate(statements):
         if statement.get("Effect") != "Allow":
             continue
@@ -247,11 +276,19 @@ def lint_aws_permissions(
             findings.append(finding(RULES, "AWS005", location, "use Action and Resource lists"))
         condition = statement.get("Condition")
         iam_fenced = boundary_fence(condition, boundaries)
-        owned = ownership_fence(condition, link_id)
+        owner = {link_id} if link_id else None
+        resource_owned = _equality_on(condition, f"aws:ResourceTag/{OWNERSHIP_TAG}", owner, arn=False)
+        request_stamped = _equality_on(condition, f"aws:RequestTag/{OWNERSHIP_TAG}", owner, arn=False)
         every = _on_every_resource(statement, references)
         broad_roles = [r for r in as_list(statement.get("Resource")) if reaches_unowned(str(r), "iam", "role")]
+        at_create = _create_action_pinned(condition)
         for action in actions:
-            if (iam_fenced and action.startswith("iam:")) or owned:
+            tagging = levels is not None and "Tagging" in levels.get(action, ())
+            if tagging and every and not resource_owned:  # a tag write is fenced by the current tag, or not at all
+                if not (request_stamped and (at_create or claims_kept)) and action not in kept:
+                    claims.append(finding(RULES, "AWS013", location, f"{action} [class: ownership claim]"))
+                continue
+            if (iam_fenced and action.startswith("iam:")) or _owned(action, resource_owned, request_stamped or at_create, levels):
                 continue
             if every:
                 everywhere.setdefault(action, location)
@@ -296,7 +333,7 @@ def lint_aws_permissions(
         for place, actions in sorted(writes.items()):
             shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
             findings.append(finding(RULES, "AWS012", place, f"{len(actions)} actions ({shown}) [class: infrastructure modification]"))
-    return findings
+    return findings + claims
 
 
 def _props_json(value: Any) -> Any:

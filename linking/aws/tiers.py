@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import canonical_json
+from ..catalogue import aws_actions_on_existing
 from ..policy import load_document, policy_docs_root
 from ..tags import OWNERSHIP_TAG
 from .documents import MANAGED_LIMIT, VERSION, canonical_policy, policy_size
@@ -110,7 +111,10 @@ class ServiceData:
             created = [row["name"] for row in rows if row.get("required")]
         # Rows but none created (elasticloadbalancing:CreateListener authorizes the load balancer it adds to):
         # an operation on those rows, fenced by their ownership, not a create on "*".
-        creates = not tagging and (bool(created) or (REQUEST_TAG in action_keys and not rows))
+        # AWS's reference says when an action acts on an existing resource (codebuild:UpdateProject: "change the
+        # settings of an existing build project"): its request tag re-tags what exists, so it is no create.
+        creates = not tagging and f"{service}:{action}".lower() not in aws_actions_on_existing() and (
+            bool(created) or (REQUEST_TAG in action_keys and not rows))
         untagged = tuple(
             row["name"] for row in rows
             if RESOURCE_TAG not in set(row.get("conditionKeys", [])) | self.type_keys(service, row["name"])

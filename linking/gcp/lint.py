@@ -41,10 +41,13 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     for role in [*permissions, *roles]:
         if role in BASIC_ROLES:
             findings.append(finding(RULES, "GCP001", source, role))
-    from ..catalogue import gcp_escalation_methods
+    from ..catalogue import gcp_escalation_methods, risk_classes
 
     held = set(permissions)
-    for method, needed in sorted(gcp_escalation_methods().items()):
+    # Acting as a service account by a permission the methods lack (getOpenIdToken: an ID token is the account's
+    # identity) is a method of its own, sourced in risk-classes.json.
+    impersonation = {permission: [permission] for permission in risk_classes("gcp").get("impersonation", {})}
+    for method, needed in sorted({**gcp_escalation_methods(), **impersonation}.items()):
         if set(needed) <= held:
             if service_account and all(p.startswith("iam.serviceAccounts.") and not p.endswith(".setIamPolicy") for p in needed):
                 findings.append(finding(RULES, "GCP009", f"{source} includedPermissions", f"{method} on {service_account} [class: impersonation]"))
@@ -53,8 +56,6 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     # Google names every IAM-policy write <service>.<resource>.setIamPolicy: the name is the classification.
     for permission in sorted(p for p in held if p.endswith(".setIamPolicy")):
         findings.append(finding(RULES, "GCP007", f"{source} includedPermissions", f"{permission} [class: resource exposure]"))
-    from ..catalogue import risk_classes
-
     classes = risk_classes("gcp")
     for permission in sorted(held & set(classes["code_execution"]) - set(kept)):
         findings.append(finding(RULES, "GCP008", f"{source} includedPermissions", f"{permission} [class: code execution as a service account]"))

@@ -18,15 +18,17 @@ BUILTIN_GROUPS = {group for group, _ in BUILTIN_RESOURCES}
 
 RULES = {
     "K8S001": (ERROR, "every verb on every resource"),
-    "K8S002": (WARNING, "escalate, bind or impersonate"),
+    "K8S002": (ERROR, "escalate, bind or impersonate"),
     "K8S003": (ERROR, "readonly tier reads Secrets or opens pods (exec, attach, portforward)"),
     "K8S004": (WARNING, "a static token cannot honour expiresAt"),
     "K8S005": (ERROR, "mints credentials or controls the cluster (a privilege escalation path of Kubernetes' RBAC good practices)"),
     "K8S006": (WARNING, "writes cluster-wide (scope cluster): every namespace, kube-system included"),
     "K8S007": (WARNING, "no admission fence: nothing limits what the link's writes contain"),
-    "K8S008": (WARNING, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
-    "K8S009": (WARNING, "reads Secrets wherever it is bound (a custom tier or any other role: the admin tier keeps this in its ledger)"),
+    "K8S008": (ERROR, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
+    "K8S009": (ERROR, "reads Secrets wherever it is bound (a custom tier or any other role: the admin tier keeps this in its ledger)"),
     "K8S010": (ERROR, "binds a role to everyone (system:authenticated, system:unauthenticated, all service accounts)"),
+    "K8S011": (ERROR, "every non-resource URL of the API server (cluster-admin's own rule: /debug/pprof, /logs, /metrics, "
+                      "and whatever the server adds)"),
 }
 
 _WRITES = ("create", "update", "patch", "delete", "deletecollection")
@@ -101,6 +103,8 @@ def lint_kubernetes(
         groups = set(as_list(rule.get("apiGroups")))
         if every_verb and "*" in resources and ("*" in groups or groups & BUILTIN_GROUPS):
             findings.append(finding(RULES, "K8S001", location, f"verbs {verbs} on resources ['*'] of {sorted(groups)} [class: cluster admin]"))
+        if any(str(url).startswith("*") for url in as_list(rule.get("nonResourceURLs"))):
+            findings.append(finding(RULES, "K8S011", location, f"verbs {verbs} on nonResourceURLs {as_list(rule.get('nonResourceURLs'))} [class: cluster admin]"))
         for verb in RBAC_VERBS:
             if any(rule_allows(rule, "rbac.authorization.k8s.io" if verb != "impersonate" else "", resource, verb)
                    for resource in ("roles", "clusterroles", "users", "groups", "serviceaccounts")):

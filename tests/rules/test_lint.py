@@ -26,6 +26,7 @@ from ..builders import BOUNDARY, CP, EXTERNAL_ID, allow, aws_doc, trust
 from ..builders import write_project
 
 OWNED = {"StringEquals": {"aws:ResourceTag/linking:owned-by": "acme"}}
+STAMPED = {"StringEquals": {"aws:RequestTag/linking:owned-by": "acme"}}
 
 
 # rule -> (lint call on a document that breaks it, lint call on one that does not)
@@ -81,8 +82,10 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
                lambda: lint_aws_permissions(aws_doc(allow(["s3:PutBucketPolicy"], Condition=OWNED)), "p", link_id="acme")),
     "AWS011": (lambda: lint_aws_permissions(aws_doc(allow(["secretsmanager:GetSecretValue"])), "p"),
                lambda: lint_aws_permissions(aws_doc(allow(["secretsmanager:GetSecretValue"], Condition=OWNED)), "p", link_id="acme")),
-    "AWS012": (lambda: lint_aws_permissions(aws_doc(allow(["ssm:SendCommand"])), "p"),
-               lambda: lint_aws_permissions(aws_doc(allow(["ssm:SendCommand"], "arn:aws:ec2:eu-west-1:1:instance/i-1")), "p")),
+    "AWS012": (lambda: lint_aws_permissions(aws_doc(allow(["ec2:CreateVolume"])), "p"),
+               lambda: lint_aws_permissions(aws_doc(allow(["ec2:CreateVolume"], "arn:aws:ec2:eu-west-1:1:volume/vol-1")), "p")),
+    "AWS013": (lambda: lint_aws_permissions(aws_doc(allow(["lambda:TagResource"], Condition=STAMPED)), "p", link_id="acme"),
+               lambda: lint_aws_permissions(aws_doc(allow(["lambda:TagResource"], Condition=OWNED)), "p", link_id="acme")),
     "AWS008": (lambda: lint_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", "r"),
                lambda: lint_managed_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "r")),
     "K8S010": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"](
@@ -97,6 +100,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}], "c", tier="custom")),
     "K8S009": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}], "c", tier="custom"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}], "c", tier="custom")),
+    "K8S011": (lambda: lint_kubernetes([{"nonResourceURLs": ["*"], "verbs": ["get"]}], "c", tier="custom"),
+               lambda: lint_kubernetes([{"nonResourceURLs": ["/healthz", "/version"], "verbs": ["get"]}], "c", tier="custom")),
 }
 
 
@@ -118,7 +123,15 @@ CUSTOM_TIER_ATTACKS = {
     "impersonate": ({"apiGroups": [""], "resources": ["serviceaccounts"], "verbs": ["impersonate"]}, "K8S002"),
     "exec": ({"apiGroups": [""], "resources": ["pods/exec"], "verbs": ["create"]}, "K8S008"),
     "every verb on secrets": ({"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}, "K8S009"),
+    "every non-resource URL": ({"nonResourceURLs": ["*"], "verbs": ["*"]}, "K8S011"),
 }
+
+
+@pytest.mark.parametrize("attack", sorted(CUSTOM_TIER_ATTACKS))
+def test_an_escalation_in_a_custom_tier_is_an_error_not_a_warning(attack):
+    """A reviewer skims warnings: an escalation, credential or data path needs an explicit waiver with a reason."""
+    rule, expected = CUSTOM_TIER_ATTACKS[attack]
+    assert any(f.rule == expected and f.severity == "error" for f in lint_kubernetes([rule], "custom.yaml", tier="custom"))
 
 
 @pytest.mark.parametrize("attack", sorted(CUSTOM_TIER_ATTACKS))

@@ -61,3 +61,42 @@ def test_patterns_are_matched_per_resource_type():
     assert reaches_unowned(f"arn:aws:iam::{ACCOUNT}:role*", "iam", "role")
     assert not reaches_unowned(f"arn:aws:iam::{ACCOUNT}:role/linking/*", "iam", "role")
     assert not reaches_unowned("arn:aws:s3:::*", "iam", "role")
+
+
+STAMPED = {"StringEquals": {"aws:RequestTag/linking:owned-by": "acme"}}
+OWNED = {"StringEquals": {"aws:ResourceTag/linking:owned-by": "acme"}}
+
+
+@pytest.mark.parametrize(("actions", "condition", "rule"), [
+    (["iam:TagRole"], STAMPED, "AWS013"),                      # re-stamps another owner's role
+    (["lambda:TagResource"], STAMPED, "AWS013"),
+    (["iam:PutRolePolicy"], OWNED, "AWS006"),                  # an owned role can still be given anything
+    (["iam:AttachRolePolicy"], STAMPED, "AWS006"),
+    (["codebuild:UpdateProject"], STAMPED, "AWS006"),          # an update is no create: the stamp re-tags what exists
+    (["ssm:SendCommand"], None, "AWS006"),                     # root on every managed node, as its instance profile
+    (["codebuild:StartBuild"], None, "AWS006"),                # a buildspec override runs as the project's role
+])
+def test_conditions_that_look_like_fences_but_are_not(actions, condition, rule):
+    document = aws_doc(allow(actions, "*", **({"Condition": condition} if condition else {})))
+    findings = lint_aws_permissions(document, "custom.json", tier="custom", link_id="acme")
+    assert any(f.rule == rule and f.severity == "error" for f in findings), findings
+
+
+@pytest.mark.parametrize(("actions", "condition"), [
+    (["lambda:TagResource"], OWNED),                                                    # the current tag fences it
+    (["ec2:CreateTags"], {**STAMPED, "Null": {"ec2:CreateAction": "false"}}),            # only inside a create
+    (["lambda:CreateFunction"], STAMPED),
+])
+def test_real_fences_still_fence(actions, condition):
+    findings = lint_aws_permissions(aws_doc(allow(actions, "*", Condition=condition)), "custom.json", tier="custom", link_id="acme")
+    assert not [f for f in findings if f.severity == "error"], findings
+
+
+def test_other_clouds_classes_named_by_the_red_team():
+    from linking.azure.lint import lint_azure
+    from linking.gcp.lint import lint_gcp
+
+    assert any(f.rule == "GCP002" for f in lint_gcp(["iam.serviceAccounts.getOpenIdToken"], "role"))
+    role = {"Name": "r", "Actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write"],
+            "AssignableScopes": ["/subscriptions/s"]}
+    assert any(f.rule == "AZ006" and f.severity == "error" for f in lint_azure(role, "role", tier="custom"))
