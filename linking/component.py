@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextvars
 import json
+import re
 import weakref
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional
@@ -108,7 +109,7 @@ def invoke_options(opts: Optional[pulumi.ResourceOptions], package: str) -> pulu
 
 def enforce_lint(findings: Iterable[Finding], spec: LinkSpec, key_path: str) -> list[Finding]:
     """Waivers applied; the first remaining error stops the link (before anything registers). Returns the warnings."""
-    findings = apply_waivers(findings, {w.rule: w.reason for w in spec.waivers})
+    findings = apply_waivers(findings, spec.waivers)
     blocking = errors(findings)
     if blocking:
         first = blocking[0]
@@ -116,10 +117,16 @@ def enforce_lint(findings: Iterable[Finding], spec: LinkSpec, key_path: str) -> 
             key_path,
             f"{first.rule}: {first.detail}",
             f"no {first.title} (in {first.location}); if this link truly needs it, waive it with a reason: "
-            f"linking:link.waivers: [{{rule: {first.rule}, reason: ...}}]"
+            f"linking:link.waivers: [{{rule: {first.rule}, grant: <what it names, such as {_named_grant(first)}>, reason: ...}}]"
             + (f" ({len(blocking) - 1} more lint errors)" if len(blocking) > 1 else ""),
         )
     return findings
+
+
+def _named_grant(found: Finding) -> str:
+    """The first action, permission or resource a finding names, as a waiver would name it."""
+    match = re.search(r"[\w-]+:[\w*-]+|[a-z]+(?:\.[\w-]+){2,}|[\w-]+/[\w*-]+", found.detail.split(" [class:")[0])
+    return match.group() if match else found.rule
 
 
 def report_warnings(component: pulumi.Resource, findings: Iterable[Finding]) -> list[str]:

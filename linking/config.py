@@ -158,9 +158,12 @@ OWNED_LABEL = "linking.dev/owned-by"
 
 @dataclass(frozen=True)
 class Waiver:
-    """Turns one lint error into a warning for this link; the reason goes on record."""
+    """Turns a lint error into a warning for this link, for the grant it names only; the reason goes on record."""
 
     rule: str
+    grant: str
+    """The action, permission, role or resource the finding names (``iam:PassRole``): a waiver never covers a new
+    finding of the same rule on another grant."""
     reason: str
 
 

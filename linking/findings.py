@@ -9,6 +9,7 @@ link record.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
 from typing import Any, Iterable, Mapping, Optional
@@ -54,12 +55,21 @@ def where(source: str, index: int, statement: Mapping[str, Any]) -> str:
     return f"{source} Statement[{index}]" + (f" ({statement['Sid']})" if statement.get("Sid") else "")
 
 
-def apply_waivers(findings: Iterable[Finding], waivers: Mapping[str, str]) -> list[Finding]:
-    """A waived error becomes a warning that carries the stack's reason."""
-    return [
-        replace(f, severity=WARNING, waiver=waivers[f.rule]) if f.severity == ERROR and f.rule in waivers else f
-        for f in findings
-    ]
+def apply_waivers(findings: Iterable[Finding], waivers: Iterable[Any]) -> list[Finding]:
+    """A waived error becomes a warning that carries the stack's reason. A waiver (``rule``, ``grant``, ``reason``)
+    covers an error of its rule that names its grant (the action, permission or resource, in any case), and no
+    other: a new escalation under a waived rule still stops the link."""
+    waivers = list(waivers)
+
+    def reason(found: Finding) -> Optional[str]:
+        named = found.detail.split(" [class:")[0].lower()
+        for waiver in waivers:
+            if waiver.rule == found.rule and re.search(rf"(?<![\w:/.*-]){re.escape(waiver.grant.lower())}(?![\w:/.*-])", named):
+                return waiver.reason
+        return None
+
+    return [replace(f, severity=WARNING, waiver=why) if f.severity == ERROR and (why := reason(f)) is not None else f
+            for f in findings]
 
 
 def errors(findings: Iterable[Finding]) -> list[Finding]:

@@ -62,7 +62,7 @@ def link_record(
         spec.provider: dict(details),
         "lint": {
             "warnings": list(warnings),
-            "waivers": [{"rule": w.rule, "reason": w.reason} for w in spec.waivers],
+            "waivers": [{"rule": w.rule, "grant": w.grant, "reason": w.reason} for w in spec.waivers],
         },
     }
     return pulumi.Output.from_input(record)

@@ -443,18 +443,18 @@ def test_a_principal_in_another_partition_is_refused(link, plan):
 
 @pytest.mark.parametrize("reason", ["", " ", "\u200b\u200b\u200b", "x", "- -", "\u202e\u2066\u00ad", "a\u200bb", "🙂 🙂", "ok"])
 def test_a_waiver_reason_in_invisible_or_too_few_words_is_refused(reason, link, plan):
-    link["waivers"] = [{"rule": "AWS002", "reason": reason}]
+    link["waivers"] = [{"rule": "AWS002", "grant": "Principal", "reason": reason}]
     plan.expect_error(link, "linking:link.waivers[0].reason", "")
 
 
 @pytest.mark.parametrize("rule", ["AWS999", "GCP001", "K8S001", "aws002"])
 def test_a_waiver_for_a_rule_this_provider_does_not_have_is_refused(rule, link, plan):
-    link["waivers"] = [{"rule": rule, "reason": "break glass account"}]
+    link["waivers"] = [{"rule": rule, "grant": "Principal", "reason": "break glass account"}]
     plan.expect_error(link, "linking:link.waivers[0].rule", "")
 
 
 def test_a_waiver_with_a_reason_in_words_is_accepted(link, plan):
-    link["waivers"] = [{"rule": "AWS002", "reason": "the control plane account root, by contract"}]
+    link["waivers"] = [{"rule": "AWS002", "grant": "Principal", "reason": "the control plane account root, by contract"}]
     plan(link)
 
 

@@ -138,6 +138,9 @@ def diff_link(
     access_changes, access_risks = _access_resource_changes(base, head)
     changes += access_changes
     risks += access_risks
+    for waiver in _new_waivers(base, head):
+        risks.append(f"waiver added: {waiver.get('rule')} on {waiver.get('grant', 'every grant of the rule')} "
+                     f"({waiver.get('reason')})")
     base_warnings = set(base["lint"]["warnings"]) if base else set()
     for warning in sorted(set(head["lint"]["warnings"]) - base_warnings if head else []):
         if "(waived:" in warning:
@@ -164,13 +167,20 @@ def diff_link(
 
 
 HEADLINE_RISKS = ("tier raised", "trust widened", "new link", "access re-enabled", "credential no longer keyless",
-                  "expiry removed", "expiry extended", "new waived lint error")
+                  "expiry removed", "expiry extended", "waiver added", "new waived lint error")
 """Risks a reviewer must see before any grant-level detail, most severe first (a long list is cut after 200)."""
 
 
 def _severity(risk: str) -> tuple[int, str]:
     rank = next((index for index, prefix in enumerate(HEADLINE_RISKS) if risk.startswith(prefix)), len(HEADLINE_RISKS))
     return rank, risk
+
+
+def _new_waivers(base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Waivers in the head that the base did not have, a waiver moved to another grant (widened) among them."""
+    before = {canonical_json({k: v for k, v in w.items() if k != "reason"}) for w in (base or {}).get("lint", {}).get("waivers", [])}
+    return [w for w in (head or {}).get("lint", {}).get("waivers", [])
+            if canonical_json({k: v for k, v in w.items() if k != "reason"}) not in before]
 
 
 def _access_resource_changes(base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]) -> tuple[list[str], list[str]]:

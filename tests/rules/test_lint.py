@@ -11,6 +11,7 @@ import pytest
 from linking.aws.lint import lint_aws_permissions, lint_aws_settings, lint_aws_trust
 from linking.config import AwsSettings, AzureSettings, GcpSettings
 from linking.azure.lint import lint_azure, lint_azure_settings
+from linking.config import Waiver
 from linking.findings import Finding, apply_waivers
 from linking.aws.lint import lint_managed_policy
 from linking.kubernetes.documents import VERBS
@@ -160,9 +161,19 @@ def test_passrole_with_compute_is_named_by_its_escalation_method():
 
 
 def test_waiver_turns_an_error_into_a_warning_with_its_reason():
-    (found,) = [f for f in apply_waivers(FIXTURES["AWS004"][0](), {"AWS004": "break-glass account"}) if f.rule == "AWS004"]
+    (found,) = [f for f in apply_waivers(FIXTURES["AWS004"][0](), [Waiver("AWS004", "'*'", "break-glass account")]) if f.rule == "AWS004"]
     assert found.severity == "warning" and found.waiver == "break-glass account"
     assert found.render().endswith("(waived: break-glass account)")
+
+
+def test_a_waiver_covers_the_grant_it_names_and_no_other():
+    """A waiver for one escalation must not silently cover the next one of the same rule."""
+    findings = lint_aws_permissions(aws_doc(allow(["iam:PassRole"]), allow(["ssm:SendCommand"])), "p")
+    waived = apply_waivers(findings, [Waiver("AWS006", "iam:PassRole", "legacy CI runner, SEC-42")])
+    assert {f.detail.split(" ")[0] for f in waived if f.rule == "AWS006" and f.severity == "warning"} == {"iam:PassRole"}
+    assert any(f.rule == "AWS006" and f.severity == "error" and "ssm:sendcommand" in f.detail for f in waived)
+    assert all(f.severity == "error" for f in apply_waivers(findings, [Waiver("AWS006", "iam:Pass", "a prefix is no grant")])
+               if f.rule == "AWS006")
 
 
 # --- in the stack program, plan and diff -------------------------------------------------------------------
@@ -186,17 +197,20 @@ def test_custom_document_with_passrole_on_star_is_stopped(link, plan, passrole_p
 
 
 def test_waived_error_plans_and_is_on_record(link, plan, passrole_policy):
-    link.update(tier="custom", policyFile=passrole_policy.name, waivers=[{"rule": "AWS006", "reason": "legacy CI runner, ticket SEC-42"}])
+    waivers = [{"rule": "AWS006", "grant": grant, "reason": "legacy CI runner, ticket SEC-42"}
+               for grant in ("iam:PassRole", "iam:passrole")]  # the method's finding names it in lower case
+    link.update(tier="custom", policyFile=passrole_policy.name, waivers=waivers[:1])
     result = plan(link)
     assert any("AWS006" in w and "(waived: legacy CI runner, ticket SEC-42)" in w for w in result.warnings)
     record = result.outputs["linkRecord"]
-    assert record["lint"]["waivers"] == [{"rule": "AWS006", "reason": "legacy CI runner, ticket SEC-42"}]
+    assert record["lint"]["waivers"] == waivers[:1]
     assert any("waived" in w for w in record["lint"]["warnings"])
 
 
-@pytest.mark.parametrize("waiver,key_path", [({"rule": "AWS006"}, "linking:link.waivers[0].reason"),
-                                              ({"rule": "AWS006", "reason": "  "}, "linking:link.waivers[0].reason"),
-                                              ({"rule": "NOPE", "reason": "x"}, "linking:link.waivers[0].rule")])
+@pytest.mark.parametrize("waiver,key_path", [({"rule": "AWS006", "grant": "iam:PassRole"}, "linking:link.waivers[0].reason"),
+                                              ({"rule": "AWS006", "grant": "iam:PassRole", "reason": "  "}, "linking:link.waivers[0].reason"),
+                                              ({"rule": "AWS006", "reason": "legacy CI runner"}, "linking:link.waivers[0].grant"),
+                                              ({"rule": "NOPE", "grant": "x", "reason": "x"}, "linking:link.waivers[0].rule")])
 def test_waiver_without_a_reason_is_itself_an_error(link, plan, waiver, key_path):
     link["waivers"] = [waiver]
     with pytest.raises(LinkConfigError) as raised:
@@ -229,7 +243,13 @@ def test_diff_flags_a_lint_violation_as_risky(tmp_path, capsys):
     diff = diff_plans(load_plan(base), load_plan(stopped))
     assert diff["risky"] and any("AWS006" in f for f in diff["failedStacks"])
     waived = _plan_dir(tmp_path, "waived", {**_base_link(), "tier": "custom", "policyFile": "passrole.json",
-                                             "waivers": [{"rule": "AWS006", "reason": "ticket SEC-42"}]})
+                                             "waivers": [{"rule": "AWS006", "grant": "iam:PassRole", "reason": "ticket SEC-42"}]})
     (entry,) = diff_plans(load_plan(base), load_plan(waived))["links"]
     assert any(r.startswith("new waived lint error: warning: AWS006") for r in entry["risks"])
+    assert "waiver added: AWS006 on iam:PassRole (ticket SEC-42)" in entry["risks"]
+    widened = _plan_dir(tmp_path, "widened", {**_base_link(), "tier": "custom", "policyFile": "passrole.json",
+                                               "waivers": [{"rule": "AWS006", "grant": "iam:PassRole", "reason": "ticket SEC-42"},
+                                                           {"rule": "AWS006", "grant": "ec2:RunInstances", "reason": "ticket SEC-43"}]})
+    (entry,) = diff_plans(load_plan(waived), load_plan(widened))["links"]
+    assert entry["risks"][0] == "waiver added: AWS006 on ec2:RunInstances (ticket SEC-43)"
     assert main(["diff", str(base), str(waived), "--fail-on", "risky"]) == 1
