@@ -53,6 +53,8 @@ class ControlPlaneArgs(TypedDict, total=False):
 class WaiverArgs(TypedDict):
     rule: pulumi.Input[str]
     """A lint rule id of the link's provider, such as AWS006."""
+    grant: pulumi.Input[str]
+    """The action, permission or resource the lint error names (iam:PassRole): the waiver covers it and no other."""
     reason: pulumi.Input[str]
     """Why this link needs the exception, in words."""
 

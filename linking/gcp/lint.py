@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from typing import Any, Mapping, Iterable, Optional
 
@@ -118,7 +119,23 @@ def _lint_service_account_policy(props: Mapping[str, Any], name: str, tier: Opti
     return _lint_policy_data(props, name, tier, service_account=str(props.get("serviceAccountId") or "") or None)
 
 
+def _catalogued_bindings() -> dict[str, Any]:
+    """Every IAM member, binding and policy type of the GCP provider (the access catalogue, derived from its SDK):
+    organization, folder, project and each resource's, judged by the roles they bind."""
+    from ..catalogue import access_resource_types
+
+    found: dict[str, Any] = {}
+    for resource_type in access_resource_types()["gcp"]:
+        kind = resource_type.rsplit(":", 1)[-1]
+        if re.search(r"I[Aa][Mm](Member|Binding)$", kind):
+            found[resource_type] = _lint_member
+        elif re.search(r"I[Aa][Mm]Policy$", kind):
+            found[resource_type] = _lint_policy_data
+    return found
+
+
 RESOURCE_LINTERS = {
+    **_catalogued_bindings(),
     "gcp:projects/iAMCustomRole:IAMCustomRole": _lint_custom_role,
     **dict.fromkeys((
         "gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding",

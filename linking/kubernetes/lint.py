@@ -27,6 +27,8 @@ RULES = {
     "K8S008": (ERROR, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
     "K8S009": (ERROR, "reads Secrets wherever it is bound (a custom tier or any other role: the admin tier keeps this in its ledger)"),
     "K8S010": (ERROR, "binds a role to everyone (system:authenticated, system:unauthenticated, all service accounts)"),
+    "K8S012": (ERROR, "aggregates roles it cannot name (an aggregationRule selecting built-in roles, every role, or by "
+                      "expression): the role holds whatever they hold"),
     "K8S011": (ERROR, "every non-resource URL of the API server (cluster-admin's own rule: /debug/pprof, /logs, /metrics, "
                       "and whatever the server adds)"),
 }
@@ -137,8 +139,42 @@ def _triples(grants: list[tuple[str, str, str]]) -> str:
     return ", ".join(f"{verb} {group or 'core'}/{resource}" for group, resource, verb in grants)
 
 
+DEFAULT_ROLE_LABELS = {"kubernetes.io/bootstrapping": "rbac-defaults"}
+"""The label every default ClusterRole carries, cluster-admin among them (Kubernetes' RBAC docs, "Default roles and
+role bindings": "All of the default ClusterRoles and ClusterRoleBindings are labeled with
+kubernetes.io/bootstrapping=rbac-defaults")."""
+AGGREGATE_TO = {f"rbac.authorization.k8s.io/aggregate-to-{role}": role for role in ("admin", "edit", "view")}
+"""Labels that add a ClusterRole's rules to the user-facing default roles (the same page, "Aggregated ClusterRoles")."""
+
+
 def _lint_cluster_role(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
-    return lint_kubernetes(props.get("rules") or [], f"{name} rules", tier=tier)
+    """A role's own rules; a role labelled to aggregate into ``view`` is judged as a readonly tier (everyone bound to
+    view gains its rules); an ``aggregationRule`` by what it can select."""
+    labels = ((props.get("metadata") or {}).get("labels") or {})
+    into = sorted(role for label, role in AGGREGATE_TO.items() if str(labels.get(label)).lower() == "true")
+    findings = lint_kubernetes(props.get("rules") or [], f"{name} rules" + (f" (aggregated into {', '.join(into)})" if into else ""),
+                               tier="readonly" if "view" in into else tier)
+    rule = props.get("aggregationRule") or props.get("aggregation_rule")
+    for index, selector in enumerate((rule or {}).get("clusterRoleSelectors") or [] if isinstance(rule, Mapping) else []):
+        reason = _unnamed_selection(selector if isinstance(selector, Mapping) else {})
+        if reason:
+            findings.append(finding(RULES, "K8S012", f"{name} aggregationRule.clusterRoleSelectors[{index}]", f"{reason} [class: cluster admin]"))
+    return findings
+
+
+def _unnamed_selection(selector: Mapping[str, Any]) -> Optional[str]:
+    """Why a selector may aggregate roles the reviewer cannot see (None when it names only labels of its own)."""
+    match_labels = {str(k): str(v) for k, v in (selector.get("matchLabels") or {}).items()}
+    if selector.get("matchExpressions"):
+        return "matchExpressions select roles by rule, not by a label of this program's"
+    if not match_labels:
+        return "an empty selector selects every ClusterRole, cluster-admin included"
+    if match_labels.items() <= DEFAULT_ROLE_LABELS.items():
+        return "selects the default roles (kubernetes.io/bootstrapping=rbac-defaults), cluster-admin included"
+    aggregated = [AGGREGATE_TO[label] for label, value in match_labels.items() if label in AGGREGATE_TO and value.lower() == "true"]
+    if aggregated:
+        return f"selects what the default {aggregated[0]} role aggregates (Secrets, workloads, exec among them)"
+    return None
 
 
 PUBLIC_GROUPS = ("system:authenticated", "system:unauthenticated", "system:anonymous", "system:serviceaccounts")

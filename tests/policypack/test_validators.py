@@ -11,7 +11,7 @@ from pulumi_policy import ResourceValidationArgs
 from linking.policypack.validators import POLICIES
 
 from ..conftest import REPO
-from ..builders import CP, EXTERNAL_ID, allow, aws_doc, trust
+from ..builders import CP, EXTERNAL_ID, allow, aws_doc, pack_messages, trust
 
 
 
@@ -104,3 +104,34 @@ def test_every_resource_type_that_grants_access_is_checked(resource_type, props,
 ])
 def test_a_narrow_grant_passes_the_pack(resource_type, props):
     assert "linking-least-privilege" not in violations(resource_type, props)
+
+
+@pytest.mark.parametrize("resource_type", [
+    "gcp:organizations/iAMBinding:IAMBinding", "gcp:organizations/iAMPolicy:IAMPolicy", "gcp:folder/iAMBinding:IAMBinding",
+    "gcp:folder/iAMPolicy:IAMPolicy", "gcp:projects/iAMBinding:IAMBinding", "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+    "gcp:secretmanager/secretIamMember:SecretIamMember", "gcp:kms/cryptoKeyIAMBinding:CryptoKeyIAMBinding",
+])
+def test_every_gcp_binding_type_is_judged_by_the_role_it_binds(resource_type):
+    binding = {"role": "roles/owner", "members": ["user:someone@example.com"]}
+    props = {"policyData": json.dumps({"bindings": [binding]})} if resource_type.endswith("Policy") else {**binding, "member": "user:a@b.c"}
+    assert any("GCP001" in m for m in pack_messages(resource_type, props, mandatory_only=True))
+
+
+@pytest.mark.parametrize(("selector", "stopped"), [
+    ({}, True),                                                                    # every ClusterRole
+    ({"matchLabels": {"kubernetes.io/bootstrapping": "rbac-defaults"}}, True),     # the default roles
+    ({"matchLabels": {"rbac.authorization.k8s.io/aggregate-to-admin": "true"}}, True),
+    ({"matchExpressions": [{"key": "team", "operator": "Exists"}]}, True),
+    ({"matchLabels": {"acme.example/aggregate-to-deployer": "true"}}, False),       # labels of the program's own
+])
+def test_an_aggregated_cluster_role_is_judged_by_what_it_can_select(selector, stopped):
+    props = {"aggregationRule": {"clusterRoleSelectors": [selector]}, "rules": []}
+    found = pack_messages("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", props, mandatory_only=True)
+    assert any("K8S012" in m for m in found) is stopped
+
+
+def test_a_role_aggregated_into_view_is_judged_as_readonly():
+    """Everyone bound to the default view role would gain its rules: Secrets there are a data read."""
+    props = {"metadata": {"labels": {"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+             "rules": [{"apiGroups": [""], "resources": ["secrets"], "verbs": ["get", "list"]}]}
+    assert any("K8S003" in m for m in pack_messages("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", props, mandatory_only=True))

@@ -101,6 +101,10 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}], "c", tier="custom")),
     "K8S009": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}], "c", tier="custom"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}], "c", tier="custom")),
+    "K8S012": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"](
+                   {"aggregationRule": {"clusterRoleSelectors": [{}]}}, "r", None),
+               lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"](
+                   {"aggregationRule": {"clusterRoleSelectors": [{"matchLabels": {"acme.example/part-of": "deployer"}}]}}, "r", None)),
     "K8S011": (lambda: lint_kubernetes([{"nonResourceURLs": ["*"], "verbs": ["get"]}], "c", tier="custom"),
                lambda: lint_kubernetes([{"nonResourceURLs": ["/healthz", "/version"], "verbs": ["get"]}], "c", tier="custom")),
 }
