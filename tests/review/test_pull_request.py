@@ -176,10 +176,15 @@ def test_a_symlink_counts_by_its_target_and_is_not_followed(base, head, tmp_path
 
 @pytest.mark.skipif(shutil.which("zizmor", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", "")) is None,
                     reason="zizmor (the GitHub Actions analyser, on PyPI) is not installed")
-def test_the_shipped_workflows_pass_zizmor():
+def test_the_shipped_workflows_pass_zizmor(tmp_path):
+    """The repository's workflows and the example ones (laid out as a repository's, where zizmor looks)."""
     zizmor = shutil.which("zizmor", path=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    workflows = tmp_path / ".github" / "workflows"
+    shutil.copytree(REPO / ".github" / "workflows", workflows)
+    for example in (REPO / "examples" / "github").glob("*.yml"):
+        shutil.copy(example, workflows / f"example-{example.name}")
     for persona in ("regular", "pedantic", "auditor"):
         completed = subprocess.run([zizmor, "--offline", "--no-progress", "--color", "never", f"--persona={persona}",
-                                    str(REPO / ".github" / "workflows")], capture_output=True, text=True, timeout=120)
+                                    str(workflows)], capture_output=True, text=True, timeout=120)
         assert completed.returncode == 0, completed.stdout + completed.stderr
         assert "No findings to report" in completed.stdout + completed.stderr
