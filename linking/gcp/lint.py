@@ -48,7 +48,12 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     # Acting as a service account by a permission the methods lack (getOpenIdToken: an ID token is the account's
     # identity) is a method of its own, sourced in risk-classes.json.
     impersonation = {permission: [permission] for permission in risk_classes("gcp").get("impersonation", {})}
-    for method, needed in sorted({**gcp_escalation_methods(), **impersonation}.items()):
+    # A method's full list is how its author exploited it, not what it needs: creating a resource that runs as the
+    # account it is given needs that create and actAs alone (Google's attach-service-accounts page; a startup
+    # script is part of the create), so fewer permissions than CreateGCEInstanceWithSA lists still escalate.
+    attached = {f"{permission} as an attached account": ["iam.serviceAccounts.actAs", permission]
+                for permission in risk_classes("gcp").get("runs_as_attached_account", {})}
+    for method, needed in sorted({**gcp_escalation_methods(), **impersonation, **attached}.items()):
         if set(needed) <= held:
             if service_account and all(p.startswith("iam.serviceAccounts.") and not p.endswith(".setIamPolicy") for p in needed):
                 findings.append(finding(RULES, "GCP009", f"{source} includedPermissions", f"{method} on {service_account} [class: impersonation]"))

@@ -100,3 +100,11 @@ def test_other_clouds_classes_named_by_the_red_team():
     role = {"Name": "r", "Actions": ["Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write"],
             "AssignableScopes": ["/subscriptions/s"]}
     assert any(f.rule == "AZ006" and f.severity == "error" for f in lint_azure(role, "role", tier="custom"))
+
+
+def test_a_partial_escalation_method_still_escalates():
+    """Rhino's CreateGCEInstanceWithSA lists seven permissions; actAs and the create are what it needs."""
+    from linking.gcp.lint import lint_gcp
+
+    assert any(f.rule == "GCP002" for f in lint_gcp(["iam.serviceAccounts.actAs", "compute.instances.create"], "role"))
+    assert not any(f.rule == "GCP002" for f in lint_gcp(["compute.instances.create"], "role"))
