@@ -9,15 +9,19 @@ Each SDK resource module carries its type token (``super(...).__init__('aws:iam/
 properties (``__props__.__dict__["policy"] = policy``) and each input's schema description (``:param ... policy:``).
 A type grants access when, by the rule of its provider:
 
-- aws: it lives in an identity module (``iam``, ``ssoadmin``, ``identitystore``); or its name says it grants
-  (Permission, Grant, Acl, AccessEntry, AccessPolicyAssociation, DelegatedAdministrator); or an input whose name
-  holds "polic" is described as a JSON, IAM, key, bucket, access or resource-based policy document and not as an
-  operational one (lifecycle, scaling, retention, redrive, delivery, ...); or it deploys a template that can
-  create any resource (CloudFormation stacks and stack sets, Service Catalog products).
-- gcp: its name holds IAM (every ``*IAMMember``, ``*IAMBinding``, ``*IAMPolicy``, custom roles, deny policies);
-  or it is a service account key or a workload identity pool or provider (trust); or Deployment Manager.
-- azure-native: its module is ``authorization`` or ``managedidentity``; or an input (``properties``) holds
-  ``accessPolicies`` (Key Vault);
+- aws: it lives in an identity or sharing module (``iam``, ``ssoadmin``, ``identitystore``, ``ram``,
+  ``organizations``); or its name says it grants (Permission, Grant, Acl, AccessEntry, AccessPolicyAssociation,
+  DelegatedAdministrator, RoleAttachment, FunctionUrl, AllowedPrinciple, AccessPointPolicy); or an input that
+  holds a policy (``policy``, ``access_policies``, ``managed_policy_arns``; not ``policy_type``) is
+  described as a JSON, IAM, key, bucket, access or resource-based policy document, or belongs to a type named
+  ``*Policy``, and is not an operational one by its names (lifecycle, scaling, retention, redrive, delivery, ...);
+  or it deploys a template that can create any resource (CloudFormation stacks and stack sets, Service Catalog
+  products); or it runs commands on instances (SSM associations).
+- gcp: its name holds IAM (every ``*IAMMember``, ``*IAMBinding``, ``*IAMPolicy``, custom roles, deny policies),
+  AccessControl or DatasetAccess (ACLs); or it is a service account key or a workload identity pool or provider
+  (trust); or project metadata (SSH keys, startup scripts of every VM); or Deployment Manager.
+- azure-native: its module is ``authorization`` or ``managedidentity``; its name holds AccessPolicy; or an input
+  (``properties``) holds ``accessPolicies`` (Key Vault);
   or it deploys an ARM template (``resources:Deployment*``). azuread: every type (the provider is identity).
 - kubernetes: its API group is ``rbac.authorization.k8s.io``, ``admissionregistration.k8s.io`` or
   ``certificates.k8s.io``, or it is a ServiceAccount; or it applies manifests the mock runtime does not expand
@@ -50,14 +54,23 @@ DOCUMENTED = {"pulumi_aws"}
 """SDKs whose input descriptions the rule reads (reading them costs most of the time)."""
 NESTED = {"pulumi_azure_native"}
 """SDKs whose object inputs the rule looks into (azure-native nests a resource under ``properties``)."""
-AWS_MODULES = {"iam", "ssoadmin", "identitystore"}
-AWS_NAMES = re.compile(r"Permission|Grant|Acl|AccessEntry|AccessPolicyAssociation|DelegatedAdministrator")
+AWS_MODULES = {"iam", "ssoadmin", "identitystore", "ram", "organizations"}
+AWS_NAMES = re.compile(r"Permission|Grant|Acl|AccessEntry|AccessPolicyAssociation|DelegatedAdministrator|RoleAttachment|"
+                       r"FunctionUrl|AllowedPrinciple|AccessPointPolicy")
+AWS_RUNS = re.compile(r"^aws:ssm/association:")
+AWS_POLICY_PROPERTY = re.compile(r"polic(y|ies)(_document|_json|_template|_arns?)?$")
+"""A property that holds a policy (``policy``, ``access_policies``, ``managed_policy_arns``), not one about it
+(``policy_type``, ``policy_name``)."""
 AWS_POLICY_DOC = re.compile(r"\b(json|iam|key policy|bucket policy|access (control )?polic|resource[- ]based|resource polic|policy document|auth policy)", re.I)
-AWS_OPERATIONAL = re.compile(r"lifecycle|scaling|retention|redrive|delivery|filter|replay|data protection|index polic|backup|browser|"
-                             r"guardrail|base polic|core network|security polic|dead-letter", re.I)
+AWS_OPERATIONAL = re.compile(r"lifecycle|scaling|retention|redrive|delivery|filter|replay|dataprotection|data_protection|"
+                             r"indexpolic|index_polic|browser|guardrail|base_polic|corenetwork|deadletter", re.I)
+"""Operational policies, judged by the type's and the property's names (a description may mention a backup vault's
+access policy, which grants)."""
 AWS_TEMPLATES = {"aws:cloudformation/stack:Stack", "aws:cloudformation/stackSet:StackSet",
                  "aws:cloudformation/stackSetInstance:StackSetInstance",
                  "aws:servicecatalog/provisionedProduct:ProvisionedProduct"}
+GCP_RUNS = re.compile(r"^gcp:compute/projectMetadata")
+"""Project metadata: SSH keys and startup scripts on every VM of the project."""
 GCP_TRUST = re.compile(r"^gcp:(serviceaccount/key:Key|iam/workloadIdentityPool\w*:|iam/oauthClient\w*:|deploymentmanager/)")
 K8S_GROUPS = ("rbac.authorization.k8s.io/", "admissionregistration.k8s.io/", "certificates.k8s.io/")
 K8S_OPAQUE = re.compile(r"^kubernetes:(yaml|helm\.sh|kustomize)|^kubernetes:core/v1:ServiceAccount")
@@ -106,15 +119,17 @@ def access_inputs(provider: str, token: str, inputs: dict[str, str]) -> list[str
     module, name = token.split(":")[1].split("/")[0], token.rsplit(":", 1)[-1]
     if provider == "aws":
         documented = [key for key, doc in inputs.items()
-                      if "polic" in key and AWS_POLICY_DOC.search(doc) and not AWS_OPERATIONAL.search(f"{name} {key} {doc[:80]}")]
-        if module in AWS_MODULES or AWS_NAMES.search(name) or token in AWS_TEMPLATES or documented:
+                      if AWS_POLICY_PROPERTY.search(key) and (AWS_POLICY_DOC.search(doc) or name.endswith("Policy"))
+                      and not AWS_OPERATIONAL.search(f"{name} {key}")]
+        if module in AWS_MODULES or AWS_NAMES.search(name) or token in AWS_TEMPLATES or AWS_RUNS.search(token) or documented:
             return documented or sorted(key for key in inputs if "." not in key)
     elif provider == "gcp":
-        if re.search(r"IAM|Iam", name) or GCP_TRUST.search(token):
+        if re.search(r"IAM|Iam|AccessControl|DatasetAccess", name) or GCP_TRUST.search(token) or GCP_RUNS.search(token):
             return sorted(key for key in inputs if "." not in key)
     elif provider == "azure":
         policies = sorted(key.split(".")[0] for key in inputs if key.split(".")[-1] == "access_policies")
-        if token.startswith("azuread:") or module in ("authorization", "managedidentity") or re.match(r"azure-native:resources:Deployment", token):
+        if token.startswith("azuread:") or module in ("authorization", "managedidentity") or "AccessPolicy" in name \
+                or re.match(r"azure-native:resources:Deployment", token):
             return sorted(key for key in inputs if "." not in key)
         if policies:
             return policies

@@ -215,7 +215,29 @@ def unowned_types(resource: str) -> frozenset[str]:
     return frozenset(
         f"{parts[2]}:{key}" for key, arn_format in formats.items()
         if matcher.fullmatch(re.sub(r"\$\{(\w+)\}", lambda m: defaults.get(m.group(1), UNOWNED_NAME), arn_format))
+        or _unnamed(text, arn_format)
     )
+
+
+NAMED_PREFIX = 4
+"""How many literal characters a name pattern needs before its first wildcard to be a name someone chose
+(``acme-*``, ``app/db-*``); fewer (``i-*``, ``*a*``, ``*-??????``) is a generated id's prefix or a letter any name
+may hold, and reaches names nobody in the link chose."""
+
+
+def _unnamed(text: str, arn_format: str) -> bool:
+    """Whether ``text`` (a pattern, policy variables as ``*``) has this format's shape up to the name and a wildcard
+    in the name with fewer than `NAMED_PREFIX` literal characters before it."""
+    name_variable = re.search(r"\$\{(?!(?:Partition|Region|Account)\})\w+\}", arn_format)
+    if name_variable is None:
+        return False
+    prefix = "[^:]*".join(re.escape(piece) for piece in re.split(r"\$\{\w+\}", arn_format[:name_variable.start()]))
+    matched = re.match(prefix, text)
+    if matched is None:
+        return False
+    name = text[matched.end():]
+    first = min((name.index(c) for c in "*?" if c in name), default=None)
+    return first is not None and first < NAMED_PREFIX
 
 
 def _create_action_pinned(condition: Any) -> bool:

@@ -7,15 +7,19 @@ or run) and flags every change to a file that is not inert data.
 
 The rule is closed, not a list of dangerous names: every file is code unless it is data whose effect the plan
 shows (stack files, policy documents, the program's own data files: the plan runs the unchanged program on them)
-or data nothing executes (prose, images). ``Pulumi.yaml`` counts without its ``config:``, which the plan merges and
-reviews; anything under ``.github/`` (workflows, actions, CODEOWNERS) is code whatever its suffix, and so are the
-files that decide what gets installed (requirements, constraints, lock files, pip and virtualenv settings).
+or data nothing executes (prose, images). Some data decides what runs all the same, and counts as code: every
+Pulumi project, policy-pack and plugin file in any of the encodings Pulumi reads (``Pulumi.json`` is read before
+``Pulumi.yaml``, and its stacks are ``Pulumi.<stack>.json``), though ``Pulumi.yaml`` counts without its
+``config:``, which the plan merges and reviews; anything under ``.github/``; every ``.txt`` (a requirements file
+includes any other with ``-r``); and the data files of a Python package (a folder with ``__init__.py``), which
+ship and run with its code (this repository's own catalogues decide the judge's next verdicts).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import re
 import stat
 import subprocess
 import sys
@@ -30,32 +34,41 @@ MAX_TREE_FILES = 200_000
 """Files a checkout may hold before the inventory refuses it (a real repository holds far fewer)."""
 
 INERT_SUFFIXES = frozenset({
-    ".md", ".rst", ".adoc", ".txt", ".json", ".yaml", ".yml", ".csv", ".tsv", ".gz",
+    ".md", ".rst", ".adoc", ".json", ".yaml", ".yml", ".csv", ".tsv", ".gz",
     ".png", ".jpg", ".jpeg", ".gif", ".svg", ".ico", ".webp", ".pdf",
 })
 """Data whose effect the plan shows (stack and policy files the unchanged program reads) or that nothing runs."""
 INERT_NAMES = frozenset({"LICENSE", "NOTICE", "AUTHORS", "CHANGELOG", ".gitignore", ".gitattributes", ".editorconfig"})
-CODE_NAMES = frozenset({"PulumiPolicy.yaml", "pyvenv.cfg", "pip.conf", "pip.ini", ".pre-commit-config.yaml",
-                        ".gitlab-ci.yml", "entry_points.txt", "direct_url.json"})
+CODE_NAMES = frozenset({"pyvenv.cfg", "pip.conf", "pip.ini", ".pre-commit-config.yaml", ".gitlab-ci.yml", "direct_url.json"})
 """Names with an inert suffix that decide what runs or gets installed."""
-CODE_PREFIXES = ("requirements", "constraints")
+PULUMI_FILES = re.compile(r"^(Pulumi|PulumiPolicy|PulumiPlugin)\.(.+\.)?(json|ya?ml)$", re.IGNORECASE)
+"""Project, stack, policy-pack and plugin files in every encoding Pulumi reads (``encoding.Exts``: json, yaml, yml)."""
 CODE_FOLDERS = frozenset({".github"})
 PROJECT_FILES = frozenset({"Pulumi.yaml", "Pulumi.yml"})
 SKIPPED_FOLDERS = frozenset({".git"})
 
 
-def is_code(relative: str) -> bool:
-    """Whether a change to this file (a path relative to the checkout) can change what runs."""
+def is_code(relative: str, packages: frozenset[str] = frozenset()) -> bool:
+    """Whether a change to this file (a path relative to the checkout) can change what runs. ``packages``: the
+    folders of the checkout that are Python packages (their data ships and runs with their code)."""
     parts = relative.split("/")
     name = parts[-1]
     if CODE_FOLDERS & set(parts[:-1]) or name in CODE_NAMES or name in PROJECT_FILES:
         return True
-    if name.startswith(CODE_PREFIXES) and name.endswith(".txt"):
+    if PULUMI_FILES.match(name) and not _stack_file(name):
         return True
     if name in INERT_NAMES:
         return False
+    if "/".join(parts[:-1]) in packages or any("/".join(parts[:index]) in packages for index in range(1, len(parts) - 1)):
+        return True
     suffix = os.path.splitext(name)[1].lower()
     return suffix not in INERT_SUFFIXES
+
+
+def _stack_file(name: str) -> bool:
+    """A YAML stack file (``Pulumi.<stack>.yaml``): data the plan reviews. A JSON one is read only beside a JSON
+    project file, which is code: it counts as code too, since the plan reads YAML stack files."""
+    return bool(re.match(r"^Pulumi\..+\.ya?ml$", name)) and name not in PROJECT_FILES
 
 
 def _walk(root: Path) -> Iterator[Path]:
@@ -115,14 +128,13 @@ def code_inventory(root: Path) -> dict[str, str]:
     root = Path(root)
     if not root.is_dir():
         raise LinkConfigError(str(root), str(root), "a checkout folder (--trees BASE HEAD)")
-    found: dict[str, str] = {}
+    files = []
     for count, path in enumerate(_walk(root), start=1):
         if count > MAX_TREE_FILES:
             raise LinkConfigError(str(root), str(root), f"a checkout of at most {MAX_TREE_FILES:,} files")
-        relative = path.relative_to(root).as_posix()
-        if is_code(relative):
-            found[relative] = _fingerprint(path, relative)
-    return found
+        files.append(path.relative_to(root).as_posix())
+    packages = frozenset(name.rsplit("/", 1)[0] for name in files if name.endswith("/__init__.py"))
+    return {relative: _fingerprint(root / relative, relative) for relative in files if is_code(relative, packages)}
 
 
 def code_changes(base_root: Path, head_root: Path) -> list[dict[str, str]]:

@@ -264,13 +264,23 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[d
     # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.
     failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")
     changed = {link["key"] for link in links}
+    warned = _new_stack_warnings(base, head)
     return {
         "code": list(code or []),
         "links": links,
         "failedStacks": failed,
+        "stackWarnings": warned,
         "unchanged": len([key for key in head_links if key not in changed]),
-        "risky": bool(failed) or bool(code) or any(link["risks"] for link in links),
+        "risky": bool(failed) or bool(code) or bool(warned) or any(link["risks"] for link in links),
     }
+
+
+def _new_stack_warnings(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
+    """Warnings of a head stack its base did not have: each says the plan could not see everything `pulumi up`
+    will use (an ESC environment supplies config and environment variables offline planning cannot resolve)."""
+    before = {(s["project"], s["stack"]): set(s.get("warnings", [])) for s in base["stacks"]}
+    return sorted(f"{s['file']}: {warning}" for s in head["stacks"]
+                  for warning in s.get("warnings", []) if warning not in before.get((s["project"], s["stack"]), set()))
 
 
 def _unknown(key: str, base: dict[str, Any]) -> dict[str, Any]:
@@ -297,7 +307,8 @@ def summary(diff: dict[str, Any]) -> str:
 
 
 def format_text(diff: dict[str, Any]) -> str:
-    code_lines = [f"risk: {describe(diff['code'])}"] if diff.get("code") else []
+    code_lines = ([f"risk: {describe(diff['code'])}"] if diff.get("code") else []) + [
+        f"risk: new stack warning: {warning}" for warning in diff.get("stackWarnings", [])]
     if not diff["links"] and not diff["failedStacks"]:
         return "\n".join([*code_lines, "No access changes in the plans."]) + "\n" if code_lines else "No access changes.\n"
     lines = [*code_lines, summary(diff)]
@@ -319,8 +330,12 @@ def format_markdown(diff: dict[str, Any], *, details_limit: int = 200) -> str:
         lines += [f"**risky: program changed: review the code.** No access diff can vouch for code: these files decide "
                   "what `pulumi up` and CI run, and the plan of the head ran them.", "",
                   *[f"- {code(change['path'])} ({change['change']})" for change in diff["code"]], ""]
+    if diff.get("stackWarnings"):
+        lines += ["**risky: the plan could not see everything `pulumi up` will use:**", "",
+                  *[f"- {code(warning)}" for warning in diff["stackWarnings"]], ""]
     if not diff["links"] and not diff["failedStacks"]:
-        return "\n".join(lines + ["No access changes in the plans." if diff.get("code") else "No access changes.", ""])
+        seen_all = not diff.get("code") and not diff.get("stackWarnings")
+        return "\n".join(lines + ["No access changes." if seen_all else "No access changes in the plans.", ""])
     lines += [f"**{summary(diff)}**", ""]
     lines += ["| link | target | tier | + grants | - grants | risk |", "|---|---|---|---|---|---|"]
     for link in diff["links"]:

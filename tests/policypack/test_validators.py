@@ -27,7 +27,7 @@ def violations(resource_type: str, props: dict[str, Any]) -> dict[str, list[str]
     "resource_type,bad,good,rule",
     [
         ("aws:iam/rolePolicy:RolePolicy", {"policy": json.dumps(aws_doc(allow(["iam:PassRole"])))},
-         {"policy": json.dumps(aws_doc(allow(["iam:PassRole"], "arn:aws:iam::1:role/w/*")))}, "AWS006"),
+         {"policy": json.dumps(aws_doc(allow(["iam:PassRole"], "arn:aws:iam::1:role/workloads/*")))}, "AWS006"),
         ("aws:iam/policy:Policy", {"policy": json.dumps(aws_doc(allow(["*"])))}, {"policy": json.dumps(aws_doc(allow(["s3:ListAllMyBuckets"])))}, "AWS004"),
         ("aws:iam/role:Role", {"assumeRolePolicy": json.dumps(trust({"AWS": "*"}, EXTERNAL_ID))},
          {"assumeRolePolicy": json.dumps(trust({"AWS": CP}, EXTERNAL_ID))}, "AWS001"),

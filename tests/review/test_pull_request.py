@@ -152,11 +152,14 @@ def test_the_judge_never_runs_with_the_head_importable(base, head, tmp_path):
     ("pyproject.toml", True), (".github/workflows/x.yml", True), (".github/CODEOWNERS", True), ("Pulumi.yaml", True),
     ("PulumiPolicy.yaml", True), ("scripts/deploy.sh", True), ("Makefile", True), ("bin/tool", True),
     (".venv/pyvenv.cfg", True), ("pkg/__pycache__/m.cpython-311.pyc", True),
+    ("Pulumi.json", True), ("Pulumi.yml", True), ("stacks/Pulumi.dev.json", True), ("PulumiPolicy.json", True),
+    ("PulumiPlugin.yaml", True), ("requirements/base.txt", True), ("deps.txt", True), ("notes.txt", True),
+    ("linking/catalogues/risk-classes.json", True), ("linking/catalogues/x.json.gz", True),
     ("stacks/Pulumi.dev.yaml", False), ("policy_docs/aws/admin.json", False), ("README.md", False),
-    ("docs/review-example.png", False), ("notes.txt", False), ("LICENSE", False),
+    ("docs/review-example.png", False), ("stacks/policies/worker.json", False), ("LICENSE", False),
 ])
 def test_what_counts_as_code(path, code):
-    assert is_code(path) is code
+    assert is_code(path, frozenset({"linking", "linking/catalogues"})) is code
 
 
 def test_pulumi_yaml_counts_without_its_config(base, head):
@@ -188,3 +191,19 @@ def test_the_shipped_workflows_pass_zizmor(tmp_path):
                                     str(workflows)], capture_output=True, text=True, timeout=120)
         assert completed.returncode == 0, completed.stdout + completed.stderr
         assert "No findings to report" in completed.stdout + completed.stderr
+
+
+def test_a_json_project_file_pulumi_reads_first_is_code(base, head, capsys):
+    """Pulumi reads Pulumi.json before Pulumi.yaml, and then Pulumi.<stack>.json stack files: neither is planned."""
+    (head / "Pulumi.json").write_text(json.dumps({"name": "linking", "runtime": "python", "main": "stacks/"}))
+    (head / "stacks" / "Pulumi.dev.json").write_text(json.dumps({"config": {}}))
+    status, comment = judge(base, head, capsys)
+    assert status == 1 and "`Pulumi.json` (added)" in comment and "`stacks/Pulumi.dev.json` (added)" in comment
+
+
+def test_a_new_esc_environment_is_risky(base, head, capsys):
+    """An ESC environment supplies config (and environment variables) the offline plan cannot resolve."""
+    stack = head / "stacks" / "Pulumi.dev.yaml"
+    stack.write_text("environment:\n  - acme/prod-admin\n" + stack.read_text())
+    status, comment = judge(base, head, capsys)
+    assert status == 1 and "could not see everything" in comment and "acme/prod-admin" in comment

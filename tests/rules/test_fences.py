@@ -30,7 +30,7 @@ FAKE_FENCES = {
 
 
 def escalation(condition: Any) -> dict[str, Any]:
-    return aws_doc(allow(["iam:CreateRole", "iam:AttachRolePolicy"], "arn:aws:iam::1:role/w/*", Condition=condition))
+    return aws_doc(allow(["iam:CreateRole", "iam:AttachRolePolicy"], "arn:aws:iam::1:role/workloads/*", Condition=condition))
 
 
 @pytest.mark.parametrize("fence", sorted(FAKE_FENCES))

@@ -19,6 +19,8 @@ ACCOUNT = "111122223333"
     "arn:aws:iam::${aws:PrincipalAccount}:role/*",
     "arn:aws:iam::*:role/*",
     "arn:aws:*:*:*:*",
+    f"arn:aws:iam::{ACCOUNT}:role/*a*",
+    f"arn:aws:iam::{ACCOUNT}:role/?",
 ])
 def test_passing_every_role_however_spelled_is_an_escalation(pattern):
     findings = lint_aws_permissions(aws_doc(allow(["iam:PassRole"], pattern)), "custom.json", tier="custom")
@@ -33,6 +35,11 @@ def test_passing_every_role_however_spelled_is_an_escalation(pattern):
     ("lambda:GetFunction", f"arn:aws:lambda:*:{ACCOUNT}:function:*"),
     ("lambda:GetFunction", f"arn:aws:lambda:*:{ACCOUNT}:function*"),
     ("ssm:GetParameter", f"arn:aws:ssm:*:{ACCOUNT}:parameter/*"),
+    # a wildcard after fewer than four characters of a name: a generated id's prefix or a letter any name holds
+    ("secretsmanager:GetSecretValue", f"arn:aws:secretsmanager:*:{ACCOUNT}:secret:*-??????"),
+    ("s3:GetObject", "arn:aws:s3:::*a*/*"),
+    ("ssm:GetParameter", f"arn:aws:ssm:*:{ACCOUNT}:parameter/*a*"),
+    ("kms:Decrypt", f"arn:aws:kms:*:{ACCOUNT}:key/*"),
 ])
 def test_reading_every_resource_of_a_type_is_a_data_read(action, pattern):
     findings = lint_aws_permissions(aws_doc(allow([action], pattern)), "custom.json", tier="custom")
@@ -80,6 +87,13 @@ def test_conditions_that_look_like_fences_but_are_not(actions, condition, rule):
     document = aws_doc(allow(actions, "*", **({"Condition": condition} if condition else {})))
     findings = lint_aws_permissions(document, "custom.json", tier="custom", link_id="acme")
     assert any(f.rule == rule and f.severity == "error" for f in findings), findings
+
+
+def test_commands_on_every_instance_by_an_id_prefix_are_an_escalation():
+    document = aws_doc(allow(["ssm:SendCommand"], [f"arn:aws:ec2:*:{ACCOUNT}:instance/i-*",
+                                                   "arn:aws:ssm:*::document/AWS-RunShellScript"]))
+    assert any(f.rule == "AWS006" for f in lint_aws_permissions(document, "custom.json", tier="custom"))
+
 
 
 @pytest.mark.parametrize(("actions", "condition"), [
