@@ -137,6 +137,19 @@ class KubernetesSettings:
     """API groups of the CRDs the control plane may create, and whose objects it may manage in its namespaces."""
     admission_fence: Optional[AdmissionFence] = None
     """The ValidatingAdmissionPolicy fencing what the link's identity may create (on by default for tiers that write)."""
+    pod_security: Optional[PodSecurity] = None
+    """The Pod Security level the link's namespaces enforce (``restricted`` unless opted down with a reason)."""
+
+    @property
+    def pod_security_level(self) -> str:
+        return (self.pod_security or PodSecurity()).level
+
+
+@dataclass(frozen=True)
+class PodSecurity:
+    level: Literal["restricted", "baseline"] = "restricted"
+    reason: Optional[str] = None
+    """Why the namespaces enforce only ``baseline``: required with it (on record, a lint warning, risky in the diff)."""
 
 
 @dataclass(frozen=True)
@@ -680,6 +693,12 @@ def _check_kubernetes(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
         raise LinkConfigError(
             join_path(prefix, ["kubernetes", "admissionFence", "reason"]), fence.reason if fence.reason is not None else MISSING,
             "why the link goes without its admission fence, in at least two words (on record, and a lint warning)",
+        )
+    pod_security = settings.pod_security or PodSecurity()
+    if pod_security.level != "restricted" and len(visible_words(pod_security.reason or "")) < 2:
+        raise LinkConfigError(
+            join_path(prefix, ["kubernetes", "podSecurity", "reason"]), pod_security.reason if pod_security.reason is not None else MISSING,
+            "why the link's namespaces enforce only Pod Security baseline, in at least two words (on record, and a lint warning)",
         )
     for index, group in enumerate(settings.custom_resource_groups):
         if "." not in group or group.endswith((".k8s.io", ".kubernetes.io", ".x-k8s.io")) or group in ("k8s.io", "kubernetes.io"):

@@ -136,6 +136,13 @@ class AdmissionFenceArgs(TypedDict, total=False):
     reason: pulumi.Input[str]
 
 
+class PodSecurityArgs(TypedDict, total=False):
+    level: pulumi.Input[str]
+    """restricted (the default) or baseline."""
+    reason: pulumi.Input[str]
+    """Why the link's namespaces enforce only baseline."""
+
+
 class KubernetesSettingsArgs(TypedDict, total=False):
     namespace: pulumi.Input[str]
     create_namespace: pulumi.Input[bool]
@@ -149,6 +156,7 @@ class KubernetesSettingsArgs(TypedDict, total=False):
     create_namespaces: pulumi.Input[bool]
     custom_resource_groups: pulumi.Input[list[pulumi.Input[str]]]
     admission_fence: pulumi.Input[AdmissionFenceArgs]
+    pod_security: pulumi.Input[PodSecurityArgs]
 
 
 class KubernetesClusterLinkArgs(LinkArgs, total=False):

@@ -1,11 +1,17 @@
-"""The admission fence: a ValidatingAdmissionPolicy on what the link's own identity may create or change.
+"""The admission fence: a ValidatingAdmissionPolicy on what the link, and every identity it can mint, may create or
+change.
 
 RBAC says which objects the control plane may write; it cannot say what they may contain. The fence does, for
-requests from the link's identity only (its ServiceAccount, or its OIDC user or group): no privileged or
-host-namespace pods, no hostPath volumes, pods only as service accounts the control plane made (named with the
-link's prefix) or with no token at all; no service-account-token Secrets; RoleBindings only to ServiceAccounts
-of the same namespace; CRDs only in the link's API groups, owned and without conversion webhooks; namespaces and
-CRDs keep their owned and Pod Security labels. ``admissionregistration.k8s.io/v1`` is served from Kubernetes 1.30.
+requests from the link's identity (its ServiceAccount, or its OIDC user or group) and from every service account
+named with the link's prefix (``<id>.``: a link id holds no dot, so one link's prefix never starts another's),
+in any namespace: the accounts the link can create, and the only ones it may bind its rights to, so no identity
+it mints or binds walks around it. Pod Security Admission (``restricted``, pinned, on every managed namespace) is
+the maintained policy; the fence repeats what PSA restricted checks, on pods and every pod template, so an
+opted-down namespace or a cluster without PSA is still fenced, and adds what PSA does not cover: pods only as
+the link's accounts (or with no token), no node name or system priority class, no Service external IPs, no
+service-account-token Secrets, RoleBindings only to the link's accounts of the same namespace, CRDs only in the
+link's API groups, owned and without conversion webhooks, and namespaces and CRDs that keep their owned and Pod
+Security labels. ``admissionregistration.k8s.io/v1`` is served from Kubernetes 1.30.
 """
 
 from __future__ import annotations
@@ -16,22 +22,46 @@ from ..config import OWNED_LABEL, LinkSpec
 
 POD_SECURITY_LABEL_PREFIX = "pod-security.kubernetes.io/"
 MIN_SERVER_VERSION = "1.30"
+POD_SECURITY_VERSION = f"v{MIN_SERVER_VERSION}"
+"""The Pod Security Standards version the managed namespaces enforce: pinned, so a cluster upgrade changes nothing
+without a reviewed change here."""
 
 _POD_TEMPLATE_KINDS = ("Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "ReplicationController")
 _WORKLOADS = [
-    ("", ["pods", "replicationcontrollers"]),
+    ("", ["pods", "replicationcontrollers", "podtemplates"]),
     ("apps", ["daemonsets", "deployments", "replicasets", "statefulsets"]),
     ("batch", ["cronjobs", "jobs"]),
 ]
 
 
+def pod_security_labels(settings: Any) -> dict[str, str]:
+    """The Pod Security Admission labels of a managed namespace: enforce the link's level (restricted unless opted
+    down), pinned to a version; warn and audit at restricted."""
+    return {
+        f"{POD_SECURITY_LABEL_PREFIX}enforce": settings.pod_security_level,
+        f"{POD_SECURITY_LABEL_PREFIX}enforce-version": POD_SECURITY_VERSION,
+        f"{POD_SECURITY_LABEL_PREFIX}warn": "restricted",
+        f"{POD_SECURITY_LABEL_PREFIX}audit": "restricted",
+    }
+
+
 def service_account_prefix(spec: LinkSpec) -> str:
-    """Service accounts the control plane creates are named with this prefix; its pods may run only as them."""
-    return f"{spec.id}-"
+    """Service accounts the control plane creates are named with this prefix; its pods may run only as them. A dot,
+    which a link id cannot hold: ``acme.`` never starts ``acme-b.``."""
+    return f"{spec.id}."
+
+
+def minted_expression(spec: LinkSpec) -> str:
+    """CEL: the request comes from a service account named with the link's prefix, in any namespace."""
+    return f"request.userInfo.username.matches({_cel('^system:serviceaccount:[^:]+:' + _regex(service_account_prefix(spec)))})"
 
 
 def identity_expression(spec: LinkSpec, service_account: str) -> str:
-    """CEL: the request comes from the link's identity (what the policy applies to)."""
+    """CEL: the request comes from the link's identity or an identity it minted (what the policy applies to)."""
+    return f"{_own_identity(spec, service_account)} || {minted_expression(spec)}"
+
+
+def _own_identity(spec: LinkSpec, service_account: str) -> str:
     settings = spec.kubernetes
     assert settings is not None
     if settings.credential == "token":
@@ -71,7 +101,7 @@ def fence_manifests(spec: LinkSpec, *, service_account: str, name: str) -> tuple
 
 def _resource_rules() -> list[dict[str, Any]]:
     rules = [(group, resources) for group, resources in _WORKLOADS] + [
-        ("", ["namespaces", "secrets", "serviceaccounts"]),
+        ("", ["namespaces", "secrets", "serviceaccounts", "services"]),
         ("apiextensions.k8s.io", ["customresourcedefinitions"]),
         ("rbac.authorization.k8s.io", ["rolebindings"]),
     ]
@@ -84,11 +114,11 @@ def _resource_rules() -> list[dict[str, Any]]:
 def _variables() -> list[dict[str, str]]:
     template_kinds = ", ".join(_cel(kind) for kind in _POD_TEMPLATE_KINDS)
     return [
-        {"name": "isPod", "expression": f"object.kind == 'Pod' || object.kind == 'CronJob' || object.kind in [{template_kinds}]"},
+        {"name": "isPod", "expression": f"object.kind in ['Pod', 'CronJob', 'PodTemplate', {template_kinds}]"},
         {
             "name": "podSpec",
-            "expression": "object.kind == 'Pod' ? object.spec : "
-            "(object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec)",
+            "expression": "object.kind == 'Pod' ? object.spec : (object.kind == 'PodTemplate' ? object.template.spec : "
+            "(object.kind == 'CronJob' ? object.spec.jobTemplate.spec.template.spec : object.spec.template.spec))",
         },
         {
             "name": "containers",
@@ -136,6 +166,7 @@ def _validations(spec: LinkSpec) -> list[dict[str, str]]:
             "message": "the link may not mount node paths (hostPath volumes)",
             "reason": "Forbidden",
         },
+        *_restricted_validations(),
         {
             "expression": f"!variables.isPod || variables.serviceAccount.startsWith({_cel(prefix)}) || "
             "(variables.serviceAccount == 'default' && has(variables.podSpec.automountServiceAccountToken) && "
@@ -158,13 +189,21 @@ def _validations(spec: LinkSpec) -> list[dict[str, str]]:
         {
             "expression": "object.kind != 'RoleBinding' || (has(object.subjects) && object.subjects.all(s, "
             "s.kind == 'ServiceAccount' && has(s.namespace) && s.namespace == object.metadata.namespace && "
-            "!s.name.startsWith('system:')))",
-            "message": "the link's RoleBindings bind only service accounts of their own namespace",
+            f"s.name.startsWith({_cel(prefix)})))",
+            "message": f"the link's RoleBindings bind only its own service accounts ({prefix}...) of their namespace",
             "reason": "Forbidden",
         },
         {
-            "expression": f"object.kind != 'Namespace' || request.operation != 'CREATE' || {owned}",
-            "message": f"a namespace the link creates carries {OWNED_LABEL}={spec.id}",
+            "expression": f"object.kind != 'Namespace' || request.operation != 'CREATE' || ({owned} && "
+            f"{_cel(POD_SECURITY_LABEL_PREFIX + 'enforce')} in variables.labels && "
+            f"variables.labels[{_cel(POD_SECURITY_LABEL_PREFIX + 'enforce')}] in {_levels(settings)})",
+            "message": f"a namespace the link creates carries {OWNED_LABEL}={spec.id} and enforces Pod Security "
+            f"{settings.pod_security_level}",
+            "reason": "Forbidden",
+        },
+        {
+            "expression": "object.kind != 'Service' || !has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+            "message": "the link's Services claim no external IPs (CVE-2020-8554: traffic for any address to its pods)",
             "reason": "Forbidden",
         },
         {
@@ -182,6 +221,54 @@ def _validations(spec: LinkSpec) -> list[dict[str, str]]:
             "reason": "Forbidden",
         },
     ]
+
+
+RESTRICTED_VOLUMES = ("configMap", "csi", "downwardAPI", "emptyDir", "ephemeral", "persistentVolumeClaim", "projected", "secret")
+"""The volume types Pod Security's restricted profile allows ("Volume Types", Pod Security Standards)."""
+SYSTEM_PRIORITY_CLASSES = ("system-node-critical", "system-cluster-critical")
+"""Kubernetes' built-in priority classes: a pod of them preempts and outlives every workload on the node."""
+
+
+def _restricted_validations() -> list[dict[str, str]]:
+    """What Pod Security's restricted profile checks that a fenced identity could otherwise set (so an opted-down or
+    unlabelled namespace is fenced as well), and what it does not check: node name and system priority classes."""
+    containers = "variables.containers.all(c, "
+    checks = [
+        (containers + "!has(c.securityContext) || !has(c.securityContext.capabilities) || "
+         "!has(c.securityContext.capabilities.add) || c.securityContext.capabilities.add.all(a, a == 'NET_BIND_SERVICE'))",
+         "the link's containers add no capability but NET_BIND_SERVICE"),
+        ("(!has(variables.podSpec.securityContext) || ((!has(variables.podSpec.securityContext.seccompProfile) || "
+         "variables.podSpec.securityContext.seccompProfile.type != 'Unconfined') && "
+         "(!has(variables.podSpec.securityContext.appArmorProfile) || "
+         "variables.podSpec.securityContext.appArmorProfile.type != 'Unconfined'))) && " + containers +
+         "!has(c.securityContext) || ((!has(c.securityContext.seccompProfile) || c.securityContext.seccompProfile.type != 'Unconfined') && "
+         "(!has(c.securityContext.appArmorProfile) || c.securityContext.appArmorProfile.type != 'Unconfined')))",
+         "the link's pods run with seccomp and AppArmor confined"),
+        (containers + "!has(c.securityContext) || !has(c.securityContext.procMount) || c.securityContext.procMount == 'Default')",
+         "the link's containers keep the default /proc mask"),
+        (containers + "!has(c.ports) || c.ports.all(p, !has(p.hostPort) || p.hostPort == 0))",
+         "the link's containers open no host ports"),
+        ("variables.volumes.all(v, " + " || ".join(f"has(v.{kind})" for kind in RESTRICTED_VOLUMES) + ")",
+         "the link's volumes are of the types Pod Security restricted allows: " + ", ".join(RESTRICTED_VOLUMES)),
+        ("!has(variables.podSpec.nodeName) || variables.podSpec.nodeName == ''",
+         "the link's pods are scheduled, not pinned to a node (nodeName)"),
+        ("!has(variables.podSpec.priorityClassName) || !(variables.podSpec.priorityClassName in ["
+         + ", ".join(_cel(name) for name in SYSTEM_PRIORITY_CLASSES) + "])",
+         "the link's pods use no system priority class"),
+    ]
+    return [{"expression": f"!variables.isPod || ({expression})", "message": message, "reason": "Forbidden"}
+            for expression, message in checks]
+
+
+def _levels(settings: Any) -> str:
+    """CEL list of the Pod Security levels a namespace the link creates may enforce: its level or a stricter one."""
+    levels = ["restricted"] if settings.pod_security_level == "restricted" else ["restricted", "baseline"]
+    return "[" + ", ".join(_cel(level) for level in levels) + "]"
+
+
+def _regex(value: str) -> str:
+    """A RE2 pattern matching ``value`` literally."""
+    return "".join("\\" + c if c in ".^$*+?()[]{}|\\" else c for c in value)
 
 
 def _cel(value: str) -> str:

@@ -108,6 +108,8 @@ class KubernetesClusterLink(pulumi.ComponentResource):
                 token_expiry=spec.expires_at if token else None,
                 cluster_wide_writes=settings.scope == "cluster" and spec.tier != "readonly",
                 unfenced_reason=None if fenced or spec.tier == "readonly" else fence.reason,
+                pod_security_reason=(settings.pod_security.reason if settings.pod_security and spec.tier != "readonly"
+                                     and settings.pod_security_level != "restricted" else None),
             )
             + (lint.lint_kubernetes(self.cluster_scoped_role.document["rules"], "admin-cluster") if self.cluster_scoped_role else []),
             spec,
@@ -141,28 +143,35 @@ class KubernetesClusterLink(pulumi.ComponentResource):
             namespace_deps.append(
                 k8s.core.v1.Namespace(f"{name}-namespace", metadata=metadata(settings.namespace), opts=child)
             )
-        managed_namespaces = [
+        pod_security = admission.pod_security_labels(settings) if spec.tier != "readonly" else {}
+        managed_namespaces: list[pulumi.Resource] = [
             k8s.core.v1.Namespace(
                 f"{name}-managed-{namespace}",
-                metadata={**metadata(namespace), "labels": {**labels, OWNED_LABEL: spec.id}},
+                metadata={**metadata(namespace), "labels": {**labels, OWNED_LABEL: spec.id, **pod_security}},
                 opts=child,
             )
             for namespace in (settings.namespaces if settings.create_namespaces else ())
         ]
+        if pod_security and not settings.create_namespaces:  # namespaces that exist: Pod Security labels patched on
+            managed_namespaces += [
+                k8s.core.v1.NamespacePatch(f"{name}-pod-security-{namespace}", metadata={"name": namespace, "labels": pod_security}, opts=child)
+                for namespace in settings.namespaces
+            ]
         in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=namespace_deps))
         self.service_account = k8s.core.v1.ServiceAccount(
             f"{name}-service-account", metadata=metadata(object_names["serviceAccount"], settings.namespace), opts=in_namespace
         )
+        # Revoked, the roles keep no rule: a binding the control plane made itself grants nothing either.
         self.cluster_role = k8s.rbac.v1.ClusterRole(
             f"{name}-cluster-role",
             metadata=metadata(object_names["clusterRole"]),
-            rules=[_rule_args(rule) for rule in role_rules],
+            rules=[_rule_args(rule) for rule in role_rules] if spec.enabled else [],
             opts=child,
         )
         self.cluster_scoped_cluster_role = None if self.cluster_scoped_role is None else k8s.rbac.v1.ClusterRole(
             f"{name}-cluster-scoped-role",
             metadata=metadata(object_names["clusterScopedRole"]),
-            rules=[_rule_args(rule) for rule in self.cluster_scoped_role.document["rules"]],
+            rules=[_rule_args(rule) for rule in self.cluster_scoped_role.document["rules"]] if spec.enabled else [],
             opts=child,
         )
         self.fence = None
@@ -243,6 +252,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
                 "bindingKind": "RoleBinding" if settings.scope == "namespaces" else "ClusterRoleBinding",
                 "namespaces": list(settings.namespaces),
                 "ownership": {"label": OWNED_LABEL, "value": spec.id, "serviceAccountPrefix": admission.service_account_prefix(spec)},
+                "podSecurity": admission.pod_security_labels(settings) if spec.tier != "readonly" else None,
                 "admissionFence": (
                     {"policy": object_names["fence"], "minServerVersion": admission.MIN_SERVER_VERSION} if fenced
                     else {"disabled": fence.reason or "readonly tier: it writes nothing"}

@@ -27,6 +27,7 @@ RULES = {
     "K8S008": (ERROR, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
     "K8S009": (ERROR, "reads Secrets wherever it is bound (a custom tier or any other role: the admin tier keeps this in its ledger)"),
     "K8S010": (ERROR, "binds a role to everyone (system:authenticated, system:unauthenticated, all service accounts)"),
+    "K8S013": (WARNING, "the link's namespaces enforce only Pod Security baseline (restricted opted down, with a reason)"),
     "K8S012": (ERROR, "aggregates roles it cannot name (an aggregationRule selecting built-in roles, every role, or by "
                       "expression): the role holds whatever they hold"),
     "K8S011": (ERROR, "every non-resource URL of the API server (cluster-admin's own rule: /debug/pprof, /logs, /metrics, "
@@ -61,7 +62,8 @@ ESCALATION_RISKS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {
     "Ephemeral containers (linking)": (("", "pods/ephemeralcontainers", ("update", "patch")),),
     "Admission policies (linking)": tuple(
         ("admissionregistration.k8s.io", resource, _WRITES)
-        for resource in ("validatingadmissionpolicies", "validatingadmissionpolicybindings")
+        for resource in ("validatingadmissionpolicies", "validatingadmissionpolicybindings",
+                         "mutatingadmissionpolicies", "mutatingadmissionpolicybindings")
     ),
 }
 """Kubernetes' escalation paths: section of the good-practices page -> the (apiGroup, resource, verbs) it names."""
@@ -95,6 +97,7 @@ def lint_kubernetes(
     token_expiry: Optional[str] = None,
     cluster_wide_writes: bool = False,
     unfenced_reason: Optional[str] = None,
+    pod_security_reason: Optional[str] = None,
 ) -> list[Finding]:
     rules = list(rules)
     findings = []
@@ -126,6 +129,8 @@ def lint_kubernetes(
         findings.append(finding(RULES, "K8S006", source, "the tier is bound with a ClusterRoleBinding; list namespaces instead"))
     if unfenced_reason is not None:
         findings.append(finding(RULES, "K8S007", source, f"admissionFence off: {unfenced_reason}"))
+    if pod_security_reason is not None:
+        findings.append(finding(RULES, "K8S013", source, f"podSecurity baseline: {pod_security_reason}"))
     if token_expiry:
         findings.append(finding(
             RULES, "K8S004", source,

@@ -231,6 +231,8 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
             risks.append(f"longer sessions: {key} {before} -> {after}")
         if key == "permissionsBoundaryArn" and before and not after:
             risks.append(f"permissions boundary removed: {before}")
+        if key == "podSecurity" and isinstance(after, dict) and after.get("pod-security.kubernetes.io/enforce") != "restricted":
+            risks.append(f"Pod Security lowered: enforce {after.get('pod-security.kubernetes.io/enforce')} in the link's namespaces")
         if key == "scope" and after == "cluster":
             risks.append(f"bound cluster-wide: scope {before} -> {after}")
         if key == "scope" and after in ("account", "subscription", "wide"):

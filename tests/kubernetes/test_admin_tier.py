@@ -186,8 +186,8 @@ def test_credential_none_refuses_system_subjects(key, name, plan):
 # --- the admission fence: admission requests from the link ------------------------------------------------
 
 def pod(namespace: str = "team-a", kind: str = "Pod", **spec: Any) -> dict[str, Any]:
-    """A pod, or a workload whose template holds the pod spec; named service account acme-prod-app by default."""
-    pod_spec = {"serviceAccountName": "acme-prod-app", "containers": [{"name": "app", "image": "registry.example/app:1"}], **spec}
+    """A pod, or a workload whose template holds the pod spec; named service account acme-prod.app by default."""
+    pod_spec = {"serviceAccountName": "acme-prod.app", "containers": [{"name": "app", "image": "registry.example/app:1"}], **spec}
     meta = {"name": "x", "namespace": namespace}
     if kind == "Pod":
         return {"apiVersion": "v1", "kind": "Pod", "metadata": meta, "spec": pod_spec}
@@ -202,6 +202,7 @@ def labelled(kind: str, labels: dict[str, str], **extra: Any) -> dict[str, Any]:
 
 
 OWNED = {"linking.dev/owned-by": "acme-prod"}
+RESTRICTED = {"pod-security.kubernetes.io/enforce": "restricted"}
 CRD_SPEC = {"group": "acme.example", "names": {"kind": "Widget"}, "scope": "Namespaced"}
 PRIVILEGED = {"securityContext": {"privileged": True}}
 
@@ -229,7 +230,7 @@ FENCE_DENIES: dict[str, tuple[dict[str, Any], str, Any]] = {
     "a service account without the prefix": ({"kind": "ServiceAccount", "metadata": {"name": "admin", "namespace": "team-a"}}, "CREATE", None),
     "a service-account token Secret": (
         {"kind": "Secret", "type": "kubernetes.io/service-account-token", "metadata": {"name": "t", "namespace": "team-a",
-         "annotations": {"kubernetes.io/service-account.name": "acme-prod-app"}}}, "CREATE", None,
+         "annotations": {"kubernetes.io/service-account.name": "acme-prod.app"}}}, "CREATE", None,
     ),
     "a RoleBinding to system:authenticated": (
         {"kind": "RoleBinding", "metadata": {"name": "b", "namespace": "team-a"},
@@ -241,7 +242,7 @@ FENCE_DENIES: dict[str, tuple[dict[str, Any], str, Any]] = {
     ),
     "a RoleBinding to another namespace's account": (
         {"kind": "RoleBinding", "metadata": {"name": "b", "namespace": "team-a"},
-         "subjects": [{"kind": "ServiceAccount", "name": "acme-prod-app", "namespace": "kube-system"}], "roleRef": {"kind": "Role", "name": "r"}},
+         "subjects": [{"kind": "ServiceAccount", "name": "acme-prod.app", "namespace": "kube-system"}], "roleRef": {"kind": "Role", "name": "r"}},
         "CREATE", None,
     ),
     "a RoleBinding to system:serviceaccounts, by update": (
@@ -271,7 +272,54 @@ FENCE_DENIES: dict[str, tuple[dict[str, Any], str, Any]] = {
     ),
 }
 
+AUDIT: dict[str, dict[str, Any]] = {
+    "capability SYS_ADMIN": {"containers": [{"name": "a", "securityContext": {"capabilities": {"add": ["SYS_ADMIN"]}}}]},
+    "capability SYS_MODULE in an init container": {"initContainers": [{"name": "i", "securityContext": {"capabilities": {"add": ["SYS_MODULE"]}}}]},
+    "capability ALL": {"containers": [{"name": "a", "securityContext": {"capabilities": {"add": ["ALL"]}}}]},
+    "seccomp Unconfined (pod)": {"securityContext": {"seccompProfile": {"type": "Unconfined"}}},
+    "seccomp Unconfined (container)": {"containers": [{"name": "a", "securityContext": {"seccompProfile": {"type": "Unconfined"}}}]},
+    "AppArmor Unconfined": {"containers": [{"name": "a", "securityContext": {"appArmorProfile": {"type": "Unconfined"}}}]},
+    "procMount Unmasked": {"containers": [{"name": "a", "securityContext": {"procMount": "Unmasked"}}]},
+    "hostPort": {"containers": [{"name": "a", "ports": [{"containerPort": 80, "hostPort": 80}]}]},
+    "nfs volume": {"volumes": [{"name": "v", "nfs": {"server": "10.0.0.1", "path": "/"}}]},
+    "iscsi volume": {"volumes": [{"name": "v", "iscsi": {"targetPortal": "10.0.0.1:3260", "iqn": "iqn.x", "lun": 0}}]},
+    "flexVolume": {"volumes": [{"name": "v", "flexVolume": {"driver": "x/y"}}]},
+    "inline gcePersistentDisk": {"volumes": [{"name": "v", "gcePersistentDisk": {"pdName": "prod-db"}}]},
+    "inline awsElasticBlockStore": {"volumes": [{"name": "v", "awsElasticBlockStore": {"volumeID": "vol-1"}}]},
+    "inline azureDisk": {"volumes": [{"name": "v", "azureDisk": {"diskName": "d", "diskURI": "u"}}]},
+    "nodeName": {"nodeName": "control-plane-1"},
+    "system-node-critical priority": {"priorityClassName": "system-node-critical"},
+    "system-cluster-critical priority": {"priorityClassName": "system-cluster-critical"},
+}
+TEMPLATE_KINDS = ("Pod", "Deployment", "StatefulSet", "DaemonSet", "ReplicaSet", "Job", "CronJob", "ReplicationController", "PodTemplate")
+for _case, _spec in AUDIT.items():
+    for _kind in TEMPLATE_KINDS:
+        FENCE_DENIES[f"{_case} ({_kind}, create)"] = (pod(kind=_kind, **_spec), "CREATE", None)
+    FENCE_DENIES[f"{_case} (Deployment, update)"] = (pod(kind="Deployment", **_spec), "UPDATE", pod(kind="Deployment"))
+FENCE_DENIES.update({
+    "a Service with external IPs": ({"kind": "Service", "metadata": {"name": "s", "namespace": "team-a"},
+                                     "spec": {"ports": [{"port": 80}], "externalIPs": ["10.0.0.10"]}}, "CREATE", None),
+    "a RoleBinding to another account of its namespace": (
+        {"kind": "RoleBinding", "metadata": {"name": "b", "namespace": "team-a"},
+         "subjects": [{"kind": "ServiceAccount", "name": "ci-runner", "namespace": "team-a"}], "roleRef": {"kind": "Role", "name": "r"}},
+        "CREATE", None,
+    ),
+    "a namespace without Pod Security": (labelled("Namespace", OWNED), "CREATE", None),
+    "a namespace enforcing privileged": (labelled("Namespace", {**OWNED, "pod-security.kubernetes.io/enforce": "privileged"}), "CREATE", None),
+})
+
 FENCE_ADMITS: dict[str, tuple[dict[str, Any], str, Any]] = {
+    "a restricted-compliant deployment": (
+        pod(kind="Deployment", securityContext={"runAsNonRoot": True, "seccompProfile": {"type": "RuntimeDefault"}},
+            containers=[{"name": "app", "image": "registry.example/app:1", "ports": [{"containerPort": 8080}],
+                         "securityContext": {"allowPrivilegeEscalation": False, "capabilities": {"drop": ["ALL"], "add": ["NET_BIND_SERVICE"]},
+                                             "seccompProfile": {"type": "RuntimeDefault"}}}],
+            volumes=[{"name": "c", "configMap": {"name": "c"}}, {"name": "t", "emptyDir": {}}, {"name": "s", "secret": {"secretName": "s"}}],
+            priorityClassName="acme-high"),
+        "CREATE", None,
+    ),
+    "a ClusterIP service": ({"kind": "Service", "metadata": {"name": "s", "namespace": "team-a"},
+                             "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}}, "CREATE", None),
     "a deployment": (pod(kind="Deployment"), "CREATE", None),
     "a deployment update": (pod(kind="Deployment", containers=[{"name": "app", "image": "registry.example/app:2"}]), "UPDATE", pod(kind="Deployment")),
     "a stateful set with a volume claim": (pod(kind="StatefulSet", volumes=[{"name": "d", "persistentVolumeClaim": {"claimName": "d"}}]), "CREATE", None),
@@ -284,13 +332,13 @@ FENCE_ADMITS: dict[str, tuple[dict[str, Any], str, Any]] = {
     "a service": ({"kind": "Service", "metadata": {"name": "s", "namespace": "team-a"}, "spec": {"ports": [{"port": 80}]}}, "CREATE", None),
     "a config map": ({"kind": "ConfigMap", "metadata": {"name": "c", "namespace": "team-a"}, "data": {"k": "v"}}, "CREATE", None),
     "an opaque Secret": ({"kind": "Secret", "type": "Opaque", "metadata": {"name": "s", "namespace": "team-a"}}, "CREATE", None),
-    "a service account with the prefix": ({"kind": "ServiceAccount", "metadata": {"name": "acme-prod-app", "namespace": "team-a"}}, "CREATE", None),
+    "a service account with the prefix": ({"kind": "ServiceAccount", "metadata": {"name": "acme-prod.app", "namespace": "team-a"}}, "CREATE", None),
     "a RoleBinding to its namespace's account": (
         {"kind": "RoleBinding", "metadata": {"name": "b", "namespace": "team-a"},
-         "subjects": [{"kind": "ServiceAccount", "name": "acme-prod-app", "namespace": "team-a"}], "roleRef": {"kind": "Role", "name": "r"}},
+         "subjects": [{"kind": "ServiceAccount", "name": "acme-prod.app", "namespace": "team-a"}], "roleRef": {"kind": "Role", "name": "r"}},
         "CREATE", None,
     ),
-    "a namespace labelled as owned": (labelled("Namespace", OWNED), "CREATE", None),
+    "a namespace labelled as owned, restricted": (labelled("Namespace", {**OWNED, **RESTRICTED}), "CREATE", None),
     "another label on its namespace": (
         labelled("Namespace", {**OWNED, "team": "a", "pod-security.kubernetes.io/enforce": "restricted"}), "UPDATE",
         labelled("Namespace", {**OWNED, "pod-security.kubernetes.io/enforce": "restricted"}),
@@ -358,7 +406,7 @@ def test_going_without_the_fence_needs_a_reason_and_warns(admin_link, plan):
 
 def test_the_record_says_what_to_stamp(admin_plan):
     details = admin_plan.outputs["linkRecord"]["kubernetes"]
-    assert details["ownership"] == {"label": "linking.dev/owned-by", "value": "acme-prod", "serviceAccountPrefix": "acme-prod-"}
+    assert details["ownership"] == {"label": "linking.dev/owned-by", "value": "acme-prod", "serviceAccountPrefix": "acme-prod."}
     assert details["admissionFence"] == {"policy": "linking-acme-prod-fence", "minServerVersion": "1.30"}
     assert details["scope"] == "namespaces"
 
@@ -366,3 +414,76 @@ def test_the_record_says_what_to_stamp(admin_plan):
 def test_managed_namespaces_are_created_labelled_as_owned(admin_plan):
     namespaces = {r.inputs["metadata"]["name"]: r.inputs["metadata"]["labels"] for r in admin_plan.by_type("kubernetes:core/v1:Namespace")}
     assert namespaces["team-a"]["linking.dev/owned-by"] == "acme-prod" and namespaces["team-b"]["linking.dev/owned-by"] == "acme-prod"
+
+
+# --- identities the link mints, Pod Security, revocation (issue: a fence no minted identity escapes) -----------
+
+RUNNER = User.service_account("team-a", "acme-prod.runner")
+
+
+def test_the_delegation_chain_stays_fenced(fence, admin_plan):
+    """The link creates an account, binds its own role to it in the same namespace, and runs a pod as it; that
+    account's requests are fenced like the link's, so none of the forbidden objects gets in through it."""
+    account = {"kind": "ServiceAccount", "metadata": {"name": "acme-prod.runner", "namespace": "team-a"}}
+    binding = {"kind": "RoleBinding", "metadata": {"name": "runner", "namespace": "team-a"},
+               "subjects": [{"kind": "ServiceAccount", "name": "acme-prod.runner", "namespace": "team-a"}],
+               "roleRef": {"kind": "ClusterRole", "name": "linking-acme-prod", "apiGroup": "rbac.authorization.k8s.io"}}
+    runner_pod = pod(serviceAccountName="acme-prod.runner")
+    rbac = Rbac.of(admin_plan)
+    for obj, resource, group in ((account, "serviceaccounts", ""), (binding, "rolebindings", "rbac.authorization.k8s.io"),
+                                 (runner_pod, "pods", "")):
+        assert rbac.allows(LINK, "create", resource, "team-a", group) and fence.denials(LINK, obj) == []
+    assert fence.applies(RUNNER, FENCE_DENIES["privileged container"][0])
+    leaked = [case for case, (obj, operation, old) in FENCE_DENIES.items() if not fence.denials(RUNNER, obj, operation, old)]
+    assert leaked == []
+
+
+def test_a_binding_to_an_account_the_link_did_not_mint_is_refused(fence):
+    """Binding the link's rights to an existing account of the namespace would hand them to workloads the fence
+    does not see."""
+    obj, operation, old = FENCE_DENIES["a RoleBinding to another account of its namespace"]
+    assert fence.denials(LINK, obj, operation, old) and fence.denials(RUNNER, obj, operation, old)
+
+
+@pytest.mark.parametrize(("account", "fenced"), [
+    ("acme.runner", True), ("acme.a.b", True), ("acme-b.runner", False), ("acme-b", False), ("acmeb.x", False), ("acme", False),
+])
+def test_one_links_prefix_never_reaches_another_links_accounts(account, fenced, admin_link, plan):
+    """Link ids hold no dot: the fence of link 'acme' matches 'acme.*' and never the accounts of link 'acme-b'."""
+    admin_link["id"] = "acme"
+    policy = Fence(plan(admin_link).one(POLICY).inputs["spec"])
+    assert policy.applies(User.service_account("team-a", account), FENCE_DENIES["privileged container"][0]) is fenced
+
+
+def test_revocation_leaves_roles_without_rules_and_the_fence_in_place(admin_link, plan):
+    admin_link["enabled"] = False
+    result = plan(admin_link)
+    assert [r.inputs.get("rules") for r in result.by_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")] == [[], []]
+    assert result.by_type(POLICY) and result.by_type("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
+
+
+def test_managed_namespaces_enforce_pod_security_restricted_pinned(admin_plan):
+    for namespace in admin_plan.by_type("kubernetes:core/v1:Namespace"):
+        labels = namespace.inputs["metadata"]["labels"]
+        if namespace.inputs["metadata"]["name"] in ("team-a", "team-b"):
+            assert labels["pod-security.kubernetes.io/enforce"] == "restricted"
+            assert labels["pod-security.kubernetes.io/enforce-version"] == "v1.30"
+
+
+def test_existing_namespaces_get_the_labels_by_patch(admin_link, plan):
+    admin_link["kubernetes"]["createNamespaces"] = False
+    patches = plan(admin_link).by_type("kubernetes:core/v1:NamespacePatch")
+    assert sorted(p.inputs["metadata"]["name"] for p in patches) == ["team-a", "team-b"]
+    assert all(p.inputs["metadata"]["labels"]["pod-security.kubernetes.io/enforce"] == "restricted" for p in patches)
+
+
+def test_baseline_is_an_opt_down_with_a_reason_and_a_warning(admin_link, plan):
+    admin_link["kubernetes"]["podSecurity"] = {"level": "baseline"}
+    plan.expect_error(admin_link, "linking:link.kubernetes.podSecurity.reason", "")
+    admin_link["kubernetes"]["podSecurity"] = {"level": "baseline", "reason": "legacy agent needs root until OPS-7"}
+    result = plan(admin_link)
+    assert any("K8S013" in w for w in result.warnings)
+    policy = Fence(result.one(POLICY).inputs["spec"])
+    baseline = labelled("Namespace", {**OWNED, "pod-security.kubernetes.io/enforce": "baseline"})
+    assert policy.denials(LINK, baseline) == []
+    assert policy.denials(LINK, labelled("Namespace", {**OWNED, "pod-security.kubernetes.io/enforce": "privileged"}))

@@ -101,6 +101,7 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["pods/log"], "verbs": ["get"]}], "c", tier="custom")),
     "K8S009": (lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["*"]}], "c", tier="custom"),
                lambda: lint_kubernetes([{"apiGroups": [""], "resources": ["secrets"], "verbs": ["create"]}], "c", tier="custom")),
+    "K8S013": (lambda: lint_kubernetes([], "c", pod_security_reason="legacy agent needs root"), lambda: lint_kubernetes([], "c")),
     "K8S012": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"](
                    {"aggregationRule": {"clusterRoleSelectors": [{}]}}, "r", None),
                lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:ClusterRole"](
@@ -122,6 +123,8 @@ CUSTOM_TIER_ATTACKS = {
     "signer approval": ({"apiGroups": ["certificates.k8s.io"], "resources": ["signers"], "verbs": ["approve"]}, "K8S005"),
     "mutating webhooks": ({"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingwebhookconfigurations"], "verbs": ["create"]}, "K8S005"),
     "the fence itself": ({"apiGroups": ["admissionregistration.k8s.io"], "resources": ["validatingadmissionpolicybindings"], "verbs": ["delete"]}, "K8S005"),
+    "mutating admission policies": ({"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingadmissionpolicies"], "verbs": ["create"]}, "K8S005"),
+    "mutating admission policy bindings": ({"apiGroups": ["admissionregistration.k8s.io"], "resources": ["mutatingadmissionpolicybindings"], "verbs": ["update"]}, "K8S005"),
     "persistent volumes": ({"apiGroups": [""], "resources": ["persistentvolumes"], "verbs": ["create"]}, "K8S005"),
     "namespace labels": ({"apiGroups": [""], "resources": ["namespaces"], "verbs": ["patch"]}, "K8S005"),
     "escalate through a group wildcard": ({"apiGroups": ["*"], "resources": ["clusterroles"], "verbs": ["escalate"]}, "K8S002"),
