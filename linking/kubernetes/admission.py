@@ -78,6 +78,8 @@ def _own_identity(spec: LinkSpec, service_account: str) -> str:
 
 def fence_manifests(spec: LinkSpec, *, service_account: str, name: str) -> tuple[dict[str, Any], dict[str, Any]]:
     """The ValidatingAdmissionPolicy and its binding, as manifests (what the link creates)."""
+    revoked = [{"expression": "false", "message": "the link is revoked (enabled: false): it and the accounts it made write "
+                "nothing", "reason": "Forbidden"}]
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicy",
@@ -87,7 +89,7 @@ def fence_manifests(spec: LinkSpec, *, service_account: str, name: str) -> tuple
             "matchConstraints": {"resourceRules": _resource_rules()},
             "matchConditions": [{"name": "from-the-link", "expression": identity_expression(spec, service_account)}],
             "variables": _variables(),
-            "validations": _validations(spec),
+            "validations": _validations(spec) if spec.enabled else revoked,
         },
     }
     binding = {
@@ -101,9 +103,9 @@ def fence_manifests(spec: LinkSpec, *, service_account: str, name: str) -> tuple
 
 def _resource_rules() -> list[dict[str, Any]]:
     rules = [(group, resources) for group, resources in _WORKLOADS] + [
-        ("", ["namespaces", "secrets", "serviceaccounts", "services"]),
+        ("", ["pods/ephemeralcontainers", "namespaces", "secrets", "serviceaccounts", "services", "persistentvolumeclaims"]),
         ("apiextensions.k8s.io", ["customresourcedefinitions"]),
-        ("rbac.authorization.k8s.io", ["rolebindings"]),
+        ("rbac.authorization.k8s.io", ["rolebindings", "roles"]),
     ]
     return [
         {"apiGroups": [group], "apiVersions": ["*"], "operations": ["CREATE", "UPDATE"], "resources": resources}
@@ -202,6 +204,25 @@ def _validations(spec: LinkSpec) -> list[dict[str, str]]:
             "reason": "Forbidden",
         },
         {
+            "expression": f"object.kind != 'Role' || (object.metadata.name.startsWith({_cel(prefix)}) && {owned} && "
+            f"(request.operation != 'UPDATE' || (has(oldObject.metadata.labels) && {_cel(OWNED_LABEL)} in oldObject.metadata.labels && "
+            f"oldObject.metadata.labels[{_cel(OWNED_LABEL)}] == {_cel(spec.id)})))",
+            "message": f"the link writes only Roles of its own ({prefix}..., labelled {OWNED_LABEL}={spec.id}): an existing "
+            "Role may be bound to subjects the link may not bind",
+            "reason": "Forbidden",
+        },
+        {
+            "expression": "object.kind != 'PersistentVolumeClaim' || !has(object.spec.volumeName) || object.spec.volumeName == ''",
+            "message": "the link's claims are provisioned, not bound to an existing volume (a hostPath or local one)",
+            "reason": "Forbidden",
+        },
+        {
+            "expression": "object.kind != 'StatefulSet' || !has(object.spec.volumeClaimTemplates) || "
+            "object.spec.volumeClaimTemplates.all(t, !has(t.spec.volumeName) || t.spec.volumeName == '')",
+            "message": "the link's claims are provisioned, not bound to an existing volume (a hostPath or local one)",
+            "reason": "Forbidden",
+        },
+        {
             "expression": "object.kind != 'Service' || !has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
             "message": "the link's Services claim no external IPs (CVE-2020-8554: traffic for any address to its pods)",
             "reason": "Forbidden",
@@ -250,6 +271,13 @@ def _restricted_validations() -> list[dict[str, str]]:
          "the link's containers open no host ports"),
         ("variables.volumes.all(v, " + " || ".join(f"has(v.{kind})" for kind in RESTRICTED_VOLUMES) + ")",
          "the link's volumes are of the types Pod Security restricted allows: " + ", ".join(RESTRICTED_VOLUMES)),
+        ("variables.volumes.all(v, !has(v.ephemeral) || !has(v.ephemeral.volumeClaimTemplate) || "
+         "!has(v.ephemeral.volumeClaimTemplate.spec.volumeName) || v.ephemeral.volumeClaimTemplate.spec.volumeName == '')",
+         "the link's ephemeral volumes are provisioned, not bound to an existing volume"),
+        ("variables.volumes.all(v, !has(v.projected) || !has(v.projected.sources) || v.projected.sources.all(s, "
+         "!has(s.serviceAccountToken) || (!has(s.serviceAccountToken.audience) || s.serviceAccountToken.audience == '') && "
+         "(!has(s.serviceAccountToken.expirationSeconds) || s.serviceAccountToken.expirationSeconds <= 3607)))",
+         "the link's projected tokens are for the cluster (no audience) and last at most an hour"),
         ("!has(variables.podSpec.nodeName) || variables.podSpec.nodeName == ''",
          "the link's pods are scheduled, not pinned to a node (nodeName)"),
         ("!has(variables.podSpec.priorityClassName) || !(variables.podSpec.priorityClassName in ["

@@ -296,7 +296,27 @@ for _case, _spec in AUDIT.items():
     for _kind in TEMPLATE_KINDS:
         FENCE_DENIES[f"{_case} ({_kind}, create)"] = (pod(kind=_kind, **_spec), "CREATE", None)
     FENCE_DENIES[f"{_case} (Deployment, update)"] = (pod(kind="Deployment", **_spec), "UPDATE", pod(kind="Deployment"))
+ROLE_RULES = [{"apiGroups": [""], "resources": ["configmaps"], "verbs": ["get"]}]
 FENCE_DENIES.update({
+    "a Role not named with the prefix": (labelled("Role", OWNED, rules=ROLE_RULES) | {"metadata": {"name": "reader", "namespace": "team-a", "labels": OWNED}}, "CREATE", None),
+    "a Role not labelled as owned": ({"kind": "Role", "metadata": {"name": "acme-prod.reader", "namespace": "team-a"}, "rules": ROLE_RULES}, "CREATE", None),
+    "widening a Role someone else made": (
+        {"kind": "Role", "metadata": {"name": "acme-prod.reader", "namespace": "team-a", "labels": OWNED}, "rules": ROLE_RULES}, "UPDATE",
+        {"kind": "Role", "metadata": {"name": "acme-prod.reader", "namespace": "team-a"}, "rules": []},
+    ),
+    "a claim bound to an existing volume": (
+        {"kind": "PersistentVolumeClaim", "metadata": {"name": "c", "namespace": "team-a"}, "spec": {"volumeName": "node-root"}}, "CREATE", None),
+    "a stateful set claiming an existing volume": (
+        {"kind": "StatefulSet", "metadata": {"name": "s", "namespace": "team-a"},
+         "spec": {"template": pod()["spec"] and {"spec": pod()["spec"]}, "volumeClaimTemplates": [{"metadata": {"name": "d"}, "spec": {"volumeName": "node-root"}}]}},
+        "CREATE", None),
+    "an ephemeral volume bound to an existing volume": (
+        pod(volumes=[{"name": "e", "ephemeral": {"volumeClaimTemplate": {"spec": {"volumeName": "node-root"}}}}]), "CREATE", None),
+    "a projected token for another audience": (
+        pod(volumes=[{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t", "audience": "sts.amazonaws.com"}}]}}]), "CREATE", None),
+    "a projected token for a long time": (
+        pod(volumes=[{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t", "expirationSeconds": 4294967296}}]}}]), "CREATE", None),
+    "an ephemeral container by its subresource": (pod(ephemeralContainers=[{"name": "e", **PRIVILEGED}]), "UPDATE", pod()),
     "a Service with external IPs": ({"kind": "Service", "metadata": {"name": "s", "namespace": "team-a"},
                                      "spec": {"ports": [{"port": 80}], "externalIPs": ["10.0.0.10"]}}, "CREATE", None),
     "a RoleBinding to another account of its namespace": (
@@ -318,6 +338,12 @@ FENCE_ADMITS: dict[str, tuple[dict[str, Any], str, Any]] = {
             priorityClassName="acme-high"),
         "CREATE", None,
     ),
+    "its own Role": ({"kind": "Role", "metadata": {"name": "acme-prod.reader", "namespace": "team-a", "labels": OWNED}, "rules": ROLE_RULES},
+                     "CREATE", None),
+    "a provisioned claim": ({"kind": "PersistentVolumeClaim", "metadata": {"name": "c", "namespace": "team-a"},
+                             "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "1Gi"}}}}, "CREATE", None),
+    "a projected token for the cluster": (
+        pod(volumes=[{"name": "t", "projected": {"sources": [{"serviceAccountToken": {"path": "t", "expirationSeconds": 3600}}]}}]), "CREATE", None),
     "a ClusterIP service": ({"kind": "Service", "metadata": {"name": "s", "namespace": "team-a"},
                              "spec": {"type": "ClusterIP", "ports": [{"port": 80}]}}, "CREATE", None),
     "a deployment": (pod(kind="Deployment"), "CREATE", None),
@@ -456,10 +482,15 @@ def test_one_links_prefix_never_reaches_another_links_accounts(account, fenced, 
 
 
 def test_revocation_leaves_roles_without_rules_and_the_fence_in_place(admin_link, plan):
+    """Revoked, the roles keep no rule (a binding the control plane made to them grants nothing), and the fence
+    stays and refuses every write of the link and of the accounts it made."""
     admin_link["enabled"] = False
     result = plan(admin_link)
     assert [r.inputs.get("rules") for r in result.by_type("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")] == [[], []]
-    assert result.by_type(POLICY) and result.by_type("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
+    assert result.by_type("kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding")
+    revoked = Fence(result.one(POLICY).inputs["spec"])
+    for user in (LINK, RUNNER):
+        assert revoked.denials(user, FENCE_ADMITS["a restricted-compliant deployment"][0])
 
 
 def test_managed_namespaces_enforce_pod_security_restricted_pinned(admin_plan):
