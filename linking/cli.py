@@ -22,6 +22,11 @@ plan; bad input is a usage error or a file that is not what the command reads (a
 def _plan(args: argparse.Namespace) -> int:
     from .plan.batch import PlanSpool, in_shard, plan_all, stack_files
 
+    missing = [path for path in args.paths if not path.exists() and not path.is_symlink()]
+    if missing:
+        print(f"error: {missing[0]}: no such file or folder (expected a stack file Pulumi.<stack>.yaml or a folder of them)",
+              file=sys.stderr)
+        return BAD_INPUT
     files = stack_files(args.paths)
     if not files:
         print(f"error: no stack files (Pulumi.<stack>.yaml) in {', '.join(map(str, args.paths))}", file=sys.stderr)
@@ -185,10 +190,21 @@ def _check(args: argparse.Namespace) -> int:
     return FINDINGS if failed else OK
 
 
+def _version() -> str:
+    """The installed distribution's version (cloud-linking), or that it is not installed."""
+    from importlib import metadata
+
+    try:
+        return metadata.version("cloud-linking")
+    except metadata.PackageNotFoundError:
+        return "(not installed)"
+
+
 def main(argv: Optional[Sequence[str]] = None) -> int:
     parser = argparse.ArgumentParser(
         prog="linking", description="Link cloud accounts to a control plane as reviewed Pulumi code."
     )
+    parser.add_argument("--version", action="version", version=f"linking {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
     plan = commands.add_parser(
         "plan",

@@ -139,3 +139,16 @@ def test_a_malformed_environment_block_is_an_error_naming_it(tmp_path, capsys):
 def test_a_folder_without_stack_files_is_bad_input(tmp_path, capsys):
     assert main(["plan", str(tmp_path)]) == 2
     assert "no stack files" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("path", ["nowhere/", "nowhere/Pulumi.dev.yaml", "Pulumi.missing.yaml"])
+def test_a_path_that_does_not_exist_is_bad_input_that_says_what_was_looked_for(path, tmp_path, capsys):
+    assert main(["plan", str(tmp_path / path)]) == 2
+    err = capsys.readouterr().err
+    assert "no such file or folder" in err and "Pulumi.<stack>.yaml" in err and err.count("\n") == 1
+
+
+def test_version(capsys):
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0 and capsys.readouterr().out.startswith("linking ")
