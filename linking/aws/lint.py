@@ -88,12 +88,6 @@ def boundary_fence(condition: Any, boundaries: Optional[set[str]] = None) -> boo
     return _equality_on(condition, "iam:PermissionsBoundary", boundaries, arn=True)
 
 
-def ownership_fence(condition: Any, link_id: Optional[str] = None) -> bool:
-    """Whether a statement's condition pins the ownership tag, on the resource or on the request, to the link."""
-    owner = {link_id} if link_id else None
-    return any(_equality_on(condition, f"aws:{side}Tag/{OWNERSHIP_TAG}", owner, arn=False) for side in ("Resource", "Request"))
-
-
 @functools.lru_cache(maxsize=4096)
 def _expand(pattern: str) -> frozenset[str]:
     """The lower-case actions a pattern names (a literal names itself, known or not)."""
@@ -310,7 +304,7 @@ def lint_aws_permissions(
                 if not (request_stamped and (at_create or claims_kept)) and action not in kept:
                     claims.append(finding(RULES, "AWS013", location, f"{action} [class: ownership claim]"))
                 continue
-            if (iam_fenced and action.startswith("iam:")) or _owned(action, resource_owned, request_stamped or at_create, levels):
+            if (iam_fenced and action.startswith("iam:")) or _owned(action, resource_owned, request_stamped, levels):
                 continue
             if every:
                 everywhere.setdefault(action, location)

@@ -8,6 +8,7 @@ what the offline plan recorded.
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
@@ -64,30 +65,24 @@ def _raw_access(plan: StackPlan) -> list[dict[str, Any]]:
     (``REVIEWED_INPUTS``) is, any other is listed whole in ``accessResources`` (a bucket policy, a Helm release, an
     ARM deployment), so it can never pass unseen; a component the provider implements (``yaml/v2:ConfigGroup``,
     ``helm.sh/v4:Chart``) counts, since the offline plan cannot expand what it applies."""
-    from ..catalogue import access_resource_types
-
     owned = {r.urn for c in plan.resources if c.type in LINK_COMPONENTS | {WORKLOAD_COMPONENT} for r in [c, *_descendants(plan, c)]}
-    reviewed = reviewed_inputs()
-    access = {typ: (provider, inputs) for provider, types in access_resource_types().items() for typ, inputs in types.items()}
+    reviewed, access = reviewed_inputs(), _access_types()
     by_provider: dict[str, list[PlannedResource]] = {}
     listed: dict[str, list[dict[str, Any]]] = {}
     for resource in plan.resources:
-        if resource.urn in owned:
+        if resource.urn in owned or resource.type not in access:  # the catalogue holds every type a review reads too
             continue
+        provider, inputs = access[resource.type]
+        resources = by_provider.setdefault(provider, [])
         if resource.type in reviewed and resource.custom:
-            provider = resource.type.split(":")[0].removeprefix("azure-native").replace("azuread", "azure") or "azure"
-            by_provider.setdefault(provider, []).append(resource)
-        if resource.type in access and (resource.type not in reviewed or _unread_inputs(resource, access[resource.type][1])):
-            provider, inputs = access[resource.type]
+            resources.append(resource)
+        if resource.type not in reviewed or _unread_inputs(resource, inputs):
             listed.setdefault(provider, []).append({
                 "type": resource.type, "name": resource.name,
                 "inputs": {key: parsed_json(plain(resource.inputs[key])) for key in inputs if key in resource.inputs},
             })
-            by_provider.setdefault(provider, [])
     entries = []
     for provider, resources in sorted(by_provider.items()):
-        if provider not in ("aws", "azure", "gcp", "kubernetes"):
-            continue
         grants, trust, conditions = part(provider, "review").extract(resources)
         entries.append({
             "key": f"resources:{provider}", "kind": "resources", "provider": provider, "id": provider,
@@ -98,6 +93,14 @@ def _raw_access(plan: StackPlan) -> list[dict[str, Any]]:
             **({"accessResources": sorted(listed[provider], key=lambda r: (r["type"], r["name"]))} if provider in listed else {}),
         })
     return entries
+
+
+@cache
+def _access_types() -> dict[str, tuple[str, list[str]]]:
+    """Resource type -> (provider, the inputs that say who gets what), over the access catalogue."""
+    from ..catalogue import access_resource_types
+
+    return {typ: (provider, inputs) for provider, types in access_resource_types().items() for typ, inputs in types.items()}
 
 
 def _unread_inputs(resource: PlannedResource, inputs: list[str]) -> bool:

@@ -82,6 +82,7 @@ OWNED = {"StringEquals": {"aws:ResourceTag/linking:owned-by": "acme"}}
     (["codebuild:UpdateProject"], STAMPED, "AWS006"),          # an update is no create: the stamp re-tags what exists
     (["ssm:SendCommand"], None, "AWS006"),                     # root on every managed node, as its instance profile
     (["codebuild:StartBuild"], None, "AWS006"),                # a buildspec override runs as the project's role
+    (["ssm:SendCommand"], {"Null": {"ec2:CreateAction": "false"}}, "AWS006"),  # create-time fences tag writes only
 ])
 def test_conditions_that_look_like_fences_but_are_not(actions, condition, rule):
     document = aws_doc(allow(actions, "*", **({"Condition": condition} if condition else {})))
