@@ -262,3 +262,10 @@ def aws_action_classes() -> dict[str, list[str]]:
 def aws_escalation_methods() -> dict[str, list[str]]:
     """cloudsplaining's privilege-escalation methods: each a set of actions that together escalate."""
     return _aws_sensitive()["privilegeEscalationMethods"]
+
+
+@cache
+def aws_cloudformation_handlers() -> dict[str, dict[str, list[str]]]:
+    """CloudFormation resource type -> handler (create, update, delete) -> the IAM permissions it calls, from the
+    registry schemas shipped in cfn-lint (``aws-cloudformation-handlers.json.gz``, ``scripts/aws_cloudformation_handlers.py``)."""
+    return _shipped("aws-cloudformation-handlers.json.gz")["types"]

@@ -40,6 +40,14 @@ def garbage_collected_while_captured():
     gc.collect()
 
 
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """What the catalogue-wide checks decided (``tests/aws/test_exhaustive_fence.py``), counted."""
+    from tests.aws.test_exhaustive_fence import REPORT
+
+    for line in REPORT:
+        terminalreporter.write_line(line)
+
+
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-golden", action="store_true", help="rewrite tests/golden from the current output")
 

@@ -219,10 +219,18 @@ NAMED_PREFIX = 4
 may hold, and reaches names nobody in the link chose."""
 
 
+def chosen_name(arn_format: str) -> Optional[str]:
+    """The ARN format's first part its creator chooses by AWS's own naming (``${FunctionName}``; the group's name, not
+    the id before it, in ``autoScalingGroup:${GroupId}:autoScalingGroupName/${GroupFriendlyName}``)."""
+    found = re.search(r"\$\{(\w*Name\w*)\}", arn_format)
+    return found.group(1) if found else None
+
+
 def _unnamed(text: str, arn_format: str) -> bool:
     """Whether ``text`` (a pattern, policy variables as ``*``) has this format's shape up to the name and a wildcard
     in the name with fewer than `NAMED_PREFIX` literal characters before it."""
-    name_variable = re.search(r"\$\{(?!(?:Partition|Region|Account)\})\w+\}", arn_format)
+    variables = list(re.finditer(r"\$\{(?!(?:Partition|Region|Account)\})(\w+)\}", arn_format))
+    name_variable = next((v for v in variables if v.group(1) == chosen_name(arn_format)), variables[0] if variables else None)
     if name_variable is None:
         return False
     prefix = "[^:]*".join(re.escape(piece) for piece in re.split(r"\$\{\w+\}", arn_format[:name_variable.start()]))

