@@ -13,9 +13,9 @@ from .providers import PROVIDERS, part
 
 TIERS = ("admin", "readonly")
 SKIPPED_FILES = {"services.yaml", "workload-roles.json"}
-NOT_DOCUMENTS = (".ledger.yaml", ".source.yaml")
-"""Beside a tier: its ledger (what it keeps that a reviewer could call an escalation, and why) and the source it is
-generated from (``linking.aws.tiers``); neither is a policy document."""
+NOT_DOCUMENTS = (".ledger.yaml", ".source.yaml", ".claims.json")
+"""Beside a tier: its ledger (what it keeps that a reviewer could call an escalation, and why), the source it is
+generated from (``linking.aws.tiers``) and what a stack may opt in to (claims); none is a policy document."""
 """Files in policy_docs that are not permission documents."""
 
 

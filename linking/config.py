@@ -67,6 +67,13 @@ class ControlPlane:
 
 
 @dataclass(frozen=True)
+class AwsClaim:
+    service: str
+    reason: str
+    """Why this link must stamp resources of the service that it did not create (shown in the plan and the diff)."""
+
+
+@dataclass(frozen=True)
 class AwsSettings:
     account_id: str
     """12 digits; in code also an Output (an account the program vends): checked when it resolves."""
@@ -79,6 +86,9 @@ class AwsSettings:
     ``account``: the wider tier that adopts pre-existing resources (policy_docs/aws/admin-account.json); lint warns."""
     revoke_workloads: bool = False
     """When the link is disabled, its workload boundary becomes a deny-all: every role the control plane made stops."""
+    allow_claims: tuple[AwsClaim, ...] = ()
+    """Services whose untagged resources the admin tier may stamp (claim) although it did not create them: an opt-in,
+    each with its reason, for types with no name to fence by (KMS keys, certificates)."""
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,11 @@ class LinkArgs(TypedDict, total=False):
     waivers: pulumi.Input[list[pulumi.Input[WaiverArgs]]]
 
 
+class AwsClaimArgs(TypedDict, total=False):
+    service: pulumi.Input[str]
+    reason: pulumi.Input[str]
+
+
 class AwsSettingsArgs(TypedDict, total=False):
     account_id: pulumi.Input[str]
     """The 12-digit account id; may be another resource's output (an account the program vends)."""
@@ -88,6 +93,8 @@ class AwsSettingsArgs(TypedDict, total=False):
     scope: pulumi.Input[str]
     """owned (default) or account."""
     revoke_workloads: pulumi.Input[bool]
+    allow_claims: pulumi.Input[list[pulumi.Input[AwsClaimArgs]]]
+    """Services whose untagged resources the admin tier may claim, each with a reason (an opt-in)."""
 
 
 class AwsAccountLinkArgs(LinkArgs, total=False):

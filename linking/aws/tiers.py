@@ -53,6 +53,9 @@ _FROM_A_SOURCE = re.compile(
     r"from (an? |the )?[\w -]*?(snapshot|backup|source|bucket))\b", re.IGNORECASE)
 """A create whose source is an existing resource (a restore, a copy, a replica, a snapshot, an import): IAM authorizes
 the source under the created type or not at all, so a stamp on the request would reach an unowned source."""
+_REMOVES = re.compile(r"Grants permissions? to (remove|delete|untag)\b", re.IGNORECASE)
+
+
 def _word(text: str) -> str:
     return re.sub(r"[^a-z0-9]", "", text.lower())
 
@@ -234,6 +237,15 @@ class ServiceData:
         best = max(scores.values(), default=0)
         return [t for t, score in scores.items() if best and score == best]
 
+    def implied_types(self, facts: ActionFacts) -> tuple[str, ...]:
+        """The named type a create on no resource makes (``eks:CreateCluster``: a cluster), by the action's name:
+        IAM authorizes nothing of it, but its tags are given through the tag action on the new resource's ARN."""
+        if not facts.stamps_any:
+            return ()
+        service, action = facts.name.split(":")
+        types = [t for t in self._data.resources.get_resource_types_for_service(service) if self.name_variable(service, t)]
+        return tuple(self._named_by_action(service, action, types))
+
     def stampable_types(self, facts: ActionFacts) -> tuple[str, ...]:
         """The types of an action that have a name: what it may do on the link's names alone (a tag action stamps
         only untagged resources named for the link)."""
@@ -372,6 +384,10 @@ def decide(data: ServiceData, source: TierSource) -> Decisions:
     services, and an action whose resources carry no tag simply never matches it."""
     ledger = source.ledger
     decisions = Decisions(unfenced=sorted(ledger.unfenced))
+    created = {(service, t) for service in source.services for facts in data.actions(service)
+               if facts.creates and not any(fnmatch.fnmatchcase(facts.name, p) for p in source.not_created)
+               for t in facts.stamped_types + data.implied_types(facts)}
+    """What the tier's creates make: a tag action may stamp only these, while they are being created."""
     for service in source.services:
         for facts in data.actions(service):
             decisions.universe.append(facts.name)
@@ -385,7 +401,7 @@ def decide(data: ServiceData, source: TierSource) -> Decisions:
                 decisions.tagging.append(facts.name)
                 if facts.create_action_key:
                     decisions.create_action_tagging.append(facts.name)
-                elif facts.takes_request_tag and (stampable := data.stampable_types(facts)):
+                elif facts.takes_request_tag and (stampable := [t for t in data.stampable_types(facts) if (service, t) in created]):
                     decisions.stamping[facts.name] = {data.link_arn(service, t) for t in stampable}
             elif fence == "create":
                 if any(fnmatch.fnmatchcase(facts.name, p) for p in source.not_created):
@@ -565,20 +581,51 @@ def generate_readonly(data: ServiceData, source: TierSource) -> dict[str, Any]:
 TIERS = ("admin", "readonly", "workload-boundary")
 
 
+CLAIMS_FILE = "admin.claims.json"
+"""What ``aws.allowClaims`` may add to the admin tier, per service: generated with it, read at run time."""
+
+
+def claimable(data: ServiceData, source: TierSource) -> dict[str, dict[str, list[str]]]:
+    """Per admin service with types that have no name (a KMS key): its tag actions that set tags, and the ARNs of
+    those unnamed types. A stack's ``aws.allowClaims`` lets the link stamp untagged resources there; named types
+    never need it (their creates are fenced by the link's names)."""
+    decisions = decide(data, source)
+    claims: dict[str, dict[str, list[str]]] = {}
+    for service in source.services:
+        if any(f.create_action_key for f in data.actions(service)):
+            continue  # EC2 and Elastic Load Balancing say when a tag call is part of a create: no claim needed
+        actions, arns = [], set()
+        for facts in data.actions(service):
+            removes = _REMOVES.match(data.details(service, facts.name.split(":")[1]).get("description", ""))
+            if facts.name not in decisions.tagging or not facts.takes_request_tag or removes:
+                continue
+            rows = [row["name"] for row in data.details(service, facts.name.split(":")[1]).get("resourceTypes", [])]
+            unnamed = {data.arn_pattern(service, t) for t in rows if data.name_variable(service, t) is None}
+            if unnamed:
+                actions.append(facts.name)
+                arns |= unnamed
+        if actions:
+            claims[service] = {"actions": sorted(actions), "resources": sorted(arns)}
+    return claims
+
+
 def generated_documents(folder: Optional[Path] = None) -> dict[str, dict[str, Any]]:
+    """File name -> content of every generated file: the tiers and the admin tier's claims."""
     folder = folder or policy_docs_root() / "aws"
     sources = {name: TierSource.load(folder, name) for name in TIERS}
-    return {name: (generate_readonly if source.based_on else generate)(ServiceData(source.named_by), source)
-            for name, source in sources.items()}
+    files = {f"{name}.json": (generate_readonly if source.based_on else generate)(ServiceData(source.named_by), source)
+             for name, source in sources.items()}
+    files[CLAIMS_FILE] = claimable(ServiceData(sources["admin"].named_by), sources["admin"])
+    return files
 
 
 def main(argv: Optional[list[str]] = None) -> int:
-    """Rewrite the generated tiers (``--check``: only say whether they are current)."""
+    """Rewrite the generated files (``--check``: only say whether they are current)."""
     args = sys.argv[1:] if argv is None else argv
     folder = policy_docs_root() / "aws"
     stale = []
     for name, document in generated_documents(folder).items():
-        path = folder / f"{name}.json"
+        path = folder / name
         text = canonical_json(document, pretty=True)
         if not path.is_file() or path.read_text(encoding="utf-8") != text:
             stale.append(name)

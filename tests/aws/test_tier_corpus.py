@@ -175,14 +175,17 @@ CONTROL_PLANE_STILL_DOES = [
     ("eks:CreateAccessEntry", CLUSTER, OWNED),
     ("eks:UpdateClusterConfig", CLUSTER, OWNED),
     ("eks:DeleteCluster", CLUSTER, OWNED),
-    ("rds:CreateDBInstance", arn("rds", "db:app"), STAMPED),
+    ("rds:CreateDBInstance", arn("rds", "db:acme-prod-app"), STAMPED),
     ("rds:CreateDBInstance", arn("rds", "subgrp:default"), UNOWNED),
     ("rds:CreateDBInstance", arn("rds", "pg:default.postgres16"), UNOWNED),
     ("rds:DeleteDBInstance", DB, OWNED),
-    ("s3:CreateBucket", "arn:aws:s3:::app-assets", STAMPED),
-    ("s3:PutBucketAbac", "arn:aws:s3:::app-assets", UNOWNED),
-    ("s3:PutObject", "arn:aws:s3:::app-assets/index.html", OWNED),
-    ("lambda:CreateFunction", arn("lambda", "function:app"), STAMPED),
+    ("s3:CreateBucket", "arn:aws:s3:::acme-prod-assets", STAMPED),
+    ("s3:TagResource", "arn:aws:s3:::acme-prod-assets", STAMPED),
+    ("s3:PutBucketAbac", "arn:aws:s3:::acme-prod-assets", UNOWNED),
+    ("s3:PutObject", "arn:aws:s3:::acme-prod-assets/index.html", OWNED),
+    ("lambda:CreateFunction", arn("lambda", "function:acme-prod-app"), STAMPED),
+    ("lambda:TagResource", arn("lambda", "function:acme-prod-app"), STAMPED),
+    ("lambda:CreateEventSourceMapping", "*", ctx(STAMPED, {"lambda:FunctionArn": arn("lambda", "function:acme-prod-app")})),
     ("lambda:InvokeFunction", FUNCTION, OWNED),
     ("iam:CreateRole", WORKLOAD_ROLE, {"iam:PermissionsBoundary": NAMES.boundary_policy_arn}),
     ("iam:PassRole", WORKLOAD_ROLE, {"iam:PassedToService": "lambda.amazonaws.com"}),
@@ -195,15 +198,16 @@ CONTROL_PLANE_STILL_DOES = [
     ("ec2:TerminateInstances", INSTANCE, OWNED),
     ("ec2:DescribeInstances", "*", UNOWNED),
     ("ec2:CreateSnapshot", SNAPSHOT, STAMPED),
+    ("ec2:CreateSnapshot", VOLUME, OWNED),
     ("kms:CreateKey", "*", STAMPED),
     ("kms:CreateGrant", KEY, ctx(OWNED, {"kms:GrantIsForAWSResource": "true"})),
     ("kms:TagResource", KEY, {"aws:TagKeys": ["team"], **OWNED}),
-    ("secretsmanager:CreateSecret", SECRET, STAMPED),
+    ("secretsmanager:CreateSecret", arn("secretsmanager", "secret:acme-prod-db-AbCdEf"), STAMPED),
+    ("secretsmanager:TagResource", arn("secretsmanager", "secret:acme-prod-db-AbCdEf"), STAMPED),
     ("secretsmanager:GetSecretValue", SECRET, OWNED),
-    ("iam:CreateOpenIDConnectProvider", "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X", STAMPED),
-    ("iam:DeleteOpenIDConnectProvider", GITHUB_OIDC, OWNED),
+    ("iam:CreateOpenIDConnectProvider", "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/X", UNOWNED),
     ("ecr:GetAuthorizationToken", "*", UNOWNED),
-    ("ecr:CreateRepository", REPOSITORY, STAMPED),
+    ("ecr:CreateRepository", arn("ecr", "repository/acme-prod-api"), STAMPED),
     ("route53:ListResourceRecordSets", "arn:aws:route53:::hostedzone/Z0123", UNOWNED),
     ("iam:PassRole", WORKLOAD_ROLE, {"iam:PassedToService": "codebuild.amazonaws.com"}),
 ]
@@ -219,7 +223,6 @@ NEVER_ALLOWED = [
     ("ec2:GetLaunchTemplateData", INSTANCE, OWNED),
     ("autoscaling:DescribeLaunchConfigurations", "*", UNOWNED),
     ("ec2:DescribeSpotFleetRequests", "*", UNOWNED),
-    ("iam:CreateOpenIDConnectProvider", GITHUB_OIDC, UNOWNED),
     ("iam:PassRole", WORKLOAD_ROLE, {"iam:PassedToService": "ssm.amazonaws.com"}),
     ("iam:PassRole", "arn:aws:iam::123456789012:role/OrganizationAccountAccessRole", {"iam:PassedToService": "lambda.amazonaws.com"}),
     ("iam:CreateRole", WORKLOAD_ROLE, {"iam:PermissionsBoundary": "arn:aws:iam::aws:policy/AdministratorAccess"}),
@@ -248,7 +251,8 @@ NEVER_ALLOWED = [
     ("kms:TagResource", KEY, ctx(OTHER_LINK, STAMPED)),
     ("kms:UntagResource", KEY, ctx(OWNED, {"aws:TagKeys": [OWNERSHIP_TAG]})),
     ("rds:AddTagsToResource", DB, ctx(OTHER_LINK, STAMPED)),
-    ("iam:TagOpenIDConnectProvider", GITHUB_OIDC, ctx(OTHER_LINK, STAMPED)),
+    ("iam:TagOpenIDConnectProvider", GITHUB_OIDC, STAMPED),
+    ("iam:DeleteOpenIDConnectProvider", GITHUB_OIDC, OWNED),
     ("iam:UntagOpenIDConnectProvider", GITHUB_OIDC, ctx(OWNED, {"aws:TagKeys": [OWNERSHIP_TAG]})),
 ]
 
@@ -258,10 +262,57 @@ def test_admin_never_allows(action, resource, context):
     assert verdict("admin", req(action, resource, context)) != "allow"
 
 
-def test_claiming_an_untagged_resource_is_the_ledgers_documented_exception():
-    """Tag-on-create through a tag action cannot be told from a claim (admin.ledger.yaml `claims`)."""
-    assert verdict("admin", req("rds:AddTagsToResource", DB, STAMPED)) == "allow"
-    assert verdict("workload", req("rds:AddTagsToResource", DB, STAMPED)) != "allow"
+THE_AUDITS_CHAINS = [
+    # updates treated as creates: a request tag on an update re-tags what exists
+    ("codebuild:UpdateProject", PROJECT, STAMPED),
+    ("codebuild:UpdateProject", arn("codebuild", "project/acme-prod-deploy"), ctx({f"aws:ResourceTag/{OWNERSHIP_TAG}": "none"}, STAMPED)),
+    ("codebuild:UpdateProjectVisibility", PROJECT, STAMPED),
+    ("codebuild:UpdateFleet", arn("codebuild", "fleet/prod:0123"), STAMPED),
+    ("codebuild:UpdateReportGroup", arn("codebuild", "report-group/prod"), STAMPED),
+    ("eks:CreateAccessEntry", CLUSTER, STAMPED),
+    ("eks:AssociateAccessPolicy", CLUSTER, STAMPED),
+    ("elasticloadbalancing:CreateRule", arn("elasticloadbalancing", "listener/app/prod/0123/4567"), STAMPED),
+    ("cloudwatch:PutMetricAlarm", arn("cloudwatch", "alarm:prod-cpu"), STAMPED),
+    ("lambda:CreateEventSourceMapping", "*", ctx(STAMPED, {"lambda:FunctionArn": FUNCTION})),
+    # creates whose source is unowned
+    ("rds:RestoreDBInstanceToPointInTime", DB, STAMPED),
+    ("rds:RestoreDBInstanceToPointInTime", arn("rds", "db:acme-prod-copy"), STAMPED),
+    ("rds:RestoreDBClusterToPointInTime", arn("rds", "cluster:prod"), STAMPED),
+    ("rds:RestoreDBClusterToPointInTime", arn("rds", "cluster:acme-prod-copy"), STAMPED),
+    ("rds:RestoreDBInstanceFromDBSnapshot", arn("rds", "db:acme-prod-copy"), STAMPED),
+    # claims: stamping what exists
+    ("rds:AddTagsToResource", DB, STAMPED),
+    ("lambda:TagResource", FUNCTION, STAMPED),
+    ("kms:TagResource", KEY, STAMPED),
+    ("secretsmanager:TagResource", SECRET, STAMPED),
+    ("ssm:AddTagsToResource", PARAMETER, STAMPED),
+    ("dynamodb:TagResource", TABLE, STAMPED),
+    ("ecr:TagResource", REPOSITORY, STAMPED),
+    ("logs:TagResource", LOG_GROUP, STAMPED),
+    ("s3:TagResource", BUCKET, STAMPED),
+    ("s3:PutBucketTagging", BUCKET, STAMPED),
+    ("s3:PutBucketTagging", "arn:aws:s3:::acme-prod-assets", ctx({f"aws:ResourceTag/{OWNERSHIP_TAG}": "none"}, STAMPED)),
+    # S3 with ABAC off: no aws:ResourceTag, so a bucket tagged none is only its name
+    ("s3:PutBucketAbac", BUCKET, UNOWNED),
+    # references that are not placement
+    ("ec2:AuthorizeSecurityGroupIngress", arn("ec2", "security-group/sg-0123"), STAMPED),
+    ("ec2:CreateFlowLogs", SUBNET, STAMPED),
+    ("ec2:CreateTransitGatewayVpcAttachment", arn("ec2", "vpc/vpc-0123"), STAMPED),
+]
+
+
+@pytest.mark.parametrize("action,resource,context", THE_AUDITS_CHAINS)
+def test_the_audits_chains_are_denied(action, resource, context):
+    assert verdict("admin", req(action, resource, context)) != "allow"
+
+
+def test_an_untagged_resource_in_the_links_namespace_may_be_stamped_and_nothing_else_can():
+    """Services that authorize tags given at creation through their tag action: only the link's names, untagged."""
+    namespaced = arn("rds", "db:acme-prod-app")
+    assert verdict("admin", req("rds:AddTagsToResource", namespaced, STAMPED)) == "allow"
+    assert verdict("admin", req("rds:AddTagsToResource", namespaced, ctx(OTHER_LINK, STAMPED))) != "allow"
+    assert verdict("admin", req("rds:AddTagsToResource", DB, STAMPED)) != "allow"
+    assert verdict("workload", req("rds:AddTagsToResource", namespaced, STAMPED)) != "allow"
 
 
 WORKLOAD_DENIED_UNLESS_OWNED = [
