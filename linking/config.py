@@ -648,6 +648,11 @@ def _check_aws(spec: LinkSpec, prefix: str, now: datetime) -> LinkSpec:
                 MISSING,
                 "the audience (aud claim) the control plane's token carries; AWS trust checks it",
             )
+    if spec.aws.allow_claims and (spec.tier != "admin" or spec.aws.scope != "owned"):
+        raise LinkConfigError(
+            join_path(prefix, ["aws", "allowClaims"]), [c.service for c in spec.aws.allow_claims],
+            "no claims, or tier admin with aws.scope owned: only the ownership-fenced admin tier stamps what it did not create",
+        )
     return dataclasses.replace(spec, aws=dataclasses.replace(spec.aws, trust=trust))
 
 

@@ -46,9 +46,8 @@ def load_document(path: Path, key_path: str) -> Any:
 
 def kept_by_ledger(document: Path) -> frozenset[str]:
     """What the ledger beside a tier document (``<name>.ledger.yaml``, reviewed with it) keeps, with its reasons:
-    its ``unfenced`` and ``fencedOtherwise`` entries, which the lint then accepts, its ``references`` (resource
-    types a create may name without owning them, as ``reference:<service>:<type>``), and `CLAIMS` when it keeps
-    claims."""
+    its ``unfenced``, ``fencedOtherwise`` and ``byName`` entries, which the lint then accepts, and its ``references``
+    (resource types a create may name without owning them, as ``reference:<service>:<type>``)."""
     ledger = document.with_name(document.name.rsplit(".", 1)[0] + ".ledger.yaml")
     if not ledger.is_file():
         return frozenset()
@@ -60,15 +59,12 @@ def _ledger_entries(ledger: Path, mtime_ns: int) -> frozenset[str]:
     del mtime_ns  # part of the cache key only: an edited ledger is read again
     entries = load_document(ledger, ledger.name) or {}
     references = {f"{REFERENCE}{name}" for name in entries.get("references") or {}}
-    claims = {CLAIMS} if entries.get("claims") else set()
-    return frozenset(entries.get("unfenced") or {}) | frozenset(entries.get("fencedOtherwise") or {}) | references | claims
+    kept = [*(entries.get("unfenced") or {}), *(entries.get("fencedOtherwise") or {}), *(entries.get("byName") or {})]
+    return frozenset(kept) | references
 
 
 REFERENCE = "reference:"
 """How a ledger's reviewed reference (a resource type, ``ec2:subnet``) travels among the kept entries."""
-CLAIMS = "claims:kept"
-"""Among the kept entries: the ledger keeps claims (stamping the ownership tag on an untagged resource), with its
-reason."""
 
 
 LINK_ID_PATTERN = "[a-z][a-z0-9-]{2,29}"

@@ -112,7 +112,8 @@ class AwsAccountLink(pulumi.ComponentResource):
                 dataclasses.replace(spec, control_plane=dataclasses.replace(
                     spec.control_plane, aws=dataclasses.replace(spec.control_plane.aws, principal_arn=arn))), names.partition))
         policy_key = tier_key_path(spec)
-        self.policy = render_policy(tier_document_path(spec), names, policy_key)
+        claims = [claim.service for claim in spec.aws.allow_claims] if spec.tier == "admin" and spec.aws.scope == "owned" else []
+        self.policy = documents.with_claims(render_policy(tier_document_path(spec), names, policy_key), claims, names, policy_key)
         layout = documents.layout_policy(self.policy.document, policy_key)
         boundary = None
         if names.boundary_policy_arn in self.policy.text:
@@ -127,7 +128,7 @@ class AwsAccountLink(pulumi.ComponentResource):
             + lint.lint_aws_permissions(
                 self.policy.document, tier_document_label(spec), tier=spec.tier, link_id=spec.id,
                 boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
-                kept=tier_kept(spec),
+                kept=tier_kept(spec) | documents.claimed_actions(claims),
             )
             + (lint.lint_aws_permissions(
                 boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,
@@ -190,6 +191,7 @@ class AwsAccountLink(pulumi.ComponentResource):
                 "workloadBoundaryArn": boundary_arn,
                 "scope": spec.aws.scope,
                 "revokeWorkloads": spec.aws.revoke_workloads,
+                "allowClaims": [{"service": c.service, "reason": c.reason} for c in spec.aws.allow_claims],
                 "ownership": (
                     {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if f"Tag/{OWNERSHIP_TAG}" in self.policy.text else None
                 ),

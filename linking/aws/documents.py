@@ -10,11 +10,12 @@ import copy
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list, canonical_json, sha256_hex
 from ..errors import LinkConfigError
-from ..policy import RenderedDocument, render_document
+from ..policy import RenderedDocument, fill_placeholders, load_document, policy_docs_root, render_document
+from ..tags import OWNERSHIP_TAG
 from ..validation import validate
 
 
@@ -147,6 +148,34 @@ def rendered(document: Mapping[str, Any]) -> RenderedDocument:
     doc = canonical_policy(document)
     text = canonical_json(doc)
     return RenderedDocument(document=doc, text=text, sha256=sha256_hex(text))
+
+
+CLAIMS_DOCUMENT = "admin.claims.json"
+"""Generated beside the admin tier (``linking.aws.tiers``): per service, what ``aws.allowClaims`` may add."""
+
+
+def with_claims(policy: RenderedDocument, services: Iterable[str], names: AwsNames, key_path: str) -> RenderedDocument:
+    """The admin tier plus one statement that lets the link stamp *untagged* resources of the named services that
+    have no name to fence by (a KMS key): a claim. Only what the stack opts in to, each service with a reason."""
+    wanted = sorted(set(services))
+    if not wanted:
+        return policy
+    claimable = load_document(policy_docs_root() / "aws" / CLAIMS_DOCUMENT, CLAIMS_DOCUMENT)
+    statement = fill_placeholders({
+        "Sid": "ClaimUntaggedResourcesTheStackAllows",
+        "Effect": "Allow",
+        "Action": [a for service in wanted for a in claimable[service]["actions"]],
+        "Resource": [r for service in wanted for r in claimable[service]["resources"]],
+        "Condition": {"StringEquals": {f"aws:RequestTag/{OWNERSHIP_TAG}": "{{LinkId}}"},
+                      "Null": {f"aws:ResourceTag/{OWNERSHIP_TAG}": "true"}},
+    }, names.placeholders(), key_path)
+    return rendered({**policy.document, "Statement": [*policy.document["Statement"], statement]})
+
+
+def claimed_actions(services: Iterable[str]) -> frozenset[str]:
+    """The tag actions ``aws.allowClaims`` adds for these services (the lint accepts them: the stack says why)."""
+    claimable = load_document(policy_docs_root() / "aws" / CLAIMS_DOCUMENT, CLAIMS_DOCUMENT)
+    return frozenset(a for service in set(services) for a in claimable[service]["actions"])
 
 
 def policy_size(document: Any) -> int:

@@ -11,7 +11,7 @@ from ..canonical import as_list
 from ..catalogue import Catalogue
 from ..config import AwsSettings
 from ..findings import ERROR, WARNING, Finding, finding, where
-from ..policy import CLAIMS, REFERENCE
+from ..policy import REFERENCE
 from ..tags import OWNERSHIP_TAG
 
 RULES = {
@@ -29,6 +29,8 @@ RULES = {
     "AWS012": (WARNING, "changes or runs resources it does not own (Write on every resource, with no fence)"),
     "AWS013": (ERROR, "writes tags on resources it does not own: a request-tag condition re-stamps the ownership tag of "
                       "what exists (fence tag writes by the resource's current tag)"),
+    "AWS014": (WARNING, "aws.allowClaims: the admin tier may stamp untagged resources of these services that it did not "
+                        "create, and then operate them as its own"),
 }
 """Classes come from data with a source (``linking/catalogues/PROVENANCE.json``): the actions of cloudsplaining's
 privilege-escalation methods and the sensitive-action lists (privesc, data access, credentials exposure, resource
@@ -38,7 +40,10 @@ def lint_aws_settings(settings: AwsSettings, *, tier: str) -> list[Finding]:
     """Findings about the link's AWS settings rather than a document."""
     if tier == "admin" and settings.scope == "account":
         return [finding(RULES, "AWS009", "linking:link.aws.scope", "policy_docs/aws/admin-account.json instead of the ownership fence")]
-    return []
+    return [
+        finding(RULES, "AWS014", f"linking:link.aws.allowClaims[{index}]", f"{claim.service}: {claim.reason}")
+        for index, claim in enumerate(settings.allow_claims)
+    ]
 
 
 def lint_aws_trust(document: Mapping[str, Any], source: str) -> list[Finding]:
@@ -274,8 +279,7 @@ def lint_aws_permissions(
     reviewed ledger keeps without a fence, with a reason."""
     findings = []
     references = frozenset(k[len(REFERENCE):].lower() for k in kept if k.startswith(REFERENCE))
-    claims_kept = CLAIMS in kept
-    kept = {a.lower() for a in kept if not a.startswith((REFERENCE, CLAIMS))}
+    kept = {a.lower() for a in kept if not a.startswith(REFERENCE)}
     statements = [s for s in as_list(document.get("Statement")) if isinstance(s, Mapping)]
     # Only a Deny that always applies silences a finding: no condition (one that may never be true fences
     # nothing) and every resource (a Deny on one bucket leaves the rest allowed).
@@ -309,7 +313,7 @@ def lint_aws_permissions(
         for action in actions:
             tagging = levels is not None and "Tagging" in levels.get(action, ())
             if tagging and every and not resource_owned:  # a tag write is fenced by the current tag, or not at all
-                if not (request_stamped and (at_create or claims_kept)) and action not in kept:
+                if not (request_stamped and at_create) and action not in kept:
                     claims.append(finding(RULES, "AWS013", location, f"{action} [class: ownership claim]"))
                 continue
             if (iam_fenced and action.startswith("iam:")) or _owned(action, resource_owned, request_stamped, levels):

@@ -167,7 +167,7 @@ def diff_link(
 
 
 HEADLINE_RISKS = ("tier raised", "trust widened", "new link", "access re-enabled", "credential no longer keyless",
-                  "expiry removed", "expiry extended", "waiver added", "new waived lint error")
+                  "expiry removed", "expiry extended", "claims allowed", "waiver added", "new waived lint error")
 """Risks a reviewer must see before any grant-level detail, most severe first (a long list is cut after 200)."""
 
 
@@ -237,6 +237,11 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
             risks.append(f"bound cluster-wide: scope {before} -> {after}")
         if key == "scope" and after in ("account", "subscription", "wide"):
             risks.append(f"ownership fence dropped: scope {before} -> {after} (the admin tier reaches what it did not create)")
+        if key == "allowClaims":
+            added = [c for c in after or [] if c not in (before or [])]
+            if added:
+                risks.append("claims allowed: the admin tier may stamp untagged resources it did not create: "
+                             + "; ".join(f"{c.get('service')} ({c.get('reason')})" for c in added))
         if key == "revokeWorkloads":
             risks.append(f"revokeWorkloads switched: {canonical_json(before)} -> {canonical_json(after)} "
                          + ("(disabling the link no longer stops the roles it made)" if before else "(disabling the link stops every role it made)"))

@@ -197,6 +197,37 @@ def test_account_scope_is_the_wider_admin_tier_with_a_lint_warning(link, plan):
     plan.expect_error(link, "linking:link.aws.scope", "owned (the default")
 
 
+KMS_CLAIM = {"service": "kms", "reason": "adopts the keys the data team made before linking existed"}
+
+
+def test_claims_are_an_opt_in_per_service_with_a_reason_a_warning_and_a_record(link, plan):
+    default = plan(link)
+    link["aws"]["allowClaims"] = [KMS_CLAIM]
+    result = plan(link)
+    record = result.outputs["linkRecord"]
+    statements = [s for p in result.by_type(POLICY) if "workload-boundary" not in p.inputs["name"]
+                  for s in json.loads(p.inputs["policy"])["Statement"]]
+    claim = next(s for s in statements if s["Sid"] == "ClaimUntaggedResourcesTheStackAllows")
+    assert claim["Action"] == ["kms:TagResource"]
+    assert claim["Resource"] == ["arn:aws:kms:*:123456789012:key/*"]
+    assert claim["Condition"] == {"Null": {"aws:ResourceTag/linking:owned-by": "true"},
+                                  "StringEquals": {"aws:RequestTag/linking:owned-by": "acme-prod"}}
+    assert record["aws"]["allowClaims"] == [KMS_CLAIM]
+    assert default.outputs["linkRecord"]["aws"]["allowClaims"] == []
+    assert record["policySha256"] != default.outputs["linkRecord"]["policySha256"]
+    assert [w for w in record["lint"]["warnings"] if w.split()[1] == "AWS014"]
+
+
+@pytest.mark.parametrize("change,key,expected", [
+    ({"allowClaims": [{"service": "kms", "reason": "too short"}]}, "linking:link.aws.allowClaims[0].reason", "20 to 500"),
+    ({"allowClaims": [{"service": "lambda-functions", "reason": KMS_CLAIM["reason"]}]}, "linking:link.aws.allowClaims[0].service", "admin.claims"),
+    ({"allowClaims": [KMS_CLAIM], "scope": "account"}, "linking:link.aws.allowClaims", "tier admin with aws.scope owned"),
+])
+def test_claims_need_a_known_service_a_reason_and_the_owned_admin_tier(link, plan, change, key, expected):
+    link["aws"].update(change)
+    plan.expect_error(link, key, expected)
+
+
 def test_display_name_change_replaces_nothing(link, plan):
     before = plan(link)
     link["displayName"] = "ACME production (EU) ✓"

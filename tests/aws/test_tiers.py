@@ -86,3 +86,20 @@ def test_compress_uses_a_wildcard_only_when_it_matches_exactly_the_wanted_action
     patterns = compress(["ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"], universe)
     assert {u for u in universe for p in patterns if fnmatch.fnmatch(u.lower(), p.lower())} == {
         "ec2:DescribeInstances", "ec2:DescribeInstanceAttribute"}
+
+
+def test_the_claimable_services_of_the_stack_schema_are_the_generated_ones():
+    from linking.validation import load_schema
+
+    schema = load_schema("link-config.schema.json")
+    aws = next(v for v in _walk(schema) if isinstance(v, dict) and "allowClaims" in v.get("properties", {}))
+    enum = aws["properties"]["allowClaims"]["items"]["properties"]["service"]["enum"]
+    assert enum == sorted(json.loads((FOLDER / "admin.claims.json").read_text(encoding="utf-8")))
+    assert "kms" in enum and "ec2" not in enum  # EC2 says when a tag call is part of a create: never a claim
+
+
+def _walk(value):
+    yield value
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else []
+    for child in children:
+        yield from _walk(child)

@@ -355,11 +355,13 @@ def test_names_from_stack_files_cannot_break_the_comment():
     ({}, {"scope": "account"}, "ownership fence dropped: scope owned -> account"),
     ({"revokeWorkloads": True}, {}, "revokeWorkloads switched: true -> false (disabling the link no longer stops"),
     ({}, {"revokeWorkloads": True}, "revokeWorkloads switched: false -> true (disabling the link stops every role"),
+    ({}, {"allowClaims": [{"service": "kms", "reason": "adopts the keys the data team made before"}]},
+     "claims allowed: the admin tier may stamp untagged resources it did not create: kms (adopts the keys"),
 ])
 def test_link_settings_that_widen_are_risky(before, after, risk, project, tmp_path):
     stack = project / "stacks"
     for name, settings in (("base", before), ("head", after)):
-        link = aws_link("acme-prod", "123456789012")
+        link = aws_link("acme-prod", "123456789012", tier="admin")
         link["aws"].update(settings)
         write_stack(stack, "prod", link)
         plan_json(tmp_path, stack, name)
