@@ -253,6 +253,8 @@ def aws_action_classes() -> dict[str, list[str]]:
     ``risk-classes.json`` they lack (each with its AWS page).
     """
     actions = {name: list(classes) for name, classes in _aws_sensitive()["actions"].items()}
+    for name in aws_configuration_reads():
+        actions[name] = sorted({*actions.get(name, ()), CONFIGURATION_SECRETS})
     for class_name, entries in risk_classes("aws").items():
         for name in entries:
             actions[name] = sorted({*actions.get(name, ()), class_name})
@@ -262,6 +264,18 @@ def aws_action_classes() -> dict[str, list[str]]:
 def aws_escalation_methods() -> dict[str, list[str]]:
     """cloudsplaining's privilege-escalation methods: each a set of actions that together escalate."""
     return _aws_sensitive()["privilegeEscalationMethods"]
+
+
+CONFIGURATION_SECRETS = "secrets_in_configuration"
+"""The class of a read that returns configuration customers write free-form (environment variables, user data,
+outputs): `aws_configuration_reads`."""
+
+
+@cache
+def aws_configuration_reads() -> dict[str, list[str]]:
+    """Read -> the output members that carry customer-written configuration, where secrets end up (botocore's API
+    models; ``aws-configuration-reads.json.gz``, ``scripts/aws_configuration_reads.py``)."""
+    return _shipped("aws-configuration-reads.json.gz")["actions"]
 
 
 @cache

@@ -9,13 +9,11 @@ from typing import Optional
 from .catalogue import Catalogue
 from .errors import LinkConfigError
 from .findings import Finding, errors
+from .policy import NOT_DOCUMENTS
 from .providers import PROVIDERS, part
 
 TIERS = ("admin", "readonly")
 SKIPPED_FILES = {"services.yaml", "workload-roles.json"}
-NOT_DOCUMENTS = (".ledger.yaml", ".source.yaml", ".claims.json")
-"""Beside a tier: its ledger (what it keeps that a reviewer could call an escalation, and why), the source it is
-generated from (``linking.aws.tiers``) and what a stack may opt in to (claims); none is a policy document."""
 """Files in policy_docs that are not permission documents."""
 
 

@@ -81,12 +81,17 @@ class ShippedTier:
     kept: frozenset[str]
 
 
+NOT_DOCUMENTS = (".ledger.yaml", ".source.yaml", ".claims.json")
+"""Beside a tier: its ledger (what it keeps that a reviewer could call an escalation, and why), the source it is
+generated from (``linking.aws.tiers``) and what a stack may opt in to (claims); none is a policy document."""
+
+
 @cache
 def shipped_tiers(provider: str) -> tuple[ShippedTier, ...]:
     """Every tier document shipped for ``provider`` (not its ledgers or sources)."""
     tiers = []
     for path in sorted((policy_docs_root() / provider).glob("*.*")):
-        if path.suffix not in (".json", ".yaml") or path.name.endswith((".ledger.yaml", ".source.yaml")):
+        if path.suffix not in (".json", ".yaml") or path.name.endswith(NOT_DOCUMENTS):
             continue
         document = load_document(path, path.name)
         if isinstance(document, Mapping):

@@ -108,7 +108,7 @@ def _catalogue() -> Catalogue:
     return load_catalogues().get("aws") or Catalogue(_classes(), case_sensitive=False)
 
 
-DATA_CLASSES = frozenset({"data_access", "credentials_exposure"})
+DATA_CLASSES = frozenset({"data_access", "credentials_exposure", "secrets_in_configuration"})
 
 
 def is_data_read(action: str) -> bool:
@@ -287,6 +287,14 @@ def lint_aws_permissions(
         _statement_actions(s) for s in statements
         if s.get("Effect") == "Deny" and not s.get("Condition") and "*" in as_list(s.get("Resource"))
     ))
+    owner = {link_id} if link_id else None
+    # A Deny unless the resource carries the link's tag fences what an Allow grants wider (an inventory pattern).
+    owned_only = frozenset().union(*(
+        _statement_actions(s) for s in statements
+        if s.get("Effect") == "Deny" and "*" in as_list(s.get("Resource")) and isinstance(s.get("Condition"), Mapping)
+        and list(s["Condition"]) == ["StringNotEquals"]
+        and _equality_on({"StringEquals": s["Condition"]["StringNotEquals"]}, f"aws:ResourceTag/{OWNERSHIP_TAG}", owner, arn=False)
+    ))
     everywhere: dict[str, str] = {}
     """Action -> where it is allowed on every resource with no boundary or ownership fence."""
     escalating: dict[str, str] = {}
@@ -297,14 +305,13 @@ def lint_aws_permissions(
         if statement.get("Effect") != "Allow":
             continue
         location = where(source, index, statement)
-        actions = _statement_actions(statement) - denied
+        actions = _statement_actions(statement) - denied - owned_only
         if any(str(a) in ("*", "*:*") for a in as_list(statement.get("Action"))):
             findings.append(finding(RULES, "AWS004", location, "Action '*'"))
         if "NotAction" in statement or "NotResource" in statement:
             findings.append(finding(RULES, "AWS005", location, "use Action and Resource lists"))
         condition = statement.get("Condition")
         iam_fenced = boundary_fence(condition, boundaries)
-        owner = {link_id} if link_id else None
         resource_owned = _equality_on(condition, f"aws:ResourceTag/{OWNERSHIP_TAG}", owner, arn=False)
         request_stamped = _equality_on(condition, f"aws:RequestTag/{OWNERSHIP_TAG}", owner, arn=False)
         every = _on_every_resource(statement, references)
@@ -332,7 +339,7 @@ def lint_aws_permissions(
             for action in sorted(actions):
                 classes = _classes().get(action, frozenset()) & DATA_CLASSES
                 writes = levels is not None and action in levels and not levels[action] <= {"List", "Read"}
-                if classes or writes:
+                if (classes or writes) and action not in kept:
                     reason = ", ".join(sorted(classes)) if classes else "access level " + "/".join(sorted(levels[action]))
                     findings.append(finding(RULES, "AWS007", location, f"{action} [class: {reason}]"))
     open_escalation = {a: place for a, place in escalating.items() if a not in kept}

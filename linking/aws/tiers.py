@@ -437,7 +437,7 @@ def generate(data: ServiceData, source: TierSource) -> dict[str, Any]:
         statements += _create_statements(decisions)
         statements += _grouped("CreateNamingExistingResources", decisions.references)
     statements += _grouped("OnlyOnUntaggedResourcesNamedForTheLinkSeeLedger", decisions.by_name, dict(NOT_YET_OWNED))
-    statements.extend(_inventory_statements(decisions, source))
+    statements.extend(_inventory_statements(data, decisions, source))
     statements.append(_statement("KeptWithoutFenceSeeLedger", "Allow", sorted(decisions.unfenced)))
     statements.extend(_ownership_tag_statements(decisions, source))
     statements.append(_statement("DenyReadsThatReturnData", "Deny", sorted(source.ledger.denied_reads)))
@@ -500,12 +500,13 @@ def _create_statements(decisions: Decisions) -> list[dict[str, Any]]:
     ]
 
 
-def _inventory_statements(decisions: Decisions, source: TierSource) -> list[dict[str, Any]]:
+def _inventory_statements(data: ServiceData, decisions: Decisions, source: TierSource) -> list[dict[str, Any]]:
     """Unfenced reads: the exact list, compressed; or, where a document must stay small, the source's patterns
-    with every data or credential read they match denied unless the resource is owned."""
+    with every data or credential read they match (in any service they name) denied unless the resource is owned."""
     if not source.inventory:
         return [_statement("InventoryWithoutData", "Allow", compress(decisions.inventory, decisions.universe))]
-    universe = {name.lower(): name for name in decisions.universe}
+    services = {pattern.split(":")[0] for pattern in source.inventory}
+    universe = {facts.name.lower(): facts.name for service in sorted(services) for facts in data.actions(service)}
     matched = [universe[n] for p in source.inventory for n in fnmatch.filter(universe, p.lower())]
     data_reads = sorted({a for a in matched if is_data_read(a) and a not in source.ledger.denied_reads}, key=str.lower)
     return [
@@ -564,8 +565,8 @@ def readonly_actions(data: ServiceData, source: TierSource) -> tuple[list[str], 
     wanted = [p.lower() for p in patterns]
     kept = [
         facts.name for facts in universe
-        if facts.read_only and not is_data_read(facts.name) and facts.name not in source.ledger.denied_reads
-        and any(fnmatch.fnmatchcase(facts.name.lower(), p) for p in wanted)
+        if facts.read_only and (facts.name in source.ledger.unfenced or not is_data_read(facts.name))
+        and facts.name not in source.ledger.denied_reads and any(fnmatch.fnmatchcase(facts.name.lower(), p) for p in wanted)
     ]
     return kept, [facts.name for facts in universe]
 
@@ -575,6 +576,7 @@ def generate_readonly(data: ServiceData, source: TierSource) -> dict[str, Any]:
     return canonical_policy({"Version": VERSION, "Statement": [
         _statement("InventoryConfigurationMetricsAndCostWithoutData", "Allow", compress(kept, universe)),
         _statement("DenyReadsThatReturnData", "Deny", sorted(source.ledger.denied_reads)),
+        *source.statements,
     ]})
 
 

@@ -405,6 +405,17 @@ READONLY_DENIED = [
     ("ec2:GetPasswordData", INSTANCE),
     ("ecr:BatchGetImage", REPOSITORY),
     ("cloudformation:GetTemplate", "*"),
+    # configuration customers write free-form, where secrets end up (the audit's list)
+    ("ecs:DescribeTaskDefinition", "*"),
+    ("batch:DescribeJobDefinitions", "*"),
+    ("elasticbeanstalk:DescribeConfigurationSettings", arn("elasticbeanstalk", "configurationtemplate/app/t")),
+    ("codebuild:BatchGetProjects", PROJECT),
+    ("cloudformation:DescribeStacks", arn("cloudformation", "stack/prod/0123")),
+    ("ssm:GetAutomationExecution", arn("ssm", "automation-execution/0123")),
+    ("ssm:GetCommandInvocation", "*"),
+    ("config:SelectResourceConfig", "*"),
+    ("apigateway:GET", "arn:aws:apigateway:eu-west-1::/apikeys/abc123"),
+    ("apigateway:GET", "arn:aws:apigateway:eu-west-1::/usageplans/u1/keys/k1"),
 ]
 
 
@@ -414,13 +425,19 @@ def test_readonly_reads_no_data(action, resource):
 
 
 READONLY_INVENTORY = [
-    "ecs:ListClusters", "cloudformation:DescribeStacks", "cloudfront:ListDistributions", "elasticfilesystem:DescribeFileSystems",
+    "ecs:ListClusters", "cloudformation:ListStacks", "cloudfront:ListDistributions", "elasticfilesystem:DescribeFileSystems",
     "kinesis:ListStreams", "firehose:ListDeliveryStreams", "events:ListRules", "states:ListStateMachines",
     "es:ListDomainNames", "kafka:ListClusters", "cloudtrail:DescribeTrails", "config:DescribeConfigRules",
     "organizations:DescribeOrganization", "backup:ListBackupVaults", "wafv2:ListWebACLs",
     "iam:GetRolePolicy", "s3:GetBucketPolicy", "s3:GetBucketAcl", "kms:GetKeyPolicy", "ec2:DescribeInstances",
     "lambda:GetFunctionConfiguration", "cloudwatch:GetMetricData", "ce:GetCostAndUsage",
+    "backup:ListBackupPlans", "backup:ListBackupSelections",
 ]
+
+
+@pytest.mark.parametrize("path", ["/restapis", "/restapis/a1/stages", "/apis/a1/routes", "/usageplans", "/domainnames"])
+def test_readonly_inventories_api_gateway_but_not_its_keys(path):
+    assert verdict("readonly", req("apigateway:GET", f"arn:aws:apigateway:eu-west-1::{path}")) == "allow"
 
 
 @pytest.mark.parametrize("action", READONLY_INVENTORY)

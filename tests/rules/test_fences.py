@@ -67,6 +67,28 @@ def test_a_deny_that_always_applies_takes_the_read_back():
     assert "s3:GetObject" not in {f.detail for f in lint_aws_permissions(document, "doc", tier="readonly")}
 
 
+def _deny_unless_tagged(operator: str, value: str) -> dict[str, Any]:
+    return {"Effect": "Deny", "Action": ["lambda:ListFunctions"], "Resource": ["*"],
+            "Condition": {operator: {"aws:ResourceTag/linking:owned-by": value}}}
+
+
+def test_a_deny_unless_the_link_owns_the_resource_fences_an_inventory_pattern():
+    unfenced = aws_doc(allow(["lambda:List*"]))
+    fenced = aws_doc(allow(["lambda:List*"]), _deny_unless_tagged("StringNotEquals", "acme-prod"))
+    def flagged(document: dict[str, Any]) -> set[str]:
+        return {f.detail.split()[0] for f in lint_aws_permissions(document, "doc", link_id="acme-prod") if f.rule == "AWS011"}
+
+    assert "lambda:listfunctions" in flagged(unfenced)
+    assert "lambda:listfunctions" not in flagged(fenced)
+
+
+@pytest.mark.parametrize("operator,value", [("StringNotEquals", "someone-else"), ("StringNotLike", "*"), ("StringEquals", "acme-prod")])
+def test_a_deny_on_another_owner_or_any_tag_fences_nothing(operator, value):
+    document = aws_doc(allow(["lambda:List*"]), _deny_unless_tagged(operator, value))
+    assert "lambda:listfunctions [class: secrets_in_configuration]" in {
+        f.detail for f in lint_aws_permissions(document, "doc", link_id="acme-prod") if f.rule == "AWS011"}
+
+
 # --- the same attacks on the other paths: linking check and the policy pack -------------------------
 
 def test_linking_check_finds_a_fake_fence(tmp_path, capsys):

@@ -1,0 +1,57 @@
+"""The reads that return configuration customers write free-form (environment variables, user data, outputs):
+derived from botocore's API models, shipped as ``aws-configuration-reads.json.gz``, and kept out of every tier's
+inventory of unowned resources (readonly: or in its ledger with the reason)."""
+
+from __future__ import annotations
+
+import importlib.metadata
+import importlib.util
+import sys
+
+import pytest
+
+from linking.catalogue import _shipped, aws_configuration_reads
+from linking.aws.lint import is_data_read
+
+from ..conftest import REPO
+from .test_tier_corpus import INSTANCE, OWNED, req, verdict
+
+THE_AUDITS_LIST = [
+    "ecs:DescribeTaskDefinition", "batch:DescribeJobDefinitions", "elasticbeanstalk:DescribeConfigurationSettings",
+    "codebuild:BatchGetProjects", "cloudformation:DescribeStacks", "ssm:GetAutomationExecution",
+    "config:SelectResourceConfig", "lambda:ListFunctions", "ssm:GetCommandInvocation", "ec2:DescribeInstanceAttribute",
+]
+
+
+@pytest.mark.parametrize("action", THE_AUDITS_LIST)
+def test_every_read_the_audit_named_is_classed_from_the_api_model(action):
+    assert action in aws_configuration_reads(), action
+    assert is_data_read(action)
+
+
+def test_the_shipped_file_is_what_the_installed_api_models_give():
+    if importlib.util.find_spec("botocore") is None:
+        pytest.skip("botocore (with the test extra's moto) is needed to regenerate the file")
+    shipped = _shipped("aws-configuration-reads.json.gz")
+    if shipped["botocoreVersion"] != importlib.metadata.version("botocore"):
+        pytest.skip(f"the file was made from botocore {shipped['botocoreVersion']}; regenerate it for this version")
+    sys.path.insert(0, str(REPO / "scripts"))
+    try:
+        from aws_configuration_reads import configuration_reads
+    finally:
+        sys.path.pop(0)
+    assert configuration_reads() == shipped["actions"]
+
+
+@pytest.mark.parametrize("tier,action,resource", [
+    ("admin", "lambda:ListFunctions", "*"),
+    ("admin", "ecs:DescribeTaskDefinition", "*"),
+    ("workload", "lambda:ListFunctions", "*"),
+    ("workload", "ec2:DescribeInstanceAttribute", INSTANCE),
+])
+def test_admin_and_workloads_read_no_configuration_of_unowned_resources(tier, action, resource):
+    assert verdict(tier, req(action, resource)) != "allow"
+
+
+def test_workloads_read_the_configuration_of_what_the_link_owns():
+    assert verdict("workload", req("ec2:DescribeInstanceAttribute", INSTANCE, OWNED)) == "allow"
