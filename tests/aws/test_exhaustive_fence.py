@@ -66,7 +66,7 @@ REPORT: list[str] = []
 
 @cache
 def data() -> ServiceData:
-    return ServiceData(TierSource.load(FOLDER, "admin").named_by)
+    return ServiceData.of(TierSource.load(FOLDER, "admin"))
 
 
 @dataclass(frozen=True)

@@ -192,7 +192,7 @@ CONTROL_PLANE_STILL_DOES = [
     ("iam:PassRole", WORKLOAD_ROLE, {"iam:PassedToService": "eks.amazonaws.com"}),
     ("ec2:RunInstances", arn("ec2", "instance/*"), STAMPED),
     ("ec2:RunInstances", arn("ec2", "volume/*"), STAMPED),
-    ("ec2:RunInstances", PUBLIC_AMI, UNOWNED),
+    ("ec2:RunInstances", PUBLIC_AMI, {"ec2:Owner": "amazon"}),
     ("ec2:RunInstances", SUBNET, UNOWNED),
     ("ec2:CreateTags", arn("ec2", "instance/*"), ctx(STAMPED, {"ec2:CreateAction": "RunInstances"})),
     ("ec2:TerminateInstances", INSTANCE, OWNED),
@@ -301,6 +301,69 @@ THE_AUDITS_CHAINS = [
 ]
 
 
+GROUP = arn("autoscaling", "autoScalingGroup:0123:autoScalingGroupName/acme-prod-web")
+ALARM = arn("cloudwatch", "alarm:acme-prod-cpu")
+OWNED_STAMPED = ctx(OWNED, STAMPED)
+THE_RED_TEAMS_CHAINS = [
+    # a group's tags propagate onto attached instances: a claim of any instance
+    ("admin", "autoscaling:AttachInstances", GROUP, OWNED),
+    # a group from another team's launch configuration runs as its instance profile
+    ("admin", "autoscaling:CreateAutoScalingGroup", GROUP, ctx(STAMPED, {"autoscaling:LaunchConfigurationName": "prod-admin-lc"})),
+    ("admin", "autoscaling:UpdateAutoScalingGroup", GROUP, ctx(OWNED, {"autoscaling:LaunchConfigurationName": "prod-admin-lc"})),
+    # another team's load balancer sending its users' traffic to the link's instances
+    ("admin", "autoscaling:AttachLoadBalancerTargetGroups", GROUP,
+     ctx(OWNED, {"autoscaling:TargetGroupARNs": [arn("elasticloadbalancing", "targetgroup/prod-web/0123")]})),
+    ("admin", "autoscaling:AttachLoadBalancers", GROUP, ctx(OWNED, {"autoscaling:LoadBalancerNames": ["prod-web"]})),
+    # maintenance windows and associations run documents on instances IAM does not authorize one by one
+    ("admin", "ssm:CreateMaintenanceWindow", "*", STAMPED),
+    ("admin", "ssm:CreateAssociation", arn("ssm", "association/*"), STAMPED),
+    # alarm actions stop, terminate or reboot any instance
+    ("admin", "cloudwatch:PutMetricAlarm", ALARM, ctx(STAMPED, {"cloudwatch:AlarmActions": ["arn:aws:automate:eu-west-1:ec2:terminate"]})),
+    ("admin", "cloudwatch:PutMetricAlarm", ALARM, ctx(OWNED, {"cloudwatch:AlarmActions": [arn("sns", "acme-prod-pager"), "arn:aws:automate:eu-west-1:ec2:stop"]})),
+    ("workload", "cloudwatch:PutMetricAlarm", ALARM, ctx(OWNED, {"cloudwatch:AlarmActions": ["arn:aws:automate:eu-west-1:ec2:reboot"]})),
+    ("workload", "cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "Prod/Orders"}),
+    # secrets through inventory
+    ("admin", "ec2:DescribeVpnConnections", "*", UNOWNED),
+    ("admin", "ec2:GetVpnConnectionDeviceSampleConfiguration", arn("ec2", "vpn-connection/vpn-0123"), UNOWNED),
+    ("admin", "ssm:GetCommandInvocation", "*", UNOWNED),
+    ("admin", "ssm:ListCommandInvocations", "*", UNOWNED),
+    ("admin", "lambda:ListFunctions", "*", UNOWNED),
+    ("workload", "ec2:DescribeInstanceAttribute", INSTANCE, UNOWNED),
+    ("workload", "lambda:ListVersionsByFunction", FUNCTION, UNOWNED),
+    # the ownership key in another case, or removed without naming it
+    ("admin", "lambda:TagResource", arn("lambda", "function:acme-prod-app"), ctx(OWNED, {"aws:RequestTag/Linking:Owned-By": "someone-else", "aws:TagKeys": ["Linking:Owned-By"]})),
+    ("admin", "ec2:CreateTags", INSTANCE, ctx(OWNED, {"aws:TagKeys": ["LINKING:OWNED-BY"]})),
+    ("admin", "ec2:DeleteTags", INSTANCE, OWNED),
+    ("workload", "ec2:DeleteTags", INSTANCE, OWNED),
+    ("admin", "s3:PutBucketTagging", "arn:aws:s3:::acme-prod-assets", OWNED),
+    # a secret named exactly like the link matches <link id>-* through its random suffix
+    ("admin", "secretsmanager:TagResource", arn("secretsmanager", "secret:acme-prod-AbCdEf"), STAMPED),
+    # re-routing a subnet through the link's route table
+    ("admin", "ec2:ReplaceRouteTableAssociation", arn("ec2", "route-table/rtb-0123"), OWNED),
+    # another team's private AMI holds its disks
+    ("admin", "ec2:RunInstances", PUBLIC_AMI, ctx(STAMPED, {"ec2:Owner": "123456789012", "ec2:Public": "false"})),
+    ("admin", "ec2:RunInstances", PUBLIC_AMI, ctx(STAMPED, {"ec2:Owner": "210987654321", "ec2:Public": "true"})),
+]
+
+
+@pytest.mark.parametrize("tier,action,resource,context", THE_RED_TEAMS_CHAINS)
+def test_the_red_teams_chains_are_denied(tier, action, resource, context):
+    assert verdict(tier, req(action, resource, context)) != "allow"
+
+
+@pytest.mark.parametrize("tier,action,resource,context", [
+    ("admin", "autoscaling:CreateAutoScalingGroup", GROUP,
+     ctx(STAMPED, {"autoscaling:TargetGroupARNs": [arn("elasticloadbalancing", "targetgroup/acme-prod-web/0123")]})),
+    ("admin", "cloudwatch:PutMetricAlarm", ALARM, ctx(STAMPED, {"cloudwatch:AlarmActions": [arn("sns", "acme-prod-pager")]})),
+    ("admin", "ec2:DeleteTags", INSTANCE, ctx(OWNED, {"aws:TagKeys": ["team"]})),
+    ("admin", "secretsmanager:TagResource", arn("secretsmanager", "secret:acme-prod-db-AbCdEf"), STAMPED),
+    ("admin", "ec2:RunInstances", PUBLIC_AMI, ctx(STAMPED, {"ec2:Owner": "aws-marketplace", "ec2:Public": "true"})),
+    ("admin", "ec2:RunInstances", arn("ec2", "image/ami-0123"), OWNED_STAMPED),
+])
+def test_what_the_red_teams_fixes_still_allow(tier, action, resource, context):
+    assert verdict(tier, req(action, resource, context)) == "allow"
+
+
 @pytest.mark.parametrize("action,resource,context", THE_AUDITS_CHAINS)
 def test_the_audits_chains_are_denied(action, resource, context):
     assert verdict("admin", req(action, resource, context)) != "allow"
@@ -365,7 +428,7 @@ WORKLOAD_STILL_DOES = [
     ("sqs:SendMessage", QUEUE, OWNED),
     ("logs:PutLogEvents", LOG_GROUP, OWNED),
     ("xray:PutTraceSegments", "*", UNOWNED),
-    ("cloudwatch:PutMetricData", "*", UNOWNED),
+    ("cloudwatch:PutMetricData", "*", {"cloudwatch:namespace": "acme-prod/orders"}),
     ("ec2:DescribeInstances", "*", UNOWNED),
     ("ecr:GetAuthorizationToken", "*", UNOWNED),
     ("kms:CreateGrant", KEY, ctx(OWNED, {"kms:GrantIsForAWSResource": "true"})),

@@ -58,7 +58,7 @@ NOT_IN_THE_TIER = {
 
 @cache
 def data() -> ServiceData:
-    return ServiceData(SOURCE.named_by)
+    return ServiceData.of(SOURCE)
 
 
 @cache

@@ -56,7 +56,7 @@ def test_every_reference_in_the_admin_ledger_is_used_and_no_other_is_granted():
     ledger = Ledger.load(FOLDER / "admin.ledger.yaml")
     data = ServiceData()
     expected = {data.arn_pattern(*key.split(":", 1)) for key in ledger.references}
-    named = {arn for s in shipped("admin")["Statement"] if s["Sid"].startswith("CreateNamingExistingResources") for arn in s["Resource"]}
+    named = {arn for s in shipped("admin")["Statement"] if s["Sid"].startswith("CreateNaming") for arn in s["Resource"]}
     assert named == expected
 
 
