@@ -8,8 +8,9 @@ same name in the service botocore signs for that prefix, the operation's output 
 whose name is one of `SECRET_BEARING` is recorded as evidence. The tiers treat such an action as a data read: not
 inventory, allowed only on owned resources, or kept by a ledger with its reason.
 
-Members AWS masks are not evidence: ``PendingModifiedValues`` (RDS and Redshift return ``****`` for a pending
-master password).
+Members AWS masks or never returns are not evidence: ``PendingModifiedValues`` (RDS and Redshift return ``****``
+for a pending master password); Elastic Load Balancing's ``AuthenticateOidcConfig`` (its client secret is
+write-only: an update keeps it with ``UseExistingClientSecret``, ELB API reference).
 
 Run: ``python scripts/aws_configuration_reads.py`` with the aws and test extras (boto3 comes with moto). CI never
 runs it; ``tests/aws/test_configuration_reads.py`` holds the file to what it names.
@@ -27,10 +28,11 @@ OUTPUT = Path(__file__).resolve().parent.parent / "linking" / "catalogues" / "aw
 SECRET_BEARING = re.compile(
     r"^(environment|environmentVariables|variables|userData|output|outputs|optionSettings|standardOutputContent|"
     r"customerGatewayConfiguration|vpnConnectionDeviceSampleConfiguration|"
-    r"standardErrorContent|configurationItems|results|buildspec|secretString|secretBinary|password|"
+    r"standardErrorContent|configurationItems|configurationItem|baseConfigurationItems|buildspec|secretString|"
+    r"secretBinary|password|taskParameters|clientSecret|importManifestUrl|uploadPolicySignature|initQuery|"
     r"masterUserPassword|privateKey|connectionString|connectionProperties|credentials|authToken|"
     r"secretAccessKey|sessionToken|securityToken)$", re.IGNORECASE)
-MASKED = {"PendingModifiedValues"}
+MASKED = {"PendingModifiedValues", "AuthenticateOidcConfig"}
 DEPTH = 10
 
 

@@ -571,12 +571,12 @@ def _ownership_tag_statements(decisions: Decisions, source: TierSource) -> list[
     # case would make the owner undefined.
     names_the_key = {"ForAnyValue:StringEqualsIgnoreCase": {"aws:TagKeys": [OWNERSHIP_TAG]}}
     statements = [
-        _statement("DenyChangingAnyOwnershipTag", "Deny", sorted(decisions.tagging), condition={
+        _statement("DenyChangingAnyOwnershipTag", "Deny", compress(decisions.tagging, decisions.universe), condition={
             **names_the_key, "Null": {key: "false"}}),
         # A tag write that names no keys (ec2:DeleteTags without tags removes them all; s3:PutBucketTagging
         # replaces them all) could drop the ownership tag unseen.
-        _statement("DenyTagWritesNamingNoKeysOnTaggedResources", "Deny", sorted(decisions.tag_writes_on_owners), condition={
-            "Null": {"aws:TagKeys": "true", key: "false"}}),
+        _statement("DenyTagWritesNamingNoKeysOnTaggedResources", "Deny", compress(decisions.tag_writes_on_owners, decisions.universe),
+                   condition={"Null": {"aws:TagKeys": "true", key: "false"}}),
         # Any request of the tier's services that sets the ownership tag (an update taking tags, as
         # codebuild:UpdateProject does, not only a tag action) may set only the link's own id.
         _statement("DenySettingAnotherOwner", "Deny", [f"{service}:*" for service in source.services], condition={

@@ -167,7 +167,7 @@ def diff_link(
 
 
 HEADLINE_RISKS = ("tier raised", "trust widened", "new link", "access re-enabled", "credential no longer keyless",
-                  "expiry removed", "expiry extended", "claims allowed", "waiver added", "new waived lint error")
+                  "expiry removed", "expiry extended", "claims allowed", "names shared", "waiver added", "new waived lint error")
 """Risks a reviewer must see before any grant-level detail, most severe first (a long list is cut after 200)."""
 
 
@@ -268,6 +268,7 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[d
         entry["changes"] += _secret_changes(base_stack, head_stack)
         if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes", "risks")):
             links.append(entry)
+    _flag_shared_names(links, head_links)
     # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.
     failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")
     changed = {link["key"] for link in links}
@@ -280,6 +281,27 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[d
         "unchanged": len([key for key in head_links if key not in changed]),
         "risky": bool(failed) or bool(code) or bool(warned) or any(link["risks"] for link in links),
     }
+
+
+def _flag_shared_names(entries: list[dict[str, Any]], head_links: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """An AWS link whose id is another's of the same account followed by ``-`` (``acme-prod-eu`` and ``acme-prod``)
+    shares its names: everything the longer one creates is named ``acme-prod-...``, which the shorter one's fence
+    takes for its own. Risky on each changed link of such a pair."""
+    by_account: dict[str, list[str]] = {}
+    for _, link in head_links.values():
+        account = (link.get("target") or {}).get("accountId")
+        if link.get("provider") == "aws" and account:
+            by_account.setdefault(account, []).append(link.get("id", ""))
+    for entry in entries:
+        account = (entry.get("target") or {}).get("accountId")
+        if entry.get("provider") != "aws" or not account or entry.get("status") == "removed":
+            continue
+        mine = entry.get("id", "")
+        for other in sorted(set(by_account.get(account, [])) - {mine}):
+            if other.startswith(mine + "-") or mine.startswith(other + "-"):
+                shorter, longer = sorted((mine, other), key=len)
+                entry["risks"].append(f"names shared: links {shorter} and {longer} in account {account}: the names "
+                                      f"{longer} creates ({longer}-...) are in {shorter}'s namespace ({shorter}-*)")
 
 
 def _new_stack_warnings(base: dict[str, Any], head: dict[str, Any]) -> list[str]:

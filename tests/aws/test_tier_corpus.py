@@ -340,6 +340,26 @@ THE_RED_TEAMS_CHAINS = [
     ("admin", "secretsmanager:TagResource", arn("secretsmanager", "secret:acme-prod-AbCdEf"), STAMPED),
     # re-routing a subnet through the link's route table
     ("admin", "ec2:ReplaceRouteTableAssociation", arn("ec2", "route-table/rtb-0123"), OWNED),
+    # round two: parameters that name what IAM does not authorize
+    ("admin", "cloudwatch:PutInsightRule", arn("cloudwatch", "insight-rule/acme-prod-users"),
+     ctx(STAMPED, {"cloudwatch:requestInsightRuleLogGroups": ["/aws/lambda/prod-api"]})),
+    ("workload", "cloudwatch:PutInsightRule", arn("cloudwatch", "insight-rule/acme-prod-users"),
+     ctx(OWNED, {"cloudwatch:requestInsightRuleLogGroups": ["acme-prod-app", "prod-api"]})),
+    ("admin", "cloudwatch:PutLogAlarm", ALARM, ctx(OWNED, {"cloudwatch:AlarmActions": ["arn:aws:automate:eu-west-1:ec2:stop"]})),
+    ("admin", "ssm:RegisterDefaultPatchBaseline", arn("ssm", "patchbaseline/pb-0123"), OWNED),
+    ("workload", "ssm:RegisterPatchBaselineForPatchGroup", arn("ssm", "patchbaseline/pb-0123"), OWNED),
+    ("admin", "secretsmanager:RotateSecret", arn("secretsmanager", "secret:acme-prod-db-AbCdEf"),
+     ctx(OWNED, {"secretsmanager:RotationLambdaARN": arn("lambda", "function:prod-rotator")})),
+    ("admin", "ec2:AssignPrivateIpAddresses", ENI, OWNED),
+    ("admin", "sqs:StartMessageMoveTask", arn("sqs", "acme-prod-dlq"), OWNED),
+    ("admin", "ec2:CreateVpcEndpointServiceConfiguration", arn("ec2", "vpc-endpoint-service/*"), STAMPED),
+    ("admin", "ec2:AssociateInstanceEventWindow", arn("ec2", "instance-event-window/iew-0123"), OWNED),
+    ("admin", "codebuild:CreateProject", arn("codebuild", "project/acme-prod-build"),
+     ctx(STAMPED, {"codebuild:source.location": "https://github.com/acme/payments"})),
+    ("admin", "codebuild:CreateFleet", arn("codebuild", "fleet/acme-prod-fleet:0123"), ctx(STAMPED, {"codebuild:imageId": "ami-0123"})),
+    ("admin", "sns:ListEndpointsByPlatformApplication", arn("sns", "app/GCM/prod"), UNOWNED),
+    ("admin", "ssm:GetMaintenanceWindowExecutionTask", "*", UNOWNED),
+    ("workload", "ec2:DescribeConversionTasks", "*", UNOWNED),
     # another team's private AMI holds its disks
     ("admin", "ec2:RunInstances", PUBLIC_AMI, ctx(STAMPED, {"ec2:Owner": "123456789012", "ec2:Public": "false"})),
     ("admin", "ec2:RunInstances", PUBLIC_AMI, ctx(STAMPED, {"ec2:Owner": "210987654321", "ec2:Public": "true"})),
@@ -359,6 +379,14 @@ def test_the_red_teams_chains_are_denied(tier, action, resource, context):
     ("admin", "secretsmanager:TagResource", arn("secretsmanager", "secret:acme-prod-db-AbCdEf"), STAMPED),
     ("admin", "ec2:RunInstances", PUBLIC_AMI, ctx(STAMPED, {"ec2:Owner": "aws-marketplace", "ec2:Public": "true"})),
     ("admin", "ec2:RunInstances", arn("ec2", "image/ami-0123"), OWNED_STAMPED),
+    ("admin", "cloudwatch:PutInsightRule", arn("cloudwatch", "insight-rule/acme-prod-users"),
+     ctx(STAMPED, {"cloudwatch:requestInsightRuleLogGroups": ["acme-prod-app"]})),
+    ("admin", "secretsmanager:RotateSecret", arn("secretsmanager", "secret:acme-prod-db-AbCdEf"),
+     ctx(OWNED, {"secretsmanager:RotationLambdaARN": arn("lambda", "function:acme-prod-rotator")})),
+    ("admin", "codebuild:CreateProject", arn("codebuild", "project/acme-prod-build"),
+     ctx(STAMPED, {"codebuild:source.location": "https://github.com/acme/payments", "codebuild:source.auth.type": "CODECONNECTIONS"})),
+    ("admin", "codebuild:CreateProject", arn("codebuild", "project/acme-prod-build"),
+     ctx(STAMPED, {"codebuild:source.location": "acme-prod-sources/app.zip"})),
 ])
 def test_what_the_red_teams_fixes_still_allow(tier, action, resource, context):
     assert verdict(tier, req(action, resource, context)) == "allow"

@@ -94,7 +94,7 @@ def test_every_resource_type_that_grants_access_is_checked(resource_type, props,
 
 
 @pytest.mark.parametrize(("resource_type", "props"), [
-    ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"}),
+    ("aws:iam/rolePolicyAttachment:RolePolicyAttachment", {"role": "r", "policyArn": "arn:aws:iam::aws:policy/AmazonRoute53ReadOnlyAccess"}),
     ("gcp:projects/iAMBinding:IAMBinding", {"role": "roles/browser", "members": ["user:a@b.c"]}),
     ("azure-native:authorization:RoleAssignment", {"roleDefinitionId": "/subscriptions/s/providers/Microsoft.Authorization/roleDefinitions/"
                                                    "acdd72a7-3385-48ef-bd42-f606fba81ae7", "principalId": "p", "scope": "/subscriptions/s"}),

@@ -369,6 +369,18 @@ def test_link_settings_that_widen_are_risky(before, after, risk, project, tmp_pa
     assert any(r.startswith(risk) for r in entry["risks"]), entry["risks"]
 
 
+def test_two_aws_links_of_one_account_whose_names_overlap_are_risky(project, tmp_path):
+    stack = project / "stacks"
+    write_stack(stack, "prod", aws_link("acme-prod", "123456789012"))
+    plan_json(tmp_path, stack, "base")
+    write_stack(stack, "eu", aws_link("acme-prod-eu", "123456789012"))
+    write_stack(stack, "other", aws_link("acme-prod-us", "210987654321"))
+    plan_json(tmp_path, stack, "head")
+    links = {e["id"]: e for e in diff_plans(load_plan(tmp_path / "base.json"), load_plan(tmp_path / "head.json"))["links"]}
+    assert any(r.startswith("names shared: links acme-prod and acme-prod-eu in account 123456789012") for r in links["acme-prod-eu"]["risks"])
+    assert not any(r.startswith("names shared") for r in links["acme-prod-us"]["risks"])  # another account
+
+
 @pytest.mark.parametrize(("before", "after"), [("resource-groups", "subscription"), ("project", "wide")])
 def test_opting_in_to_a_wider_admin_tier_is_risky_on_every_cloud(before, after):
     from linking.review.diff import _settings_changes

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import pytest
 
 from linking.aws.lint import lint_aws_permissions, lint_aws_settings, lint_aws_trust
-from linking.config import AwsSettings, AzureSettings, GcpSettings
+from linking.config import AwsClaim, AwsSettings, AzureSettings, GcpSettings
 from linking.azure.lint import lint_azure, lint_azure_settings
 from linking.config import Waiver
 from linking.findings import Finding, apply_waivers
@@ -43,7 +43,7 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
                lambda: lint_aws_permissions(aws_doc(allow(["iam:CreateRole", "iam:PutRolePolicy"], "arn:aws:iam::1:role/workloads/*", Condition=BOUNDARY),
                                                           allow(["iam:PassRole"], "arn:aws:iam::1:role/workloads/*")), "p")),
     "AWS007": (lambda: lint_aws_permissions(aws_doc(allow(["s3:Get*"])), "p", tier="readonly"),
-               lambda: lint_aws_permissions(aws_doc(allow(["ec2:Describe*"]), {"Effect": "Deny", "Action": ["ec2:DescribeInstanceAttribute"], "Resource": ["*"]}), "p", tier="readonly")),
+               lambda: lint_aws_permissions(aws_doc(allow(["route53:List*"]), {"Effect": "Deny", "Action": ["route53:ListTagsForResource*"], "Resource": ["*"]}), "p", tier="readonly")),
     "AZ001": (lambda: lint_azure({"Actions": ["Microsoft.Authorization/*"]}, "r"), lambda: lint_azure({"Actions": ["Microsoft.Compute/*"]}, "r")),
     "AZ002": (lambda: lint_azure({"Actions": ["Microsoft.Authorization/roleAssignments/write"]}, "r"),
               lambda: lint_azure({"Actions": ["Microsoft.Authorization/roleAssignments/write"]}, "r", assignment_condition="(...)")),
@@ -87,6 +87,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
                lambda: lint_aws_permissions(aws_doc(allow(["ec2:CreateVolume"], "arn:aws:ec2:eu-west-1:1:volume/vol-1")), "p")),
     "AWS013": (lambda: lint_aws_permissions(aws_doc(allow(["lambda:TagResource"], Condition=STAMPED)), "p", link_id="acme"),
                lambda: lint_aws_permissions(aws_doc(allow(["lambda:TagResource"], Condition=OWNED)), "p", link_id="acme")),
+    "AWS014": (lambda: lint_aws_settings(AwsSettings("123456789012", allow_claims=(AwsClaim("kms", "adopts the data team's keys"),)), tier="admin"),
+               lambda: lint_aws_settings(AwsSettings("123456789012"), tier="admin")),
     "AWS008": (lambda: lint_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", "r"),
                lambda: lint_managed_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "r")),
     "K8S010": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"](

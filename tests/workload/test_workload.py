@@ -31,7 +31,7 @@ FEDERATED = "azure-native:managedidentity:FederatedIdentityCredential"
 ASSIGNMENT = "azure-native:authorization:RoleAssignment"
 
 AWS_SA = {"name": "exporter", "namespace": "reports", "cloud": "aws", "owner": "data@acme.example",
-          "aws": {"oidcIssuer": ISSUER, "oidcProviderArn": PROVIDER_ARN, "policyArns": ["arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"]}}
+          "aws": {"oidcIssuer": ISSUER, "oidcProviderArn": PROVIDER_ARN, "policyArns": ["arn:aws:iam::aws:policy/AmazonRoute53ReadOnlyAccess"]}}
 GCP_SA = {"name": "exporter", "namespace": "reports", "cloud": "gcp", "owner": "data@acme.example",
           "gcp": {"project": "acme-prod-1234", "roles": ["roles/storage.objectViewer"]}}
 AZURE_SA = {"name": "exporter", "namespace": "reports", "cloud": "azure", "owner": "data@acme.example",
@@ -75,7 +75,7 @@ def test_aws_workload_role_attachment_and_annotation(plan):
     assert role.inputs["name"] == "linking-sa-reports-exporter" and role.inputs["path"] == "/linking-sa/"
     assert json.loads(role.inputs["assumeRolePolicy"]) == irsa_trust(PROVIDER_ARN, ISSUER, "system:serviceaccount:reports:exporter")
     assert role.inputs["tags"] == {"linking:workload": "reports/exporter", "linking:owner": "data@acme.example", "managed-by": "pulumi"}
-    assert result.one(ATTACHMENT).inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonEC2ReadOnlyAccess"
+    assert result.one(ATTACHMENT).inputs["policyArn"] == "arn:aws:iam::aws:policy/AmazonRoute53ReadOnlyAccess"
     metadata = ksa(result).inputs["metadata"]
     assert (metadata["name"], metadata["namespace"]) == ("exporter", "reports")
     assert metadata["annotations"]["eks.amazonaws.com/role-arn"] == "arn:aws:iam::123456789012:role/linking-sa/linking-sa-reports-exporter"
