@@ -122,6 +122,39 @@ ADMIN_DENIED = [
 ]
 
 
+ADMIN_DENIED_IN_ITS_GROUPS = [
+    # secrets: through template deployments, the reads the readonly tier excludes, exports to a caller's SAS
+    op("Microsoft.KeyVault/vaults/deploy/action", APPS, VAULT),
+    op("Microsoft.KeyVault/vaults/accessPolicies/write", APPS, VAULT + "/accessPolicies/add"),
+    op("Microsoft.Web/sites/functions/masterkey/read", APPS, "/providers/Microsoft.Web/sites/fn/functions/masterkey"),
+    op("Microsoft.Web/sites/hostruntime/host/_master/read", APPS, "/providers/Microsoft.Web/sites/fn/hostruntime/host/_master"),
+    op("microsoft.web/sites/config/web/connectionstrings/read", APPS, "/providers/Microsoft.Web/sites/app/config/web/connectionstrings"),
+    op("microsoft.web/sites/publishxml/read", APPS, "/providers/Microsoft.Web/sites/app/publishxml"),
+    op("Microsoft.DocumentDB/databaseAccounts/readonlykeys/read", APPS, "/providers/Microsoft.DocumentDB/databaseAccounts/db"),
+    op("Microsoft.Cache/redis/export/action", APPS, "/providers/Microsoft.Cache/redis/r"),
+    op("Microsoft.Sql/servers/databases/export/action", APPS, "/providers/Microsoft.Sql/servers/s/databases/d"),
+    op("Microsoft.DBforMySQL/flexibleServers/backupAndExport/action", APPS, "/providers/Microsoft.DBforMySQL/flexibleServers/m"),
+    op("Microsoft.DBforPostgreSQL/flexibleServers/startLtrBackup/action", APPS, "/providers/Microsoft.DBforPostgreSQL/flexibleServers/p"),
+    op("Microsoft.Storage/storageAccounts/localusers/write", APPS, "/providers/Microsoft.Storage/storageAccounts/sa/localUsers/u"),
+    op("Microsoft.Storage/storageAccounts/objectReplicationPolicies/write", APPS, "/providers/Microsoft.Storage/storageAccounts/sa/objectReplicationPolicies/p"),
+    # logs and the audit trail
+    op("Microsoft.OperationalInsights/workspaces/query/read", APPS, WORKSPACE + "/query"),
+    op("Microsoft.Insights/logs/AzureActivity/read", APPS, VM + "/providers/Microsoft.Insights/logs/AzureActivity"),
+    op("Microsoft.Insights/diagnosticSettings/write", APPS, VM + "/providers/Microsoft.Insights/diagnosticSettings/d"),
+    op("Microsoft.OperationalInsights/workspaces/delete", APPS, WORKSPACE),
+    # shells in running workloads and cluster insides
+    op("Microsoft.Compute/virtualMachines/runCommands/write", APPS, VM + "/runCommands/x"),
+    op("Microsoft.Compute/virtualMachines/extensions/write", APPS, VM + "/extensions/x"),
+    op("Microsoft.ContainerService/managedClusters/runCommand/action", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks"),
+    op("Microsoft.ContainerService/managedClusters/listClusterUserCredential/action", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks"),
+]
+
+
+@pytest.mark.parametrize("request_", ADMIN_DENIED_IN_ITS_GROUPS, ids=lambda r: r.operation)
+def test_the_admin_tier_reads_no_secrets_or_logs_and_runs_no_shells_even_in_its_groups(request_):
+    assert not allowed(request_, admin_link())
+
+
 @pytest.mark.parametrize("request_", ADMIN_DENIED, ids=lambda r: f"{r.operation} {r.scope[len(SUB):]}")
 def test_the_admin_tier_cannot(request_):
     assert not allowed(request_, admin_link())
@@ -178,6 +211,22 @@ READONLY_DENIED = [
     op("Microsoft.Web/sites/config/list/Action", OTHER, "/providers/Microsoft.Web/sites/app/config/appsettings"),
     op("Microsoft.Web/sites/functions/masterkey/read", OTHER, "/providers/Microsoft.Web/sites/fn/functions/masterkey"),
     op("Microsoft.DocumentDB/databaseAccounts/readonlykeys/read", OTHER, "/providers/Microsoft.DocumentDB/databaseAccounts/db"),
+]
+
+
+READONLY_DENIED += [
+    # log contents, image pulls, run histories and host keys (the audit of issue 31)
+    op("Microsoft.Insights/logs/AzureActivity/read", OTHER, VM + "/providers/Microsoft.Insights/logs/AzureActivity"),
+    op("Microsoft.OperationalInsights/workspaces/query/read", DATA, WORKSPACE + "/query"),
+    op("Microsoft.ContainerRegistry/registries/pull/read", OTHER, "/providers/Microsoft.ContainerRegistry/registries/r"),
+    op("Microsoft.ContainerInstance/containerGroups/containers/logs/read", OTHER, "/providers/Microsoft.ContainerInstance/containerGroups/g/containers/c/logs"),
+    op("Microsoft.Insights/components/events/read", OTHER, "/providers/Microsoft.Insights/components/ai/events"),
+    op("Microsoft.Automation/automationAccounts/jobs/streams/read", OTHER, "/providers/Microsoft.Automation/automationAccounts/a/jobs/j/streams/s"),
+    op("Microsoft.Logic/workflows/runs/read", OTHER, "/providers/Microsoft.Logic/workflows/w/runs/r"),
+    op("Microsoft.Logic/workflows/triggers/histories/read", OTHER, "/providers/Microsoft.Logic/workflows/w/triggers/t/histories/h"),
+    op("Microsoft.Web/sites/hostruntime/functions/keys/read", OTHER, "/providers/Microsoft.Web/sites/fn/hostruntime/functions/f/keys"),
+    op("Microsoft.Web/sites/hostruntime/host/_master/read", OTHER, "/providers/Microsoft.Web/sites/fn/hostruntime/host/_master"),
+    op("Microsoft.Resources/deploymentScripts/logs/read", OTHER, "/providers/Microsoft.Resources/deploymentScripts/s/logs/default"),
 ]
 
 
