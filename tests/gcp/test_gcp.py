@@ -109,7 +109,7 @@ def test_admin_provisions_the_listed_services():
                    "container.clusters.create", "cloudsql.instances.create", "redis.instances.create", "storage.buckets.create",
                    "artifactregistry.repositories.create", "dns.managedZones.create", "cloudkms.keyRings.create",
                    "pubsub.topics.create", "run.services.create", "cloudfunctions.functions.create",
-                   "logging.logMetrics.create", "monitoring.alertPolicies.create", "iam.serviceAccounts.create"):
+                   "monitoring.alertPolicies.create", "iam.serviceAccounts.create", "compute.instances.create"):
         assert needed in permissions, needed
 
 

@@ -38,6 +38,16 @@ ADMIN_NEVER = {
         "logging.sinks.delete", "logging.exclusions.create", "logging.exclusions.update", "logging.buckets.delete",
         "logging.buckets.update", "logging.logs.delete", "logging.settings.update",
     ],
+    "cluster insides, shells in workloads, invocations, log contents and copies (issue 31)": [
+        "container.clusters.update", "run.services.sshRoot", "run.instances.sshRoot", "run.jobs.sshRoot",
+        "run.workerpools.sshRoot", "compute.instances.osLogin", "compute.instances.osAdminLogin",
+        "cloudfunctions.functions.invoke", "cloudfunctions.functions.call", "run.routes.invoke",
+        "logging.logMetrics.create", "logging.logMetrics.update", "redis.instances.updateAuth",
+        "compute.images.create", "compute.machineImages.create", "compute.instantSnapshots.create",
+        "compute.disks.createSnapshot", "compute.disks.useReadOnly", "compute.snapshots.useReadOnly",
+        "cloudsql.users.create", "cloudsql.users.update", "cloudsql.instances.update", "cloudsql.instances.restoreBackup",
+        "cloudsql.instances.clone", "storage.buckets.update", "artifactregistry.repositories.uploadArtifacts",
+    ],
     "destruction and code as other identities": [
         "cloudkms.cryptoKeyVersions.destroy", "serviceusage.services.disable", "compute.instances.setMetadata",
         "compute.projects.setCommonInstanceMetadata", "iam.serviceAccounts.actAs", "iam.serviceAccounts.getAccessToken",
@@ -54,16 +64,17 @@ def test_the_admin_tier_cannot(path, permission):
 
 
 ADMIN_STILL = {
-    "GKE": ["container.clusters.create", "container.clusters.update", "container.clusters.delete", "container.clusters.get",
+    "GKE": ["container.clusters.create", "container.clusters.delete", "container.clusters.get",
             "container.clusters.getCredentials", "container.operations.get", "compute.networks.create", "compute.subnetworks.create"],
-    "Cloud SQL": ["cloudsql.instances.create", "cloudsql.instances.update", "cloudsql.databases.create", "cloudsql.backupRuns.create",
+    "Cloud SQL": ["cloudsql.instances.create", "cloudsql.databases.create", "cloudsql.backupRuns.create",
                   "servicenetworking.services.addPeering"],
-    "buckets": ["storage.buckets.create", "storage.buckets.get", "storage.buckets.update", "storage.buckets.delete"],
+    "buckets": ["storage.buckets.create", "storage.buckets.get", "storage.buckets.delete"],
+    "instances": ["compute.instances.create", "compute.instances.start", "compute.instances.delete", "compute.disks.create"],
     "Pub/Sub": ["pubsub.topics.create", "pubsub.subscriptions.create", "pubsub.topics.attachSubscription", "pubsub.topics.publish"],
     "the rest of the platform": ["secretmanager.secrets.create", "secretmanager.versions.add", "vpcaccess.connectors.create",
                                  "certificatemanager.certs.create", "redis.instances.create", "run.services.create",
-                                 "artifactregistry.repositories.uploadArtifacts", "iam.serviceAccounts.create",
-                                 "logging.logMetrics.create", "monitoring.alertPolicies.create", "dns.changes.create"],
+                                 "run.services.update", "artifactregistry.repositories.create", "iam.serviceAccounts.create",
+                                 "monitoring.alertPolicies.create", "dns.changes.create"],
 }
 
 
@@ -77,6 +88,10 @@ READONLY_NEVER = [
     "container.secrets.get", "compute.projects.get", "compute.instanceTemplates.get", "compute.instanceTemplates.list",
     "compute.instances.getSerialPortOutput", "storage.objects.get", "secretmanager.versions.access", "logging.logEntries.list",
     "bigquery.jobs.create", "container.pods.getLogs",
+    # workload specs carry environment variables (issue 31)
+    "run.services.get", "run.services.list", "run.revisions.get", "run.jobs.get", "cloudfunctions.functions.get",
+    "cloudfunctions.functions.list", "container.pods.get", "container.controllerRevisions.get", "container.podTemplates.get",
+    "container.deployments.get", "container.statefulSets.list",
 ]
 
 
