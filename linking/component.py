@@ -14,7 +14,7 @@ import pulumi
 from .config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec, replace_at, visible_words, when_resolved
 from .errors import LinkConfigError
 from .findings import Finding, apply_waivers, errors
-from .policy import builtin_document_path, kept_by_ledger
+from .policy import builtin_document_path, kept_by_ledger, ledgered_reads
 from .providers import part
 from .validation import join_path
 
@@ -168,6 +168,13 @@ def tier_kept(spec: LinkSpec) -> frozenset[str]:
     """What the ledger of a shipped tier keeps, with reasons (the lint accepts exactly that); a custom tier keeps
     nothing by ledger: its waivers are in the stack file, where a reviewer sees them."""
     return frozenset() if spec.tier == "custom" else kept_by_ledger(tier_document_path(spec))
+
+
+def kept_reads(spec: LinkSpec, reader: Optional[Path] = None) -> list[Finding]:
+    """The reads a readonly tier keeps by its ledger although they can return secrets, as warnings: of the link's own
+    tier when it is readonly, and of ``reader``, a readonly role a cloud assigns beside another tier."""
+    paths = ([tier_document_path(spec)] if spec.tier == "readonly" else []) + ([reader] if reader else [])
+    return [found for path in paths for found in ledgered_reads(path)]
 
 
 def tier_key_path(spec: LinkSpec) -> str:

@@ -19,6 +19,12 @@ ERROR, WARNING = "error", "warning"
 RuleTable = Mapping[str, tuple[str, str]]
 """Rule id -> (severity, what the rule forbids)."""
 
+RULES: RuleTable = {
+    "LEDGER001": (WARNING, "the readonly tier keeps, by its ledger, an inventory read that can return secrets (the cloud "
+                           "has no read without them)"),
+}
+"""Rules of every cloud's tiers (each cloud's own are in ``linking/<cloud>/lint.py``)."""
+
 
 @dataclass(frozen=True)
 class Finding:

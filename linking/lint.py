@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from .aws import lint as aws
 from .azure import lint as azure
-from .findings import RuleTable
+from .findings import RULES as SHARED, RuleTable
 from .gcp import lint as gcp
 from .kubernetes import lint as kubernetes
 
-RULES: RuleTable = {**aws.RULES, **azure.RULES, **gcp.RULES, **kubernetes.RULES}
+RULES: RuleTable = {**SHARED, **aws.RULES, **azure.RULES, **gcp.RULES, **kubernetes.RULES}

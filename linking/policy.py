@@ -12,6 +12,7 @@ from typing import Any, Callable, Mapping
 from .canonical import canonical_json, sha256_hex
 from .errors import LinkConfigError
 from .files import MAX_DOCUMENT_BYTES, parse_json, parse_yaml, read_text
+from .findings import RULES, Finding, finding
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
 
@@ -61,6 +62,15 @@ def _ledger_entries(ledger: Path, mtime_ns: int) -> frozenset[str]:
     references = {f"{REFERENCE}{name}" for name in entries.get("references") or {}}
     kept = [*(entries.get("unfenced") or {}), *(entries.get("fencedOtherwise") or {}), *(entries.get("byName") or {})]
     return frozenset(kept) | references
+
+
+def ledgered_reads(document: Path) -> list[Finding]:
+    """A readonly tier's ledger entries (``unfenced``: reads it keeps although they can return secrets), as warnings
+    the plan prints and the link record carries, so what a reviewer accepts is in front of them."""
+    ledger = document.with_name(document.name.rsplit(".", 1)[0] + ".ledger.yaml")
+    entries = (load_document(ledger, ledger.name) or {}).get("unfenced") or {} if ledger.is_file() else {}
+    return [finding(RULES, "LEDGER001", f"policy_docs/{ledger.parent.name}/{ledger.name}", f"{name}: {' '.join(str(reason).split())}")
+            for name, reason in sorted(entries.items())]
 
 
 REFERENCE = "reference:"

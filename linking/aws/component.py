@@ -12,7 +12,7 @@ from typing import Any, Optional
 import pulumi
 
 from ..canonical import canonical_json
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, kept_reads, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
 from ..config import CONFIG_KEY, LinkSpec, is_stand_in
 from ..errors import LinkConfigError
 from ..extras import require_extra
@@ -134,7 +134,8 @@ class AwsAccountLink(pulumi.ComponentResource):
                 boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,
                 kept=kept_by_ledger(builtin_document_path("aws", BOUNDARY_DOCUMENT)),
             ) if boundary else [])
-            + lint.lint_aws_settings(spec.aws, tier=spec.tier),
+            + lint.lint_aws_settings(spec.aws, tier=spec.tier)
+            + kept_reads(spec),
             spec,
             policy_key,
         )

@@ -10,7 +10,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, kept_reads, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..names import deterministic_guid
@@ -123,7 +123,8 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 if delegates else None,
                 kept=tier_kept(spec),
             )
-            + lint.lint_azure_settings(settings, tier=spec.tier),
+            + lint.lint_azure_settings(settings, tier=spec.tier)
+            + kept_reads(spec, builtin_document_path("azure", "readonly") if reader else None),
             spec,
             tier_key_path(spec),
         )

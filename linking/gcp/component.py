@@ -9,7 +9,7 @@ from typing import Any, Optional
 
 import pulumi
 
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
+from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, kept_reads, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
 from ..config import LinkSpec
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, load_document
@@ -84,7 +84,8 @@ class GcpProjectLink(pulumi.ComponentResource):
         findings = enforce_lint(
             lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access,
                           custom_role=True, kept=tier_kept(spec))
-            + lint.lint_gcp_settings(settings, tier=spec.tier),
+            + lint.lint_gcp_settings(settings, tier=spec.tier)
+            + kept_reads(spec),
             spec,
             tier_key_path(spec),
         )

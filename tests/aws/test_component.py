@@ -374,3 +374,11 @@ def test_a_vended_account_id_is_checked_when_it_resolves():
 
     with pytest.raises(Exception, match="AwsSettings.account_id"):
         check()
+
+
+def test_the_plan_shows_the_reads_the_readonly_tier_keeps_by_its_ledger(link, plan):
+    link["tier"] = "readonly"
+    warnings = plan(link).outputs["linkRecord"]["lint"]["warnings"]
+    assert any("LEDGER001" in w and "lambda:ListFunctions" in w for w in warnings), warnings
+    link["tier"] = "admin"
+    assert not any("LEDGER001" in w for w in plan(link).outputs["linkRecord"]["lint"]["warnings"])

@@ -335,3 +335,14 @@ def test_bad_input_stops_before_any_resource(az_link, plan, tmp_path, case, muta
 def test_example_stack_plans():
     result = plan_stack_file(REPO / "stacks" / "Pulumi.azure-example.yaml")
     assert {r.type for r in result.resources} >= {IDENTITY, FEDERATED, ROLE_DEFINITION, ROLE_ASSIGNMENT}
+
+
+def test_the_plan_shows_the_reads_the_readonly_tier_keeps_by_its_ledger(az_link, plan):
+    """VM user data comes with VM inventory; the plan prints it (LEDGER001) for a resource-group admin, which carries
+    the readonly tier subscription-wide, and for a readonly link."""
+    for change in ({}, {"tier": "readonly"}):
+        link = {**copy.deepcopy(az_link), **change}
+        if change:
+            del link["azure"]["resourceGroups"]
+        warnings = plan(link).outputs["linkRecord"]["lint"]["warnings"]
+        assert any("LEDGER001" in w and "Microsoft.Compute/virtualMachines/read" in w and "user data" in w for w in warnings), warnings

@@ -13,6 +13,7 @@ from linking.config import AwsClaim, AwsSettings, AzureSettings, GcpSettings
 from linking.azure.lint import lint_azure, lint_azure_settings
 from linking.config import Waiver
 from linking.findings import Finding, apply_waivers
+from linking.policy import builtin_document_path, ledgered_reads
 from linking.aws.lint import lint_managed_policy
 from linking.kubernetes.documents import VERBS
 from linking.kubernetes.lint import RESOURCE_LINTERS as K8S_LINTERS
@@ -89,6 +90,8 @@ FIXTURES: dict[str, tuple[Callable[[], list[Finding]], Callable[[], list[Finding
                lambda: lint_aws_permissions(aws_doc(allow(["lambda:TagResource"], Condition=OWNED)), "p", link_id="acme")),
     "AWS014": (lambda: lint_aws_settings(AwsSettings("123456789012", allow_claims=(AwsClaim("kms", "adopts the data team's keys"),)), tier="admin"),
                lambda: lint_aws_settings(AwsSettings("123456789012"), tier="admin")),
+    "LEDGER001": (lambda: ledgered_reads(builtin_document_path("azure", "readonly")),
+                  lambda: ledgered_reads(builtin_document_path("kubernetes", "readonly"))),
     "AWS008": (lambda: lint_managed_policy("arn:aws:iam::aws:policy/AdministratorAccess", "r"),
                lambda: lint_managed_policy("arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess", "r")),
     "K8S010": (lambda: K8S_LINTERS["kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"](
