@@ -21,12 +21,15 @@ plan; bad input is a usage error or a file that is not what the command reads (a
 
 def _plan(args: argparse.Namespace) -> int:
     from .plan.batch import PlanSpool, in_shard, plan_all, stack_files
+    from .plan.blame import DEBUG
 
     missing = [path for path in args.paths if not path.exists() and not path.is_symlink()]
     if missing:
         print(f"error: {missing[0]}: no such file or folder (expected a stack file Pulumi.<stack>.yaml or a folder of them)",
               file=sys.stderr)
         return BAD_INPUT
+    if args.debug:
+        os.environ[DEBUG] = "1"  # worker processes inherit it
     files = stack_files(args.paths)
     if not files:
         print(f"error: no stack files (Pulumi.<stack>.yaml) in {', '.join(map(str, args.paths))}", file=sys.stderr)
@@ -221,6 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "or one line per stack (summary)",
     )
     plan.add_argument("--quiet", action="store_true", help="no progress on the terminal")
+    plan.add_argument("--debug", action="store_true", help="show the traceback of a stack that fails with an exception")
     plan.add_argument(
         "--program", type=Path, metavar="DIR",
         help="plan your own Pulumi Python program (DIR/__main__.py) with each stack file's config, instead of linking's",

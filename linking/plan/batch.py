@@ -16,6 +16,7 @@ from ..providers import PROVIDERS
 from ..review.compact import compact_stack
 from ..review.grants import failed_stack, relative_file, review_stack
 from . import cache
+from .blame import blame
 from .markdown import format_markdown
 from .stackfile import find_project_root, load_stack_file, project_name, run_stack_file
 from .text import format_text
@@ -81,14 +82,16 @@ def _settle_heap() -> None:
 def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> PlannedStack:
     """Plan one stack file (with our stack program, or ``program``): its plan-document entry, what to print,
     and the error if it failed."""
+    root = path.parent
     try:
         stack_file = load_stack_file(path)
+        root = program or stack_file.project_root
         plan = run_stack_file(stack_file, program)
     except LinkConfigError as exc:
         entry, output, error = _failed(path, str(exc)), "", str(exc)
-    except Exception as exc:  # noqa: BLE001 - one stack's surprise must not stop the others or print its values
-        error = f"{path}: linking could not plan this stack ({type(exc).__name__}, a defect in linking: please report it)"
-        entry, output = _failed(path, error), ""
+    except Exception as exc:  # noqa: BLE001 - one stack's surprise must not stop the others
+        error = f"{path}: {blame(exc, root)}"
+        entry, output = _failed(path, error.splitlines()[0]), ""
     else:
         entry = review_stack(
             plan, file=relative_file(path, stack_file.project_root), project=stack_file.project,

@@ -152,3 +152,30 @@ def test_version(capsys):
     with pytest.raises(SystemExit) as done:
         main(["--version"])
     assert done.value.code == 0 and capsys.readouterr().out.startswith("linking ")
+
+
+def _failing_program(root, body: str) -> None:
+    from tests.builders import write_project
+
+    write_project(root)
+    (root / "__main__.py").write_text("import pulumi\n\n\ndef build():\n" + body + "\n\n\nbuild()\n")
+
+
+def test_an_exception_in_the_users_program_is_reported_as_theirs_with_file_and_line(tmp_path, link, capsys):
+    root = tmp_path / "platform"
+    _failing_program(root, "    pulumi.Config().require_object('nothing', wrong_keyword=1)")
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "the program raised TypeError:" in err and "wrong_keyword" in err and "(__main__.py:5)" in err
+    assert "defect in linking" not in err and "Traceback" not in err
+
+
+def test_debug_adds_the_traceback(tmp_path, link, capsys, monkeypatch):
+    monkeypatch.setenv("LINKING_DEBUG", "0")  # restored afterwards: --debug sets it for the process
+    root = tmp_path / "platform"
+    _failing_program(root, "    raise ValueError('the user broke it')")
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {"linking:link": link}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml"), "--debug"]) == 1
+    err = capsys.readouterr().err
+    assert "the program raised ValueError: the user broke it (__main__.py:5)" in err and "Traceback" in err
