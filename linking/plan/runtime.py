@@ -29,7 +29,7 @@ from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .. import program
-from ..component import OFFLINE
+from ..component import OFFLINE, UNCHECKED
 from ..names import stable_digits
 from ..providers import parts
 from .values import Secret, map_leaves, plain
@@ -47,6 +47,9 @@ class Ambient:
     gcp_project: str = "example-project"
     azure_subscription_id: str = "00000000-0000-0000-0000-000000000000"
     azure_tenant_id: str = "00000000-0000-0000-0000-000000000000"
+    unknown: frozenset[str] = frozenset()
+    """Clouds the stack configures no identity for: their values above are stand-ins, and the guards that compare
+    a link's target with them are not checked (`linking.component.UNCHECKED`)."""
 
     @property
     def gcp_project_number(self) -> str:
@@ -225,10 +228,12 @@ def run_program(
     settings.SETTINGS.rpc_manager.clear()
     settings.SETTINGS.outputs.clear()
     offline = OFFLINE.set(True)
+    unchecked = UNCHECKED.set(monitor.mocks.ambient.unknown)
     try:
         with _lean_registrations():
             _sync_await(run_pulumi_func(main or (lambda: program.run(project_root, allow_unreadable_secrets=True))))
     finally:
+        UNCHECKED.reset(unchecked)
         OFFLINE.reset(offline)
     root = settings.get_root_resource()
     outputs = {name: _resolve(value) for name, value in sorted(getattr(root, "outputs", {}).items())}

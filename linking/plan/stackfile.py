@@ -229,18 +229,34 @@ def _environments(value: Any, path: Path) -> tuple[str, ...]:
 
 
 def ambient_for(config: Mapping[str, str]) -> Ambient:
-    """Offline, the credentials are taken to reach exactly the account or project the config names."""
-    try:
-        link = json.loads(config.get(CONFIG_KEY, "{}"))
-        found = {
-            "aws_account_id": link.get("aws", {}).get("accountId"),
-            "gcp_project": link.get("gcp", {}).get("project"),
-            "azure_subscription_id": link.get("azure", {}).get("subscriptionId"),
-            "azure_tenant_id": link.get("azure", {}).get("tenantId"),
-        }
-    except (ValueError, AttributeError):
-        found = {}
-    return Ambient(**{k: v for k, v in found.items() if isinstance(v, str)})
+    """Offline, the credentials are taken to reach exactly the account, subscription or project the config names:
+    the link's settings, or the provider's own configuration (``aws:allowedAccountIds`` with one account,
+    ``gcp:project``, ``azure-native:subscriptionId``). A cloud it names nothing for is unknown: its guard is not
+    checked offline, and the plan says so."""
+    def value(key: str) -> Any:
+        try:
+            return json.loads(config[key]) if key in config else None
+        except ValueError:
+            return config[key]
+
+    link = value(CONFIG_KEY)
+    link = link if isinstance(link, dict) else {}
+    allowed = value("aws:allowedAccountIds")
+
+    def section(name: str) -> dict:
+        found = link.get(name)
+        return found if isinstance(found, dict) else {}
+
+    found = {
+        "aws_account_id": section("aws").get("accountId") or (allowed[0] if isinstance(allowed, list) and len(allowed) == 1 else None),
+        "gcp_project": section("gcp").get("project") or value("gcp:project"),
+        "azure_subscription_id": section("azure").get("subscriptionId") or value("azure-native:subscriptionId"),
+        "azure_tenant_id": section("azure").get("tenantId") or value("azure-native:tenantId"),
+    }
+    known = {k: v for k, v in found.items() if isinstance(v, str)}
+    unknown = {cloud for cloud, key in (("aws", "aws_account_id"), ("gcp", "gcp_project"), ("azure", "azure_subscription_id"))
+               if key not in known}
+    return Ambient(**known, unknown=frozenset(unknown))
 
 
 def run_stack_file(stack_file: StackFile, program: Optional[Path] = None) -> StackPlan:

@@ -179,3 +179,32 @@ def test_debug_adds_the_traceback(tmp_path, link, capsys, monkeypatch):
     assert main(["plan", str(root / "Pulumi.dev.yaml"), "--debug"]) == 1
     err = capsys.readouterr().err
     assert "the program raised ValueError: the user broke it (__main__.py:5)" in err and "Traceback" in err
+
+
+def _readme_block(heading: str) -> str:
+    """The first Python block under a README heading, as the README shows it."""
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    section = text[text.index(heading):]
+    return section[section.index("```python\n") + len("```python\n"):section.index("\n```", section.index("```python\n"))]
+
+
+def test_the_readmes_own_program_example_plans_as_written(tmp_path, capsys):
+    """Copied by the test from README.md, not into it: the link targets account 210987654321, which no stack config
+    names, so the offline plan cannot compare it with credentials and says so instead of failing."""
+    root = tmp_path / "platform"
+    write_project(root, program=False)
+    (root / "__main__.py").write_text(_readme_block("### In your own Pulumi program"))
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {"aws:region": "eu-west-1"}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "linking:aws:AccountLink" in out and "210987654321" in out
+    assert "linking:link.aws.accountId: not checked offline" in out
+
+
+def test_a_configured_identity_is_still_checked_offline(tmp_path, capsys):
+    root = tmp_path / "platform"
+    write_project(root, program=False)
+    (root / "__main__.py").write_text(_readme_block("### In your own Pulumi program"))
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {"aws:allowedAccountIds": "[\"123456789012\"]"}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 1
+    assert "expected what the credentials reach, 123456789012" in capsys.readouterr().err
