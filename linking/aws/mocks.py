@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any, Optional
 
 from ..config import SECRET_PLACEHOLDER
+from ..names import stable_digits
 
 PACKAGES = ("aws", "random")
 
@@ -23,6 +24,9 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
     if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
         arn = _arn(ambient, "oidc-provider/" + inputs["url"].removeprefix("https://"))
         return arn, {**inputs, "arn": arn}
+    if typ == "aws:organizations/account:Account":  # a vended account: its id is twelve digits, as AWS gives it
+        account = stable_digits(f"{inputs.get('email')}|{name}", 12)
+        return account, {**inputs, "arn": f"arn:{ambient.aws_partition}:organizations::{ambient.aws_account_id}:account/o-offline/{account}"}
     if typ == "random:index/randomPassword:RandomPassword":
         return f"{name}-id", {**inputs, "result": SECRET_PLACEHOLDER}
     return None

@@ -29,6 +29,9 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
         out["id"] = f"{out['scope']}/providers/Microsoft.Authorization/roleDefinitions/{out['roleDefinitionId']}"
     elif typ == "azure-native:authorization:RoleAssignment":
         out["id"] = f"{out['scope']}/providers/Microsoft.Authorization/roleAssignments/{out['roleAssignmentName']}"
+    elif typ == "azure-native:subscription:Alias":  # a vended subscription: its id comes back in properties
+        out.update(id=f"/providers/Microsoft.Subscription/aliases/{out.get('aliasName', name)}",
+                   properties={**(out.get("properties") or {}), "subscriptionId": deterministic_guid("subscription", guid)})
     elif typ == "azuread:index/application:Application":
         out.update(clientId=deterministic_guid("client", guid), objectId=guid, id=f"/applications/{guid}")
     elif typ == "azuread:index/servicePrincipal:ServicePrincipal":

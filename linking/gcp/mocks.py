@@ -30,6 +30,9 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
         out["name"] = _pool_name(ambient, inputs["workloadIdentityPoolId"]) + f"/providers/{inputs['workloadIdentityPoolProviderId']}"
     elif typ == "gcp:serviceaccount/key:Key":
         out.update(name=f"{inputs['serviceAccountId']}/keys/{stable_digits(name, 16)}", privateKey=SECRET_PLACEHOLDER)
+    elif typ == "gcp:organizations/project:Project":  # a vended project: its number as Google gives it
+        out["number"] = stable_digits(str(inputs.get("projectId")), 12)
+        return f"projects/{inputs.get('projectId')}", out
     elif typ == "time:index/rotating:Rotating":
         out["rotationRfc3339"] = f"(creation time + {int(inputs['rotationDays'])} days)"
     else:

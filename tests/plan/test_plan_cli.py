@@ -208,3 +208,61 @@ def test_a_configured_identity_is_still_checked_offline(tmp_path, capsys):
     (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {"aws:allowedAccountIds": "[\"123456789012\"]"}}))
     assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 1
     assert "expected what the credentials reach, 123456789012" in capsys.readouterr().err
+
+
+VEND_AND_LINK = {
+    "aws": """
+import pulumi
+import pulumi_aws as aws
+from linking import AwsControlPlane, AwsSettings, ControlPlane, LinkSpec
+from linking.aws import AwsAccountLink, AwsAccountLinkArgs
+
+account = aws.organizations.Account("sandbox", email="sandbox@acme.example", name="sandbox")
+link = AwsAccountLink("sandbox", AwsAccountLinkArgs(LinkSpec(
+    id="team-sandbox", tier="readonly", owner="team@acme.example",
+    control_plane=ControlPlane(aws=AwsControlPlane(principal_arn="arn:aws:iam::111122223333:role/control-plane")),
+    aws=AwsSettings(account_id=account.id))))
+pulumi.export("linkRecord", link.link_record)
+""",
+    "azure": """
+import pulumi
+import pulumi_azure_native as azure_native
+from linking import AzureSettings, ControlPlane, LinkSpec, OidcControlPlane
+from linking.azure import AzureSubscriptionLink, AzureSubscriptionLinkArgs
+
+alias = azure_native.subscription.Alias("team", alias_name="team-apps", properties={
+    "display_name": "team apps", "workload": "Production",
+    "billing_scope": "/providers/Microsoft.Billing/billingAccounts/1234/enrollmentAccounts/5678"})
+link = AzureSubscriptionLink("team", AzureSubscriptionLinkArgs(LinkSpec(
+    id="team-apps", tier="readonly", owner="team@acme.example",
+    control_plane=ControlPlane(oidc=OidcControlPlane(issuer="https://token.actions.githubusercontent.com",
+                                                     subject="repo:acme/cp:environment:prod")),
+    azure=AzureSettings(subscription_id=alias.properties.subscription_id, tenant_id="0a3c1d2e-4f5b-4c6d-8e7f-9a0b1c2d3e4f",
+                        location="westeurope"))))
+pulumi.export("linkRecord", link.link_record)
+""",
+    "gcp": """
+import pulumi
+import pulumi_gcp as gcp
+from linking import ControlPlane, GcpControlPlane, GcpSettings, LinkSpec
+from linking.gcp import GcpProjectLink, GcpProjectLinkArgs
+
+project = gcp.organizations.Project("team", project_id="team-apps-7f3a", name="team apps", org_id="123456789012")
+link = GcpProjectLink("team", GcpProjectLinkArgs(LinkSpec(
+    id="team-apps", tier="readonly", owner="team@acme.example",
+    control_plane=ControlPlane(gcp=GcpControlPlane(member="serviceAccount:cp@control-plane.iam.gserviceaccount.com")),
+    gcp=GcpSettings(project=project.project_id))))
+pulumi.export("linkRecord", link.link_record)
+""",
+}
+
+
+@pytest.mark.parametrize("cloud", sorted(VEND_AND_LINK))
+def test_a_program_that_vends_an_account_subscription_or_project_and_links_it_plans(tmp_path, capsys, cloud):
+    root = tmp_path / "platform"
+    write_project(root, program=False)
+    (root / "__main__.py").write_text(VEND_AND_LINK[cloud])
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 0, capsys.readouterr().err
+    out = capsys.readouterr().out
+    assert "not checked offline" in out and "linkRecord" in out
