@@ -22,6 +22,8 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
         physical = inputs.get("name") or f"{name}-xxxxxxx"
         return physical, {**inputs, "name": physical, "arn": _arn(ambient, f"{kind}{inputs.get('path', '/')}{physical}")}
     if typ == "aws:iam/openIdConnectProvider:OpenIdConnectProvider":
+        if not isinstance(inputs.get("url"), str):  # an issuer known only after apply: so is the ARN
+            return None
         arn = _arn(ambient, "oidc-provider/" + inputs["url"].removeprefix("https://"))
         return arn, {**inputs, "arn": arn}
     if typ == "aws:organizations/account:Account":  # a vended account: its id is twelve digits, as AWS gives it

@@ -29,6 +29,10 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
         out["id"] = f"{out['scope']}/providers/Microsoft.Authorization/roleDefinitions/{out['roleDefinitionId']}"
     elif typ == "azure-native:authorization:RoleAssignment":
         out["id"] = f"{out['scope']}/providers/Microsoft.Authorization/roleAssignments/{out['roleAssignmentName']}"
+    elif typ == "azure-native:containerservice:ManagedCluster" and (out.get("oidcIssuerProfile") or {}).get("enabled"):
+        # AKS's issuer URL, as Azure computes it
+        out["oidcIssuerProfile"] = {**out["oidcIssuerProfile"], "issuerURL":
+                                    f"https://{out.get('location', 'westeurope')}.oic.prod-aks.azure.com/{ambient.azure_tenant_id}/{guid}/"}
     elif typ == "azure-native:subscription:Alias":  # a vended subscription: its id comes back in properties
         out.update(id=f"/providers/Microsoft.Subscription/aliases/{out.get('aliasName', name)}",
                    properties={**(out.get("properties") or {}), "subscriptionId": deterministic_guid("subscription", guid)})

@@ -13,6 +13,9 @@ import os
 import sysconfig
 import traceback
 from pathlib import Path
+from typing import Optional
+
+from ..errors import LinkConfigError
 
 DEBUG = "LINKING_DEBUG"
 MESSAGE_LIMIT = 300
@@ -27,6 +30,9 @@ def _is_library(filename: str) -> bool:
 
 def blame(exc: BaseException, program_root: Path) -> str:
     """One line saying whose exception it is and what it says (nothing of it when it is linking's)."""
+    mistake = _user_mistake(exc)
+    if mistake is not None:  # a setting that resolved at run time and failed its check: the user's, said as ours are
+        return str(mistake)
     frames = traceback.extract_tb(exc.__traceback__)
     deciding = next((f for f in reversed(frames) if not _is_library(f.filename)), None)
     kind = type(exc).__name__
@@ -44,3 +50,17 @@ def blame(exc: BaseException, program_root: Path) -> str:
     if os.environ.get(DEBUG) == "1":
         line += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__)).rstrip()
     return line
+
+
+def _user_mistake(exc: BaseException) -> Optional[LinkConfigError]:
+    """A `LinkConfigError` the exception carries: Pulumi re-raises one from an Output's resolution as a ValueError
+    ("While processing input ..."), with ours as its cause."""
+    seen: set[int] = set()
+    current: Optional[BaseException] = exc
+    while current is not None and id(current) not in seen:
+        if isinstance(current, LinkConfigError):
+            return current
+        seen.add(id(current))
+        current = current.__cause__ or current.__context__
+    return None
+

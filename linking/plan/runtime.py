@@ -102,7 +102,14 @@ def _integral(value: Any) -> Any:
     return map_leaves(value, lambda leaf: int(leaf) if isinstance(leaf, float) and leaf.is_integer() else leaf)
 
 
+KNOWN_AFTER_APPLY = "(known after apply)"
+"""How the plan shows an input that depends on a value the engine learns only when the resource exists."""
+
+
 def _unwrap_secrets(value: Any) -> Any:
+    """Secrets as `Secret`, and values not known until apply as `KNOWN_AFTER_APPLY` (never the SDK's sentinels)."""
+    if isinstance(value, pulumi.output.Unknown) or value == rpc.UNKNOWN:
+        return KNOWN_AFTER_APPLY
     if rpc.is_rpc_secret(value):
         return Secret(_unwrap_secrets(rpc.unwrap_rpc_secret(value)))
     if isinstance(value, dict):

@@ -266,3 +266,47 @@ def test_a_program_that_vends_an_account_subscription_or_project_and_links_it_pl
     assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 0, capsys.readouterr().err
     out = capsys.readouterr().out
     assert "not checked offline" in out and "linkRecord" in out
+
+
+def test_an_issuer_known_only_after_apply_plans_and_shows_so(tmp_path, capsys):
+    """An Azure link trusting a cluster's issuer that the engine learns only when the cluster exists: never the SDK's
+    sentinel serialised, the plan says '(known after apply)'."""
+    root = tmp_path / "platform"
+    write_project(root, program=False)
+    (root / "__main__.py").write_text(VEND_AND_LINK["azure"].replace(
+        'issuer="https://token.actions.githubusercontent.com"',
+        'issuer=azure_native.containerservice.ManagedCluster("aks", resource_group_name="rg", dns_prefix="aks")'
+        '.fqdn.apply(lambda fqdn: f"https://{fqdn}/")'))
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 0, capsys.readouterr().err
+    assert '"issuer": "(known after apply)"' in capsys.readouterr().out
+
+
+def test_a_check_that_fails_when_a_setting_resolves_is_the_users_mistake_not_a_defect(tmp_path, capsys):
+    root = tmp_path / "platform"
+    write_project(root, program=False)
+    (root / "__main__.py").write_text(VEND_AND_LINK["azure"].replace(
+        'issuer="https://token.actions.githubusercontent.com"',
+        'issuer=pulumi.Output.from_input("http://not-https.example")'))
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 1
+    err = capsys.readouterr().err
+    assert "OidcControlPlane.issuer" in err and "defect" not in err
+
+
+def test_a_workload_trusting_an_issuer_known_only_after_apply_plans(tmp_path, capsys):
+    root = tmp_path / "platform"
+    write_project(root, program=False)
+    (root / "__main__.py").write_text("""
+import pulumi_aws as aws
+from linking import AwsWorkload, WorkloadSpec
+from linking.workload import LinkedServiceAccount, LinkedServiceAccountArgs
+
+cluster = aws.eks.Cluster("main", role_arn="arn:aws:iam::123456789012:role/eks", vpc_config={"subnet_ids": ["subnet-1"]})
+LinkedServiceAccount("exporter", LinkedServiceAccountArgs(WorkloadSpec(
+    name="exporter", namespace="reports", cloud="aws", owner="data@acme.example",
+    aws=AwsWorkload(oidc_issuer=cluster.identities.apply(lambda ids: ids[0]["oidcs"][0]["issuer"])))))
+""")
+    (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {"aws:region": "eu-west-1"}}))
+    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 0, capsys.readouterr().err
+    assert "(known after apply)" in capsys.readouterr().out
