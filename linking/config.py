@@ -21,6 +21,15 @@ from .errors import MISSING, LinkConfigError
 from .files import contained_path
 from .validation import join_path, schema_errors
 
+
+if typing.TYPE_CHECKING:
+    from pulumi import Output
+
+    RunTime = typing.Union[str, Output[str]]
+else:
+    RunTime = str  # what the checks see at run time; the Output form is resolved before they run
+"""A setting a program may pass as an Output (`RUN_TIME_FIELDS`): typed so, for type checkers of the program."""
+
 CONFIG_KEY = "linking:link"
 SERVICE_ACCOUNTS_KEY = "linking:serviceAccounts"
 SECRET_PLACEHOLDER = "[secret]"
@@ -38,7 +47,7 @@ _RFC3339 = re.compile(
 class AwsControlPlane:
     """The control plane's AWS identity, trusted with an external ID."""
 
-    principal_arn: str
+    principal_arn: RunTime
     external_id: Optional[str] = None
 
 
@@ -46,7 +55,7 @@ class AwsControlPlane:
 class OidcControlPlane:
     """The control plane's OIDC identity provider and the exact token it presents."""
 
-    issuer: str
+    issuer: RunTime
     subject: Optional[str] = None
     audience: Optional[str] = None
     group: Optional[str] = None
@@ -75,7 +84,7 @@ class AwsClaim:
 
 @dataclass(frozen=True)
 class AwsSettings:
-    account_id: str
+    account_id: RunTime
     """12 digits; in code also an Output (an account the program vends): checked when it resolves."""
     trust: Optional[str] = None
     """``principal`` or ``oidc``; inferred when only one of controlPlane.aws/oidc is set."""
@@ -93,7 +102,7 @@ class AwsSettings:
 
 @dataclass(frozen=True)
 class GcpSettings:
-    project: str
+    project: RunTime
     access: Optional[str] = None
     """``impersonation`` (default), ``workload-identity`` or ``key``."""
     services: tuple[str, ...] = ()
@@ -112,8 +121,8 @@ class AzureClientSecret:
 
 @dataclass(frozen=True)
 class AzureSettings:
-    subscription_id: str
-    tenant_id: str
+    subscription_id: RunTime
+    tenant_id: RunTime
     identity: str = "managed"
     """``managed`` (user-assigned managed identity) or ``application`` (Entra application + service principal)."""
     location: Optional[str] = None
@@ -132,8 +141,8 @@ class KubernetesSettings:
     create_namespace: bool = True
     credential: str = "token"
     """``token`` (a service-account token in a kubeconfig) or ``none`` (bind controlPlane.oidc's user or group)."""
-    server: Optional[str] = None
-    ca_data: Optional[str] = None
+    server: Optional[RunTime] = None
+    ca_data: Optional[RunTime] = None
     kubeconfig: Optional[str] = None
     """A secret: the kubeconfig the link's Kubernetes provider uses."""
     context: Optional[str] = None
@@ -428,7 +437,7 @@ def _policy_path(value: Any, project_root: Optional[Path | str], key_path: str) 
 class AwsWorkload:
     """EKS IAM roles for service accounts: a role trusting the cluster's OIDC issuer for one ServiceAccount."""
 
-    oidc_issuer: str
+    oidc_issuer: RunTime
     """In code also an Output (a cluster the program creates): checked when it resolves."""
     oidc_provider_arn: Optional[str] = None
     """The cluster's IAM OIDC provider; created by the link when absent."""
@@ -459,7 +468,7 @@ class AzureWorkload:
     subscription_id: str
     resource_group_name: str
     location: str
-    oidc_issuer: str
+    oidc_issuer: RunTime
     """In code also an Output (a cluster the program creates): checked when it resolves."""
     role_assignments: tuple[AzureRoleAssignmentSpec, ...] = ()
 
