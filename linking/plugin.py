@@ -170,6 +170,46 @@ class KubernetesClusterLinkArgs(LinkArgs, total=False):
     kubernetes: pulumi.Input[KubernetesSettingsArgs]
 
 
+class AwsWorkloadArgs(TypedDict, total=False):
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer URL; may be another resource's output (a cluster the program creates)."""
+    oidc_provider_arn: pulumi.Input[str]
+    policy_arns: pulumi.Input[list[pulumi.Input[str]]]
+    max_session_hours: pulumi.Input[int]
+
+
+class GcpWorkloadArgs(TypedDict, total=False):
+    project: pulumi.Input[str]
+    roles: pulumi.Input[list[pulumi.Input[str]]]
+
+
+class AzureRoleAssignmentArgs(TypedDict, total=False):
+    role_definition_id: pulumi.Input[str]
+    scope: pulumi.Input[str]
+
+
+class AzureWorkloadArgs(TypedDict, total=False):
+    subscription_id: pulumi.Input[str]
+    resource_group_name: pulumi.Input[str]
+    location: pulumi.Input[str]
+    oidc_issuer: pulumi.Input[str]
+    """The cluster's OIDC issuer URL; may be another resource's output."""
+    role_assignments: pulumi.Input[list[pulumi.Input[AzureRoleAssignmentArgs]]]
+
+
+class LinkedServiceAccountArgs(TypedDict, total=False):
+    """One Kubernetes ServiceAccount and the cloud identity it assumes (an entry of ``linking:serviceAccounts``)."""
+
+    name: pulumi.Input[str]
+    namespace: pulumi.Input[str]
+    cloud: pulumi.Input[str]
+    owner: pulumi.Input[str]
+    aws: pulumi.Input[AwsWorkloadArgs]
+    gcp: pulumi.Input[GcpWorkloadArgs]
+    azure: pulumi.Input[AzureWorkloadArgs]
+    tags: pulumi.Input[dict[str, pulumi.Input[str]]]
+
+
 def _camel(name: str) -> str:
     head, *rest = name.split("_")
     return head + "".join(part[:1].upper() + part[1:] for part in rest)
@@ -279,18 +319,154 @@ class KubernetesClusterLink(_HostedLink):
         self.register_outputs({"linkRecord": self.link_record, "linkSecrets": self.link_secrets})
 
 
-COMPONENTS = [AwsAccountLink, AzureSubscriptionLink, GcpProjectLink, KubernetesClusterLink]
+ISSUER_STAND_IN = "https://issuer.stand-in.invalid"
+
+
+class LinkedServiceAccount(pulumi.ComponentResource):
+    """A Kubernetes ServiceAccount with a cloud identity and no keys (EKS IRSA, GKE or AKS workload identity)."""
+
+    cloud_identity: pulumi.Output[str]
+    """The role ARN, Google service account email or managed identity client id the ServiceAccount assumes."""
+
+    def __init__(self, name: str, args: LinkedServiceAccountArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        import dataclasses
+
+        from .config import SERVICE_ACCOUNTS_KEY, load_service_accounts
+        from .workload.component import LinkedServiceAccount as Workload, LinkedServiceAccountArgs as WorkloadArgs
+
+        entry = _config(dict(args))
+        cloud = entry.get("cloud")
+        section = dict(entry.get(cloud) or {}) if isinstance(cloud, str) else {}
+        issuer = section.get("oidcIssuer")
+        if isinstance(issuer, pulumi.Output):  # checked when it resolves, by the workload component
+            entry[cloud] = {**section, "oidcIssuer": ISSUER_STAND_IN}
+        for key_path, value in config_values(entry):
+            if isinstance(value, pulumi.Output):
+                raise LinkConfigError(key_path, "(an Output)", "a value known when the program runs (only the OIDC issuer may be an Output)")
+        (spec,) = load_service_accounts([entry], prefix=SERVICE_ACCOUNTS_KEY)
+        if isinstance(issuer, pulumi.Output):
+            spec = dataclasses.replace(spec, **{cloud: dataclasses.replace(getattr(spec, cloud), oidc_issuer=issuer)})
+        super().__init__(f"{PACKAGE}:index:LinkedServiceAccount", name, {}, opts)
+        child = Workload(name, WorkloadArgs(spec), pulumi.ResourceOptions(parent=self))
+        self.cloud_identity = child.cloud_identity
+        self.register_outputs({"cloudIdentity": self.cloud_identity})
+
+
+COMPONENTS = [AwsAccountLink, AzureSubscriptionLink, GcpProjectLink, KubernetesClusterLink, LinkedServiceAccount]
 
 
 def schema() -> dict[str, Any]:
-    """The package schema, as Pulumi's analyzer derives it from the types above (what ``pulumi package add`` sees)."""
+    """The package schema (what ``pulumi package add`` sees): Pulumi's analyzer derives it from the types above, and
+    the stack-config schema, the one source of what each setting means, adds what annotations cannot say: required
+    inputs, enums, descriptions; secrets and the record's type are marked; the version is the package's."""
     from pulumi.provider.experimental.analyzer import Analyzer
     from pulumi.provider.experimental.schema import generate_schema
 
     result = Analyzer(PACKAGE).analyze(COMPONENTS)
-    spec = generate_schema(PACKAGE, "0.0.0", None, result["component_definitions"], result["type_definitions"],
-                           sorted(result["dependencies"], key=repr))
-    return spec.to_json()
+    spec = generate_schema(PACKAGE, _version(), None, result["component_definitions"], result["type_definitions"],
+                           sorted(result["dependencies"], key=repr)).to_json()
+    return _refined(spec)
+
+
+def provider() -> Any:
+    """The component provider ``plugin/__main__.py`` serves: Pulumi's host for these components, answering
+    ``GetSchema`` with the refined `schema` (the one ``pulumi package add`` generates SDKs from)."""
+    import json
+
+    from pulumi.provider.experimental.component import ComponentProvider
+
+    hosted = ComponentProvider(COMPONENTS, PACKAGE, version=_version())
+    hosted.schema = json.dumps(schema())
+    return hosted
+
+
+SECRET_INPUTS = {"linking:index:ControlPlaneAwsArgs": ("externalId",), "linking:index:KubernetesSettingsArgs": ("kubeconfig",)}
+"""Inputs that carry a secret: generated SDKs then treat them as secrets."""
+CLOUD_SECTIONS = {"AwsAccountLink": "aws", "AzureSubscriptionLink": "azure", "GcpProjectLink": "gcp"}
+"""The settings section each component cannot do without (a Kubernetes link's is all defaults)."""
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("cloud-linking")
+    except PackageNotFoundError:  # a source tree that is not installed
+        return "0.0.0"
+
+
+def _refined(spec: dict[str, Any]) -> dict[str, Any]:
+    from .validation import load_schema
+
+    link = load_schema("link-config.schema.json")
+    accounts = load_schema("service-accounts.schema.json")
+    record = load_schema("link-record.schema.json")
+    spec["types"]["linking:index:LinkRecord"] = _record_type(record)
+    for token, resource in sorted(spec["resources"].items()):
+        component = token.rsplit(":", 1)[1]
+        config = _resolved(accounts["items"], accounts) if component == "LinkedServiceAccount" else link
+        root = accounts if component == "LinkedServiceAccount" else link
+        _describe(spec, resource["inputProperties"], config, "Workload" if component == "LinkedServiceAccount" else "", root)
+        required = [name for name in config.get("required", ()) if name in resource["inputProperties"]]
+        resource["requiredInputs"] = sorted({*required, *([CLOUD_SECTIONS[component]] if component in CLOUD_SECTIONS else [])})
+        outputs = resource["properties"]
+        if "linkRecord" in outputs:
+            outputs["linkRecord"] = {"$ref": "#/types/linking:index:LinkRecord",
+                                     "description": "The link record (schema linking/schemas/link-record.schema.json)."}
+        if "linkSecrets" in outputs:
+            outputs["linkSecrets"] = {**outputs["linkSecrets"], "secret": True}
+    for token, names in SECRET_INPUTS.items():
+        for name in names:
+            spec["types"][token]["properties"][name]["secret"] = True
+    return spec
+
+
+def _resolved(node: Any, root: dict[str, Any]) -> Any:
+    """A JSON-schema node with its local ``$ref`` (``#/$defs/...``) followed."""
+    while isinstance(node, dict) and str(node.get("$ref", "")).startswith("#/$defs/"):
+        node = {**root["$defs"][node["$ref"][len("#/$defs/"):]], **{k: v for k, v in node.items() if k != "$ref"}}
+    return node
+
+
+def _describe(spec: dict[str, Any], properties: dict[str, Any], node: dict[str, Any], owner: str, root: dict[str, Any]) -> None:
+    """Descriptions, enums and required properties from the stack-config schema node each property stands for."""
+    for name, prop in sorted(properties.items()):
+        sub = _resolved((node.get("properties") or {}).get(name), root)
+        if not isinstance(sub, dict):
+            continue
+        text = sub.get("description") or sub.get("x-expected")
+        if text and not prop.get("description"):
+            prop["description"] = text
+        if "enum" in sub and prop.get("type") == "string":
+            enum_token = f"linking:index:{owner}{name[0].upper()}{name[1:]}"
+            spec["types"][enum_token] = {"type": "string", "enum": [{"value": value} for value in sub["enum"]]}
+            properties[name] = {"$ref": f"#/types/{enum_token}", **({"description": prop["description"]} if "description" in prop else {})}
+            continue
+        target, sub_node = prop.get("$ref"), sub
+        if "items" in prop:
+            target, sub_node = prop["items"].get("$ref"), _resolved(sub.get("items") or {}, root)
+        if target and target.startswith("#/types/"):
+            token = target[len("#/types/"):]
+            kind = spec["types"][token]
+            _describe(spec, kind.get("properties", {}), sub_node, token.rsplit(":", 1)[1].removesuffix("Args"), root)
+            required = [n for n in sub_node.get("required", ()) if n in kind.get("properties", {})]
+            if required:
+                kind["required"] = sorted(required)
+
+
+def _record_type(record: dict[str, Any]) -> dict[str, Any]:
+    """The link record as an object type: its top-level fields typed, nested sections left open (their schema is
+    linking/schemas/link-record.schema.json)."""
+    primitive = {"string": "string", "integer": "integer", "boolean": "boolean", "number": "number"}
+    properties = {}
+    for name, field in sorted(record.get("properties", {}).items()):
+        kind = field.get("type")
+        kind = next((k for k in kind if k != "null"), None) if isinstance(kind, list) else kind
+        typed = {"type": primitive[kind]} if kind in primitive else {"$ref": "pulumi.json#/Any"}
+        typed["description"] = field.get("description") or f"The record's {name} (linking/schemas/link-record.schema.json)."
+        properties[name] = typed
+    return {"type": "object", "properties": properties, "required": sorted(record.get("required", [])),
+            "description": "What a link grants and how to use it."}
 
 
 if __name__ == "__main__":

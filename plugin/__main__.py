@@ -1,8 +1,10 @@
 """Hosts the linking components for Pulumi programs in any language (see linking/plugin.py)."""
 
-from pulumi.provider.experimental import component_provider_host
+import sys
 
-from linking.plugin import COMPONENTS, PACKAGE
+from pulumi.provider import main
+
+from linking.plugin import provider
 
 if __name__ == "__main__":
-    component_provider_host(components=COMPONENTS, name=PACKAGE)
+    main(provider(), sys.argv[1:])

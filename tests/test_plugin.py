@@ -40,7 +40,7 @@ def _input_paths(schema: dict[str, Any], properties: dict[str, Any], prefix: str
         paths.add(prefix + name)
         ref = value.get("$ref") or value.get("items", {}).get("$ref")
         if ref and ref.startswith("#/types/"):
-            paths |= _input_paths(schema, schema["types"][ref[len("#/types/"):]]["properties"], f"{prefix}{name}.")
+            paths |= _input_paths(schema, schema["types"][ref[len("#/types/"):]].get("properties", {}), f"{prefix}{name}.")
     return paths
 
 
@@ -136,3 +136,52 @@ def test_the_hosted_components_take_a_vended_subscription_and_project_as_outputs
 
 def assert_target(record: dict, expected: dict) -> None:
     assert {key: record["target"][key] for key in expected} == expected
+
+
+def test_the_schema_says_what_other_languages_need():
+    """Required inputs, enums and descriptions from the stack-config schema; secrets marked; the record typed; the
+    package's own version; the plugin installs linking from the checkout it lives in."""
+    schema = json.loads(SCHEMA.read_text())
+    assert schema["version"] == plugin._version() != "0.0.0"
+    aws = schema["resources"]["linking:index:AwsAccountLink"]
+    assert aws["requiredInputs"] == ["aws", "id", "owner", "tier"]
+    assert aws["inputProperties"]["tier"]["$ref"] == "#/types/linking:index:Tier"
+    assert sorted(e["value"] for e in schema["types"]["linking:index:Tier"]["enum"]) == ["admin", "custom", "readonly"]
+    assert schema["types"]["linking:index:AwsSettingsArgs"]["properties"]["scope"]["$ref"] == "#/types/linking:index:AwsSettingsScope"
+    assert aws["properties"]["linkSecrets"]["secret"] is True
+    assert schema["types"]["linking:index:ControlPlaneAwsArgs"]["properties"]["externalId"]["secret"] is True
+    assert aws["properties"]["linkRecord"]["$ref"] == "#/types/linking:index:LinkRecord"
+    assert schema["types"]["linking:index:LinkRecord"]["properties"]["linkId"]["type"] == "string"
+    undescribed = [f"{token}.{name}" for token, kind in [*schema["resources"].items(), *schema["types"].items()]
+                   for name, prop in (kind.get("inputProperties") or kind.get("properties") or {}).items()
+                   if not prop.get("description")]
+    assert undescribed == []
+    requirement = [line for line in (REPO / "plugin" / "requirements.txt").read_text().splitlines() if line and not line.startswith("#")]
+    assert requirement == ["-e ..[all]"] and 'name = "cloud-linking"' in (REPO / "pyproject.toml").read_text()
+
+
+def test_the_plugin_serves_the_refined_schema():
+    """What `pulumi package add ./plugin` generates SDKs from is the provider's GetSchema answer: the checked-in one."""
+    hosted = plugin.provider()
+    assert json.loads(hosted.schema) == json.loads(SCHEMA.read_text()) and hosted.version == plugin._version()
+    assert "from linking.plugin import provider" in (REPO / "plugin" / "__main__.py").read_text()
+
+
+def test_a_linked_service_account_is_hosted_too_and_takes_an_output_issuer():
+    """From TypeScript or YAML: a workload identity trusting a cluster the program creates; its issuer is an Output,
+    checked when it resolves."""
+    workload = _run_in(Ambient(), lambda: plugin.LinkedServiceAccount("exporter", {
+        "name": "exporter", "namespace": "reports", "cloud": "aws", "owner": "data@acme.example",
+        "aws": {"oidc_issuer": pulumi.Output.from_input("https://oidc.eks.eu-west-1.amazonaws.com/id/0123"),
+                "policy_arns": ["arn:aws:iam::aws:policy/AmazonRoute53ReadOnlyAccess"]},
+    }))
+    pulumi.runtime.test(lambda: workload.cloud_identity.apply(
+        lambda arn: assert_equal(arn, "arn:aws:iam::123456789012:role/linking-sa/linking-sa-reports-exporter")))()
+    schema = json.loads(SCHEMA.read_text())
+    hosted = schema["resources"]["linking:index:LinkedServiceAccount"]
+    assert hosted["requiredInputs"] == ["cloud", "name", "namespace", "owner"]
+    assert [e["value"] for e in schema["types"]["linking:index:WorkloadCloud"]["enum"]] == ["aws", "gcp", "azure"]
+
+
+def assert_equal(actual: Any, expected: Any) -> None:
+    assert actual == expected, actual
