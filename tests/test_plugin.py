@@ -185,3 +185,88 @@ def test_a_linked_service_account_is_hosted_too_and_takes_an_output_issuer():
 
 def assert_equal(actual: Any, expected: Any) -> None:
     assert actual == expected, actual
+
+
+def test_the_schema_validates_against_pulumis_package_metaschema():
+    """Pulumi's metaschema (pkg/codegen/schema/pulumi.json in pulumi/pulumi) ships with the Pulumi CLI's source, not
+    with any package this project installs: point LINKING_PULUMI_METASCHEMA at it to run this check."""
+    import os
+
+    import jsonschema
+
+    path = os.environ.get("LINKING_PULUMI_METASCHEMA")
+    if not path:
+        pytest.skip("set LINKING_PULUMI_METASCHEMA to Pulumi's pkg/codegen/schema/pulumi.json")
+    import re
+
+    # Go's and ECMAScript's named groups, (?<name>...), are Python's (?P<name>...).
+    text = re.sub(r"\(\?<(?=[A-Za-z])", "(?P<", open(path, encoding="utf-8").read())
+    errors = sorted(jsonschema.Draft202012Validator(json.loads(text)).iter_errors(json.loads(SCHEMA.read_text())), key=str)
+    assert not errors, [f"{list(e.absolute_path)}: {e.message}" for e in errors[:10]]
+
+
+def test_an_sdk_generated_from_the_schema_compiles(tmp_path):
+    """`pulumi package gen-sdk` (the Pulumi CLI) generates the Python SDK from the checked-in schema, and it compiles;
+    skipped where the CLI is not installed."""
+    import compileall
+    import shutil
+    import subprocess
+
+    if shutil.which("pulumi") is None:
+        pytest.skip("the Pulumi CLI is not installed")
+    subprocess.run(["pulumi", "package", "gen-sdk", str(SCHEMA), "--language", "python", "--out", str(tmp_path)],
+                   check=True, capture_output=True, timeout=600)
+    assert compileall.compile_dir(str(tmp_path), quiet=1)
+
+
+def _typescript_declarations(schema: dict[str, Any]) -> str:
+    """The schema's inputs as TypeScript declarations of the `@pulumi/linking` module (what a generated SDK's argument
+    types say, without its Input wrappers): required inputs required, enums as string unions."""
+
+    def kind(prop: dict[str, Any]) -> str:
+        ref = prop.get("$ref", "")
+        if ref == "pulumi.json#/Any":
+            return "any"
+        if ref.startswith("#/types/"):
+            return ref.rsplit(":", 1)[1]
+        if prop.get("type") == "array":
+            return f"{kind(prop['items'])}[]"
+        if prop.get("type") == "object":
+            return f"{{[key: string]: {kind(prop.get('additionalProperties', {'type': 'string'}))}}}"
+        return {"integer": "number"}.get(prop.get("type", ""), prop.get("type", "any"))
+
+    def members(properties: dict[str, Any], required: list[str]) -> str:
+        return " ".join(f"{name}{'' if name in required else '?'}: {kind(prop)};" for name, prop in sorted(properties.items()))
+
+    lines = ['declare module "@pulumi/linking" {']
+    for token, kind_spec in sorted(schema["types"].items()):
+        name = token.rsplit(":", 1)[1]
+        if "enum" in kind_spec:
+            lines.append(f"  export type {name} = {' | '.join(json.dumps(e['value']) for e in kind_spec['enum'])};")
+        else:
+            lines.append(f"  export interface {name} {{ {members(kind_spec.get('properties', {}), kind_spec.get('required', []))} }}")
+    for token, resource in sorted(schema["resources"].items()):
+        name = token.rsplit(":", 1)[1]
+        lines.append(f"  export interface {name}Args {{ {members(resource['inputProperties'], resource['requiredInputs'])} }}")
+        outputs = " ".join(f"readonly {o}: any;" for o in sorted(resource["properties"]))
+        lines.append(f"  export class {name} {{ constructor(name: string, args: {name}Args); {outputs} }}")
+    return "\n".join(lines + ["}"]) + "\n"
+
+
+def test_the_readmes_typescript_example_type_checks_against_the_schema(tmp_path):
+    """The README's TypeScript program against the inputs the schema declares (names, required inputs, enums):
+    `tsc --strict`; skipped where TypeScript is not installed (LINKING_TSC or tsc on the path)."""
+    import os
+    import shutil
+    import subprocess
+
+    tsc = os.environ.get("LINKING_TSC") or shutil.which("tsc")
+    if not tsc:
+        pytest.skip("TypeScript's compiler is not installed (npm install typescript; set LINKING_TSC)")
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    block = text[text.index("```typescript\n") + len("```typescript\n"):]
+    (tmp_path / "index.ts").write_text(block[:block.index("\n```")])
+    (tmp_path / "linking.d.ts").write_text(_typescript_declarations(json.loads(SCHEMA.read_text())))
+    done = subprocess.run([tsc, "--strict", "--noEmit", "--module", "commonjs", "--target", "es2020", "index.ts", "linking.d.ts"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stdout + done.stderr
