@@ -10,7 +10,7 @@ from .catalogue import Catalogue
 from .errors import LinkConfigError
 from .findings import Finding, errors
 from .policy import NOT_DOCUMENTS
-from .providers import PROVIDERS, part
+from .providers import PROVIDERS, cloud, part
 
 TIERS = ("admin", "readonly")
 SKIPPED_FILES = {"services.yaml", "workload-roles.json"}
@@ -85,10 +85,11 @@ def documents(paths: list[Path]) -> list[tuple[str, Path, Optional[str]]]:
 
 
 def _stack_document(path: Path) -> tuple[str, Path, Optional[str]]:
-    from .component import tier_document_path
-    from .config import CONFIG_KEY, LinkSpec
+    from .component import TierFacts
+    from .config import LinkSpec
+    from .contract import CONFIG_KEY
     from .plan.stackfile import load_stack_file
 
     stack = load_stack_file(path)
     spec = LinkSpec.from_config(stack.structured(CONFIG_KEY), project_root=stack.project_root, allow_unreadable_secrets=True)
-    return spec.provider, tier_document_path(spec), spec.tier
+    return spec.provider, TierFacts.of(spec, cloud(spec.provider)).document, spec.tier

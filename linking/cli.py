@@ -173,7 +173,7 @@ def _diff(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> int:
-    from .catalogue import load_catalogues
+    from .providers import load_catalogues
     from .check import check_document, documents
 
     if args.catalogues is not None and not args.catalogues.is_dir():

@@ -6,17 +6,22 @@ import contextvars
 import json
 import re
 import weakref
+from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
 
 import pulumi
 
-from .config import CONFIG_KEY, RUN_TIME_FIELDS, LinkSpec, replace_at, visible_words, when_resolved
+from .contract import CONFIG_KEY, camel, replace_at, visible_words, when_resolved
+from .descriptor import Cloud
 from .errors import LinkConfigError
-from .findings import Finding, apply_waivers, errors
+from .findings import Finding, RuleTable, apply_waivers, errors
 from .policy import builtin_document_path, kept_by_ledger, ledgered_reads
-from .providers import part
 from .validation import join_path
+
+if TYPE_CHECKING:
+    from .config import LinkSpec
 
 
 OFFLINE = contextvars.ContextVar("linking_offline_plan", default=False)
@@ -27,16 +32,17 @@ UNCHECKED: contextvars.ContextVar[frozenset[str]] = contextvars.ContextVar("link
 the wrong account, subscription or project is then not checked, and the plan says so."""
 
 
-def checked_spec(link: LinkSpec, provider: str) -> LinkSpec:
-    """The spec after the stack-file checks, for this provider only; a second link with the same id on the same
-    target in one program is refused here (both would create the same physical names)."""
+def checked_spec(link: "LinkSpec", cloud: Cloud, rules: RuleTable) -> "LinkSpec":
+    """The spec after the stack-file checks, for this cloud only (its waivers naming its ``rules``); a second link
+    with the same id on the same target in one program is refused here (both would create the same physical names)."""
     spec = link.checked()
-    if spec.provider != provider or getattr(spec, provider) is None:
+    provider = cloud.name
+    if spec.provider != provider or spec.settings is None:
         raise LinkConfigError(join_path(CONFIG_KEY, ["provider"]), spec.provider, f"{provider}, with a {provider} section")
-    check_waivers(spec)
+    check_waivers(spec, rules)
     root = pulumi.runtime.get_root_resource()
     claimed = _CLAIMED.setdefault(root, set()) if root is not None else set()
-    key = (spec.provider, link_target(spec), spec.id)
+    key = (spec.provider, link_target(spec, cloud), spec.id)
     if key in claimed:
         raise LinkConfigError(
             join_path(CONFIG_KEY, ["id"]), spec.id,
@@ -50,23 +56,16 @@ _CLAIMED: "weakref.WeakKeyDictionary[Any, set[tuple[str, str, str]]]" = weakref.
 """Per program (its root Stack resource): the links it has created, by provider, target and id."""
 
 
-def link_target(spec: LinkSpec) -> str:
+def link_target(spec: "LinkSpec", cloud: Cloud) -> str:
     """What a link's physical names are unique within: the account, subscription, project or cluster."""
-    settings = getattr(spec, spec.provider)
-    target = {
-        "aws": lambda: settings.account_id,
-        "azure": lambda: settings.subscription_id,
-        "gcp": lambda: settings.project,
-        "kubernetes": lambda: settings.server or settings.context or "the provider's cluster",
-    }[spec.provider]()
+    target = cloud.target(spec.settings)
     if not isinstance(target, str):  # an Output: a target the program creates in this run, named once it exists
         target = f"(a target created in this run, link {spec.id})"
     return f"{spec.provider} {target}"
 
 
-def check_waivers(spec: LinkSpec) -> None:
+def check_waivers(spec: "LinkSpec", rules: RuleTable) -> None:
     """Each waiver names a rule this provider's lint has, and gives a reason in visible words."""
-    rules = part(spec.provider, "lint").RULES
     for index, waiver in enumerate(spec.waivers):
         if waiver.rule not in rules:
             raise LinkConfigError(
@@ -110,7 +109,7 @@ def invoke_options(opts: Optional[pulumi.ResourceOptions], package: str) -> pulu
     return pulumi.InvokeOptions(provider=child_provider(opts, package), parent=opts.parent)
 
 
-def enforce_lint(findings: Iterable[Finding], spec: LinkSpec, key_path: str) -> list[Finding]:
+def enforce_lint(findings: Iterable[Finding], spec: "LinkSpec", key_path: str) -> list[Finding]:
     """Waivers applied; the first remaining error stops the link (before anything registers). Returns the warnings."""
     findings = apply_waivers(findings, spec.waivers)
     blocking = errors(findings)
@@ -150,70 +149,64 @@ def wrong_target(key: str, configured: str, actual: str, fix: str) -> LinkConfig
     )
 
 
-WIDER_ADMIN = {"aws": ("account", "admin-account"), "gcp": ("wide", "admin-wide")}
-"""Provider -> (the scope that opts in to the wider admin tier, its document). Azure's wider admin is the same role
-assigned on the whole subscription."""
+@dataclass(frozen=True)
+class TierFacts:
+    """What a link's tier is, computed once from its spec: the document, how findings name it, where its errors
+    point, and what its ledger keeps."""
 
+    name: str
+    """``admin``, ``readonly`` or ``custom``."""
+    document: Path
+    """The user's file for tier custom, the wider admin document when its scope opts in (Azure's wider admin is the
+    same role assigned on the whole subscription), else the shipped ``policy_docs/<provider>/<tier>``."""
+    label: str
+    """How findings name the document: ``policy_docs/<provider>/<file>``, or the user's file."""
+    key_path: str
+    """Where an error in the document points: the user's policyFile, or the tier we ship."""
 
-def _camel_key(name: str) -> str:
-    head, *rest = name.split("_")
-    return head + "".join(part.title() for part in rest)
+    @classmethod
+    def of(cls, spec: "LinkSpec", cloud: Cloud) -> "TierFacts":
+        if spec.tier == "custom":
+            assert spec.policy_file is not None  # the schema requires it for tier custom
+            document = Path(spec.policy_file)
+            return cls(spec.tier, document, str(document), join_path(CONFIG_KEY, ["policyFile"]))
+        wider = cloud.wider_admin
+        opted = spec.tier == "admin" and wider is not None and spec.settings.scope == wider[0]
+        document = builtin_document_path(spec.provider, wider[1] if opted and wider else spec.tier)
+        return cls(spec.tier, document, f"policy_docs/{spec.provider}/{document.name}", join_path(CONFIG_KEY, ["tier"]))
 
+    @cached_property
+    def kept(self) -> frozenset[str]:
+        """What the ledger of a shipped tier keeps, with reasons (the lint accepts exactly that); a custom tier keeps
+        nothing by ledger: its waivers are in the stack file, where a reviewer sees them."""
+        return frozenset() if self.name == "custom" else kept_by_ledger(self.document)
 
-def tier_document_path(spec: LinkSpec) -> Path:
-    """The user's file for tier custom, the wider admin document when its scope opts in, else the shipped
-    ``policy_docs/<provider>/<tier>``."""
-    if spec.tier == "custom":
-        return Path(spec.policy_file)
-    wider = WIDER_ADMIN.get(spec.provider)
-    settings = getattr(spec, spec.provider)
-    if spec.tier == "admin" and wider and getattr(settings, "scope", None) == wider[0]:
-        return builtin_document_path(spec.provider, wider[1])
-    return builtin_document_path(spec.provider, spec.tier)
-
-
-def tier_kept(spec: LinkSpec) -> frozenset[str]:
-    """What the ledger of a shipped tier keeps, with reasons (the lint accepts exactly that); a custom tier keeps
-    nothing by ledger: its waivers are in the stack file, where a reviewer sees them."""
-    return frozenset() if spec.tier == "custom" else kept_by_ledger(tier_document_path(spec))
-
-
-def kept_reads(spec: LinkSpec, reader: Optional[Path] = None) -> list[Finding]:
-    """The reads a readonly tier keeps by its ledger although they can return secrets, as warnings: of the link's own
-    tier when it is readonly, and of ``reader``, a readonly role a cloud assigns beside another tier."""
-    paths = ([tier_document_path(spec)] if spec.tier == "readonly" else []) + ([reader] if reader else [])
-    return [found for path in paths for found in ledgered_reads(path)]
-
-
-def tier_key_path(spec: LinkSpec) -> str:
-    """Where an error in the tier document points: the user's policyFile, or the tier we ship."""
-    return join_path(CONFIG_KEY, ["policyFile" if spec.tier == "custom" else "tier"])
-
-
-def tier_document_label(spec: LinkSpec) -> str:
-    """How findings name the tier document: ``policy_docs/<provider>/<file>``, or the user's file."""
-    path = tier_document_path(spec)
-    return str(path) if spec.tier == "custom" else f"policy_docs/{spec.provider}/{path.name}"
+    def kept_reads(self, reader: Optional[Path] = None) -> list[Finding]:
+        """The reads a readonly tier keeps by its ledger although they can return secrets, as warnings: of this tier
+        when it is readonly, and of ``reader``, a readonly role a cloud assigns beside another tier."""
+        paths = ([self.document] if self.name == "readonly" else []) + ([reader] if reader else [])
+        return [found for path in paths for found in ledgered_reads(path)]
 
 
 class RunTimeSettings:
-    """The settings of a checked spec that are Outputs (`RUN_TIME_FIELDS`), for the resources that name them.
+    """The settings of a checked spec that are Outputs (its run-time fields), for the resources that name them.
 
     Everything is rendered and linted with each setting's stand-in; `put` gives a value (a document's text, a
     resource argument, a record) with the real, checked values in place of the stand-ins once they resolve, and
     gives a value that names none back unchanged, so a link whose settings are all known now plans as before.
     """
 
-    def __init__(self, spec: LinkSpec) -> None:
-        self.outputs = {path: output for path in RUN_TIME_FIELDS if (output := when_resolved(spec, *path)) is not None}
+    def __init__(self, spec: "LinkSpec") -> None:
+        self.stand_ins = spec.run_time_fields()
+        self.outputs = {path: output for path in self.stand_ins if (output := when_resolved(spec, *path)) is not None}
         for path in self.outputs:
-            spec = replace_at(spec, path, RUN_TIME_FIELDS[path])
+            spec = replace_at(spec, path, self.stand_ins[path])
         self.spec = spec
         """The checked spec with each Output's stand-in: what the component renders, lints and names."""
 
     @property
     def pending(self) -> list[tuple[str, Any]]:
-        return [(RUN_TIME_FIELDS[path], output) for path, output in self.outputs.items()]
+        return [(self.stand_ins[path], output) for path, output in self.outputs.items()]
 
     def check(self, path: tuple[str, ...], check: Any, answer: Optional[tuple[Any, Any]] = None) -> None:
         """Run ``check(value)`` on the setting: now when it is known, else when it resolves (before anything names it).
@@ -223,7 +216,7 @@ class RunTimeSettings:
         does not return under the mock runtime.
         """
         if answer is not None and path[0] in UNCHECKED.get():
-            key = ".".join(_camel_key(part) for part in path)
+            key = ".".join(camel(part) for part in path)
             pulumi.log.warn(f"linking:link.{key}: not checked offline: the stack configures no {path[0]} identity for the plan "
                             "to compare with; pulumi up checks it against the credentials")
             return
@@ -309,3 +302,8 @@ def _substitute(value: Any, replacements: list[tuple[str, str]]) -> Any:
     if isinstance(value, (list, tuple)):
         return [_substitute(item, replacements) for item in value]
     return value
+
+
+def is_stand_in(spec: "LinkSpec", value: Any) -> bool:
+    """Whether a value is the stand-in of a setting that is an Output (checked when it resolves)."""
+    return isinstance(value, str) and value in spec.run_time_fields().values()

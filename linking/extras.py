@@ -1,4 +1,4 @@
-"""Which cloud SDKs each provider needs, and the error that names the extra to install.
+"""The error that names the extra to install when a cloud's SDK is missing, and lazy component exports.
 
 The SDKs are hundreds of MB, so each provider is an extra of the distribution
 (``cloud-linking[aws]``, ...) and nothing imports an SDK that its provider does not need.
@@ -13,16 +13,8 @@ from typing import Any, Callable, Iterable
 import pulumi
 
 DISTRIBUTION = "cloud-linking"
-"""The name on PyPI (the import package is ``linking``; PyPI's ``linking`` is an unrelated project)."""
-
-EXTRAS = {
-    "aws": ("pulumi_aws", "pulumi_random"),
-    "azure": ("pulumi_azure_native", "pulumi_azuread"),
-    "gcp": ("pulumi_gcp", "pulumiverse_time"),
-    "kubernetes": ("pulumi_kubernetes",),
-    "policy": ("pulumi_policy",),
-}
-"""Per extra: the modules it installs."""
+"""The name on PyPI (the import package is ``linking``; PyPI's ``linking`` is an unrelated project); each cloud's
+extra installs its descriptor's ``sdk_modules``."""
 
 
 def install_hint(extra: str) -> str:
@@ -36,8 +28,8 @@ def _importable(module: str) -> bool:
         return False
 
 
-def missing_modules(extra: str) -> list[str]:
-    return [module for module in EXTRAS[extra] if not _importable(module)]
+def missing_modules(modules: Iterable[str]) -> list[str]:
+    return [module for module in modules if not _importable(module)]
 
 
 class MissingExtraError(ModuleNotFoundError, pulumi.RunError):
@@ -48,9 +40,9 @@ class MissingExtraError(ModuleNotFoundError, pulumi.RunError):
         self.name = missing[0]
 
 
-def require_extra(extra: str) -> None:
-    """Raise `MissingExtraError` unless every SDK of ``extra`` is importable; called before the SDK is imported."""
-    missing = missing_modules(extra)
+def require_extra(extra: str, modules: Iterable[str]) -> None:
+    """Raise `MissingExtraError` unless every module of ``extra`` is importable; called before the SDK is imported."""
+    missing = missing_modules(modules)
     if missing:
         raise MissingExtraError(extra, missing)
 

@@ -34,3 +34,8 @@ def deterministic_guid(*parts: str) -> str:
 def stable_digits(seed: str, length: int) -> str:
     """A run of digits derived from ``seed`` (stand-in project numbers and ids in the offline plan)."""
     return str(int(sha256_hex(seed), 16))[:length]
+
+
+def short_hash(*parts: str) -> str:
+    """A stable child-name suffix: the same grant keeps the same resource when the list around it changes."""
+    return sha256_hex("/".join(parts))[:8]

@@ -13,188 +13,17 @@ from typing import Any, Optional, TypedDict
 
 import pulumi
 
-from .config import CONFIG_KEY, LinkSpec, config_values, run_time_keys, stand_ins
+from .aws.hosted import AwsAccountLinkArgs, AwsWorkloadArgs
+from .azure.hosted import AzureSubscriptionLinkArgs, AzureWorkloadArgs
+from .config import LinkSpec, config_values, run_time_keys, stand_ins
+from .contract import CONFIG_KEY
+from .gcp.hosted import GcpProjectLinkArgs, GcpWorkloadArgs
+from .kubernetes.hosted import KubernetesClusterLinkArgs
 from .errors import LinkConfigError
+from .providers import by_component, clouds, part
 from .validation import join_path
 
 PACKAGE = "linking"
-
-
-class ControlPlaneAwsArgs(TypedDict, total=False):
-    principal_arn: pulumi.Input[str]
-    """The control plane's IAM role (or user) ARN, no wildcards."""
-    external_id: pulumi.Input[str]
-    """The external ID the control plane sends; generated (a secret) when absent."""
-
-
-class ControlPlaneOidcArgs(TypedDict, total=False):
-    issuer: pulumi.Input[str]
-    """The https URL of the control plane's OIDC issuer."""
-    subject: pulumi.Input[str]
-    """The exact token subject."""
-    audience: pulumi.Input[str]
-    provider_arn: pulumi.Input[str]
-    """AWS: an existing IAM OIDC provider for the issuer (one per issuer per account)."""
-    group: pulumi.Input[str]
-    """Kubernetes: the group the OIDC identity is bound as."""
-
-
-class ControlPlaneGcpArgs(TypedDict, total=False):
-    member: pulumi.Input[str]
-    """The control plane's principal, such as serviceAccount:cp@project.iam.gserviceaccount.com."""
-
-
-class ControlPlaneArgs(TypedDict, total=False):
-    aws: pulumi.Input[ControlPlaneAwsArgs]
-    oidc: pulumi.Input[ControlPlaneOidcArgs]
-    gcp: pulumi.Input[ControlPlaneGcpArgs]
-
-
-class WaiverArgs(TypedDict):
-    rule: pulumi.Input[str]
-    """A lint rule id of the link's provider, such as AWS006."""
-    grant: pulumi.Input[str]
-    """The action, permission or resource the lint error names (iam:PassRole): the waiver covers it and no other."""
-    reason: pulumi.Input[str]
-    """Why this link needs the exception, in words."""
-
-
-class LinkArgs(TypedDict, total=False):
-    """What every link takes (``linking:link`` in a stack file)."""
-
-    id: pulumi.Input[str]
-    """The link id: lower-case letters, digits and '-'; it names every resource."""
-    display_name: pulumi.Input[str]
-    tier: pulumi.Input[str]
-    """readonly, admin or custom."""
-    policy_file: pulumi.Input[str]
-    """The tier document of tier custom, relative to the program's directory."""
-    owner: pulumi.Input[str]
-    """Who answers for this link."""
-    expires_at: pulumi.Input[str]
-    """RFC 3339 instant, such as 2027-06-30T00:00:00Z."""
-    enabled: pulumi.Input[bool]
-    control_plane: pulumi.Input[ControlPlaneArgs]
-    tags: pulumi.Input[dict[str, pulumi.Input[str]]]
-    waivers: pulumi.Input[list[pulumi.Input[WaiverArgs]]]
-
-
-class AwsClaimArgs(TypedDict, total=False):
-    service: pulumi.Input[str]
-    reason: pulumi.Input[str]
-
-
-class AwsSettingsArgs(TypedDict, total=False):
-    account_id: pulumi.Input[str]
-    """The 12-digit account id; may be another resource's output (an account the program vends)."""
-    trust: pulumi.Input[str]
-    permissions_boundary_arn: pulumi.Input[str]
-    max_session_hours: pulumi.Input[int]
-    scope: pulumi.Input[str]
-    """owned (default) or account."""
-    revoke_workloads: pulumi.Input[bool]
-    allow_claims: pulumi.Input[list[pulumi.Input[AwsClaimArgs]]]
-    """Services whose untagged resources the admin tier may claim, each with a reason (an opt-in)."""
-
-
-class AwsAccountLinkArgs(LinkArgs, total=False):
-    aws: pulumi.Input[AwsSettingsArgs]
-
-
-class AzureClientSecretArgs(TypedDict, total=False):
-    enabled: pulumi.Input[bool]
-    end_date: pulumi.Input[str]
-
-
-class AzureSettingsArgs(TypedDict, total=False):
-    subscription_id: pulumi.Input[str]
-    tenant_id: pulumi.Input[str]
-    identity: pulumi.Input[str]
-    """managed (default) or application."""
-    location: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    client_secret: pulumi.Input[AzureClientSecretArgs]
-    resource_groups: pulumi.Input[list[pulumi.Input[str]]]
-    """The resource groups the admin tier works in; the link creates them."""
-    scope: pulumi.Input[str]
-    """resource-groups (default) or subscription."""
-
-
-class AzureSubscriptionLinkArgs(LinkArgs, total=False):
-    azure: pulumi.Input[AzureSettingsArgs]
-
-
-class GcpSettingsArgs(TypedDict, total=False):
-    project: pulumi.Input[str]
-    access: pulumi.Input[str]
-    """impersonation (default), workload-identity or key."""
-    services: pulumi.Input[list[pulumi.Input[str]]]
-    key_rotation_days: pulumi.Input[int]
-    scope: pulumi.Input[str]
-    """project (default) or wide."""
-
-
-class GcpProjectLinkArgs(LinkArgs, total=False):
-    gcp: pulumi.Input[GcpSettingsArgs]
-
-
-class AdmissionFenceArgs(TypedDict, total=False):
-    enabled: pulumi.Input[bool]
-    reason: pulumi.Input[str]
-
-
-class PodSecurityArgs(TypedDict, total=False):
-    level: pulumi.Input[str]
-    """restricted (the default) or baseline."""
-    reason: pulumi.Input[str]
-    """Why the link's namespaces enforce only baseline."""
-
-
-class KubernetesSettingsArgs(TypedDict, total=False):
-    namespace: pulumi.Input[str]
-    create_namespace: pulumi.Input[bool]
-    credential: pulumi.Input[str]
-    server: pulumi.Input[str]
-    ca_data: pulumi.Input[str]
-    kubeconfig: pulumi.Input[str]
-    context: pulumi.Input[str]
-    namespaces: pulumi.Input[list[pulumi.Input[str]]]
-    scope: pulumi.Input[str]
-    create_namespaces: pulumi.Input[bool]
-    custom_resource_groups: pulumi.Input[list[pulumi.Input[str]]]
-    admission_fence: pulumi.Input[AdmissionFenceArgs]
-    pod_security: pulumi.Input[PodSecurityArgs]
-
-
-class KubernetesClusterLinkArgs(LinkArgs, total=False):
-    kubernetes: pulumi.Input[KubernetesSettingsArgs]
-
-
-class AwsWorkloadArgs(TypedDict, total=False):
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer URL; may be another resource's output (a cluster the program creates)."""
-    oidc_provider_arn: pulumi.Input[str]
-    policy_arns: pulumi.Input[list[pulumi.Input[str]]]
-    max_session_hours: pulumi.Input[int]
-
-
-class GcpWorkloadArgs(TypedDict, total=False):
-    project: pulumi.Input[str]
-    roles: pulumi.Input[list[pulumi.Input[str]]]
-
-
-class AzureRoleAssignmentArgs(TypedDict, total=False):
-    role_definition_id: pulumi.Input[str]
-    scope: pulumi.Input[str]
-
-
-class AzureWorkloadArgs(TypedDict, total=False):
-    subscription_id: pulumi.Input[str]
-    resource_group_name: pulumi.Input[str]
-    location: pulumi.Input[str]
-    oidc_issuer: pulumi.Input[str]
-    """The cluster's OIDC issuer URL; may be another resource's output."""
-    role_assignments: pulumi.Input[list[pulumi.Input[AzureRoleAssignmentArgs]]]
 
 
 class LinkedServiceAccountArgs(TypedDict, total=False):
@@ -241,42 +70,29 @@ def _spec(args: Any, provider: str) -> LinkSpec:
 
 
 class _HostedLink(pulumi.ComponentResource):
-    """The shared body: the spec from the args, then the provider's component as the only child."""
+    """The shared body: the spec from the args, then the cloud's component (the class of the same name) as the only
+    child."""
 
     link_record: pulumi.Output[Any]
     """The link record (linking/schemas/link-record.schema.json): what the control plane needs to use the link."""
     link_secrets: pulumi.Output[Any]
     """The link's secrets (an external ID, a client secret, a key), always a Pulumi secret."""
 
-    _cloud = ""
-    _token = ""
-
     def _build(self, name: str, args: Any, opts: Optional[pulumi.ResourceOptions]) -> Any:
-        spec = _spec(args, self._cloud)
-        super().__init__(self._token, name, {}, opts)
-        from .providers import part
-
-        module = part(self._cloud, "component")
-        component_type, args_type = _COMPONENTS[self._cloud]
-        child = getattr(module, component_type)(name, getattr(module, args_type)(spec), pulumi.ResourceOptions(parent=self))
+        hosted = by_component(type(self).__name__)
+        spec = _spec(args, hosted.name)
+        super().__init__(f"{PACKAGE}:index:{hosted.component}", name, {}, opts)
+        module = part(hosted.name, "component")
+        child = getattr(module, hosted.component)(name, getattr(module, f"{hosted.component}Args")(spec), pulumi.ResourceOptions(parent=self))
         self.link_record = child.link_record
         self.link_secrets = pulumi.Output.secret(child.link_secrets) if child.link_secrets is not None else pulumi.Output.secret({})
         return child
-
-
-_COMPONENTS = {
-    "aws": ("AwsAccountLink", "AwsAccountLinkArgs"),
-    "azure": ("AzureSubscriptionLink", "AzureSubscriptionLinkArgs"),
-    "gcp": ("GcpProjectLink", "GcpProjectLinkArgs"),
-    "kubernetes": ("KubernetesClusterLink", "KubernetesClusterLinkArgs"),
-}
 
 
 class AwsAccountLink(_HostedLink):
     """An IAM role for the control plane in one AWS account, with its tier, trust and workload boundary."""
 
     role_arn: pulumi.Output[str]
-    _cloud, _token = "aws", f"{PACKAGE}:index:AwsAccountLink"
 
     def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         child = self._build(name, args, opts)
@@ -288,7 +104,6 @@ class AzureSubscriptionLink(_HostedLink):
     """A keyless identity for the control plane with its tier in one Azure subscription (or its resource groups)."""
 
     principal_id: pulumi.Output[str]
-    _cloud, _token = "azure", f"{PACKAGE}:index:AzureSubscriptionLink"
 
     def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         child = self._build(name, args, opts)
@@ -300,7 +115,6 @@ class GcpProjectLink(_HostedLink):
     """A service account for the control plane with its tier as a custom role in one GCP project."""
 
     service_account_email: pulumi.Output[str]
-    _cloud, _token = "gcp", f"{PACKAGE}:index:GcpProjectLink"
 
     def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         child = self._build(name, args, opts)
@@ -311,8 +125,6 @@ class GcpProjectLink(_HostedLink):
 
 class KubernetesClusterLink(_HostedLink):
     """RBAC for the control plane in one Kubernetes cluster, fenced to its namespaces by an admission policy."""
-
-    _cloud, _token = "kubernetes", f"{PACKAGE}:index:KubernetesClusterLink"
 
     def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         self._build(name, args, opts)
@@ -331,7 +143,8 @@ class LinkedServiceAccount(pulumi.ComponentResource):
     def __init__(self, name: str, args: LinkedServiceAccountArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         import dataclasses
 
-        from .config import SERVICE_ACCOUNTS_KEY, load_service_accounts
+        from .config import load_service_accounts
+        from .contract import SERVICE_ACCOUNTS_KEY
         from .workload.component import LinkedServiceAccount as Workload, LinkedServiceAccountArgs as WorkloadArgs
 
         entry = _config(dict(args))
@@ -382,8 +195,23 @@ def provider() -> Any:
 
 SECRET_INPUTS = {"linking:index:ControlPlaneAwsArgs": ("externalId",), "linking:index:KubernetesSettingsArgs": ("kubeconfig",)}
 """Inputs that carry a secret: generated SDKs then treat them as secrets."""
-CLOUD_SECTIONS = {"AwsAccountLink": "aws", "AzureSubscriptionLink": "azure", "GcpProjectLink": "gcp"}
-"""The settings section each component cannot do without (a Kubernetes link's is all defaults)."""
+
+
+def _required_sections() -> dict[str, str]:
+    """Component -> the settings section it cannot do without: a cloud's section with a setting that has no default
+    (a Kubernetes link's is all defaults)."""
+    import dataclasses
+    import typing
+
+    from .contract import dataclass_type
+
+    hints = typing.get_type_hints(LinkSpec)
+    found = {}
+    for hosted in clouds():
+        settings = dataclass_type(hints[hosted.name])
+        if settings and any(f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING for f in dataclasses.fields(settings)):
+            found[hosted.component] = hosted.name
+    return found
 
 
 def _version() -> str:
@@ -408,7 +236,8 @@ def _refined(spec: dict[str, Any]) -> dict[str, Any]:
         root = accounts if component == "LinkedServiceAccount" else link
         _describe(spec, resource["inputProperties"], config, "Workload" if component == "LinkedServiceAccount" else "", root)
         required = [name for name in config.get("required", ()) if name in resource["inputProperties"]]
-        resource["requiredInputs"] = sorted({*required, *([CLOUD_SECTIONS[component]] if component in CLOUD_SECTIONS else [])})
+        section = _required_sections().get(component)
+        resource["requiredInputs"] = sorted({*required, *([section] if section else [])})
         outputs = resource["properties"]
         if "linkRecord" in outputs:
             outputs["linkRecord"] = {"$ref": "#/types/linking:index:LinkRecord",

@@ -93,7 +93,7 @@ class ShippedTier:
 
 NOT_DOCUMENTS = (".ledger.yaml", ".source.yaml", ".claims.json")
 """Beside a tier: its ledger (what it keeps that a reviewer could call an escalation, and why), the source it is
-generated from (``linking.aws.tiers``) and what a stack may opt in to (claims); none is a policy document."""
+generated from (``scripts/aws_tiers.py``) and what a stack may opt in to (claims); none is a policy document."""
 
 
 @cache

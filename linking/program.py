@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib
 from pathlib import Path
 from typing import Any, Optional
 
@@ -10,24 +9,17 @@ import pulumi
 
 from . import extras
 from .component import OFFLINE
-from .config import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, LinkSpec, load_service_accounts, not_structured
+from .config import LinkSpec, load_service_accounts
+from .contract import CONFIG_KEY, SERVICE_ACCOUNTS_KEY, not_structured
 from .errors import MISSING, LinkConfigError
+from .providers import cloud, part, workload_host
 from .validation import join_path
 from .workload.documents import check_workload
-
-# provider -> (module, component class, args class); modules import lazily, so a
-# stack for one cloud never loads another cloud's SDK.
-COMPONENTS = {
-    "aws": ("linking.aws.component", "AwsAccountLink", "AwsAccountLinkArgs"),
-    "azure": ("linking.azure.component", "AzureSubscriptionLink", "AzureSubscriptionLinkArgs"),
-    "gcp": ("linking.gcp.component", "GcpProjectLink", "GcpProjectLinkArgs"),
-    "kubernetes": ("linking.kubernetes.component", "KubernetesClusterLink", "KubernetesClusterLinkArgs"),
-}
 
 
 def require_extra(provider: str, key_path: str) -> None:
     """A clear error, before anything registers, when the provider's SDK is not installed."""
-    missing = extras.missing_modules(provider)
+    missing = extras.missing_modules(cloud(provider).sdk_modules)
     if missing:
         raise LinkConfigError(
             key_path, provider, f"a provider whose SDK is installed: {extras.install_hint(provider)} (missing {', '.join(missing)})"
@@ -72,19 +64,19 @@ def run(project_root: Path, *, allow_unreadable_secrets: Optional[bool] = None) 
     if spec is not None:
         require_extra(spec.provider, join_path(CONFIG_KEY, ["provider"]))
     for index, workload in enumerate(workloads):
-        for provider in (workload.cloud, "kubernetes"):
+        for provider in (workload.cloud, workload_host().name):
             require_extra(provider, join_path(SERVICE_ACCOUNTS_KEY, [index, "cloud"]))
 
     cluster: Optional[pulumi.ResourceOptions] = None
     if spec is not None:
-        module_name, component_name, args_name = COMPONENTS[spec.provider]
-        module = importlib.import_module(module_name)
-        component = getattr(module, component_name)(spec.id, getattr(module, args_name)(spec))
+        linked = cloud(spec.provider)
+        module = part(spec.provider, "component")  # only this cloud's SDK is imported
+        component = getattr(module, linked.component)(spec.id, getattr(module, f"{linked.component}Args")(spec))
         pulumi.export("linkRecord", component.link_record)
         if component.link_secrets is not None:
             pulumi.export("linkSecrets", component.link_secrets)
-        if getattr(component, "cluster_provider", None) is not None:  # the cluster link's provider, for the workloads
-            cluster = pulumi.ResourceOptions(providers={"kubernetes": component.cluster_provider})
+        if linked.pulumi_package and component.cluster_provider is not None:  # the cluster link's provider, for the workloads
+            cluster = pulumi.ResourceOptions(providers={linked.pulumi_package: component.cluster_provider})
     if workloads:
         from .workload.component import LinkedServiceAccount, LinkedServiceAccountArgs
 

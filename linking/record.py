@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping, Optional, Sequence, TypedDict
+from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, TypedDict
 
 import pulumi
 
-from .config import LinkSpec
+if TYPE_CHECKING:
+    from .config import LinkSpec
+
 
 SCHEMA_VERSION = 1
-SCHEMA_FILE = "link-record.schema.json"
 
 
 class LintSection(TypedDict):

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
-from .config import LinkSpec
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import LinkSpec
+
 
 MANAGED_BY = "managed-by"
 OWNERSHIP_TAG = "linking:owned-by"

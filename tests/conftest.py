@@ -11,9 +11,11 @@ from typing import Any, Callable
 
 import pytest
 
-from linking.catalogue import Catalogue, load_catalogues
+from linking.catalogue import Catalogue
+from linking.providers import load_catalogues
 from linking.errors import LinkConfigError
-from linking.plan.runtime import Ambient, PlanMocks, RecordingMonitor, StackPlan, run_program
+from linking.planned import Ambient, StackPlan
+from linking.plan.runtime import PlanMocks, RecordingMonitor, run_program
 from linking.plan.stackfile import ambient_for
 
 REPO = Path(__file__).resolve().parent.parent

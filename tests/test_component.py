@@ -16,7 +16,8 @@ import pytest
 
 from linking.config import LinkSpec
 from linking.errors import LinkConfigError
-from linking.plan.runtime import Ambient, PlanMocks, RecordingMonitor, StackPlan, run_program
+from linking.planned import Ambient, StackPlan
+from linking.plan.runtime import PlanMocks, RecordingMonitor, run_program
 
 from .conftest import BASE_LINK, REPO
 

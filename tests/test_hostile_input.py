@@ -21,7 +21,7 @@ from linking.config import AwsControlPlane, AwsSettings, ControlPlane, LinkSpec
 from linking.errors import LinkConfigError
 from linking.files import MAX_YAML_NODES, parse_yaml
 from linking.kubernetes.component import AMBIENT_SERVER_PLACEHOLDER
-from linking.plan.runtime import Ambient
+from linking.planned import Ambient
 from linking.plan.stackfile import load_stack_file, run_stack_file
 
 from .conftest import REPO

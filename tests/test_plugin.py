@@ -11,7 +11,8 @@ import pytest
 
 from linking import plugin
 from linking.errors import LinkConfigError
-from linking.plan.runtime import Ambient, PlanMocks
+from linking.planned import Ambient
+from linking.plan.runtime import PlanMocks
 from linking.validation import load_schema
 
 from .conftest import REPO

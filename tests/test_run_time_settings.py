@@ -11,7 +11,8 @@ import pulumi
 import pytest
 
 from linking import KubernetesSettings, LinkSpec
-from linking.plan.runtime import Ambient, PlanMocks
+from linking.planned import Ambient
+from linking.plan.runtime import PlanMocks
 
 CA = base64.b64encode(b"-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n").decode()
 
@@ -117,11 +118,11 @@ def _created(link, mocks: RecordingMocks) -> dict:
 def _no_stand_in(mocks: RecordingMocks, record: dict, *paths: tuple[str, ...]) -> None:
     """No resource and no record names the stand-in of a setting that was an Output, in any of its forms."""
     from linking.component import _forms
-    from linking.config import RUN_TIME_FIELDS
+    from linking.config import run_time_fields
 
     text = json.dumps([inputs for _, _, inputs in mocks.created] + [record], default=str)
     for path in paths:
-        for form in _forms(RUN_TIME_FIELDS[path]):
+        for form in _forms(run_time_fields()[path]):
             assert form not in text
 
 

@@ -7,24 +7,27 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
 from ..canonical import canonical_json
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, kept_reads, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
-from ..config import CONFIG_KEY, LinkSpec, is_stand_in
+from ..component import is_stand_in, RunTimeSettings, TierFacts, checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
+from ..contract import CONFIG_KEY
 from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
 from ..record import LinkRecord, link_record
 from ..tags import OWNERSHIP_TAG, describe_link, provenance_tags
 from ..validation import join_path
-from . import documents
-from . import lint
+from .cloud import CLOUD
+from . import documents, lint
 from .documents import BOUNDARY_DOCUMENT, AwsNames, render_policy
 
-require_extra("aws")  # before the SDK import: a missing extra is a one-line error naming it
+if TYPE_CHECKING:
+    from ..config import LinkSpec
+
+require_extra(CLOUD.name, CLOUD.sdk_modules)  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_aws as aws  # noqa: E402
 
 EXTERNAL_ID_LENGTH = 32
@@ -48,7 +51,7 @@ def _named_partition(spec: LinkSpec) -> str:
     cp = spec.control_plane
     named = [cp.aws.principal_arn if cp.aws else None, cp.oidc.provider_arn if cp.oidc else None,
              spec.aws.permissions_boundary_arn if spec.aws else None]
-    return next((arn.split(":")[1] for arn in named if arn and not is_stand_in(arn)), "aws")
+    return next((arn.split(":")[1] for arn in named if arn and not is_stand_in(spec, arn)), "aws")
 
 
 def check_partitions(spec: LinkSpec, partition: str) -> None:
@@ -61,7 +64,7 @@ def check_partitions(spec: LinkSpec, partition: str) -> None:
         "aws.permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
     }
     for key, arn in named.items():
-        if arn is not None and not is_stand_in(arn) and arn.split(":")[1] != partition:
+        if arn is not None and not is_stand_in(spec, arn) and arn.split(":")[1] != partition:
             raise LinkConfigError(
                 join_path(CONFIG_KEY, key.split(".")), arn, f"an ARN in the link's partition, arn:{partition}:... (the account is in {partition})"
             )
@@ -92,13 +95,14 @@ class AwsAccountLink(pulumi.ComponentResource):
 
     def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         # Everything that can fail on user input runs before the component registers.
-        spec = checked_spec(args.link, "aws")
+        spec = checked_spec(args.link, CLOUD, lint.RULES)
         assert spec.aws is not None
         invoke_opts = invoke_options(opts, "aws")
         # Known now: checked now. Known at run time: everything is rendered with a stand-in of the same length
         # (sizes, layout and lint do not depend on the digits) and the real value is put in when it resolves.
         run = RunTimeSettings(spec)
         spec = run.spec
+        tier = TierFacts.of(spec, CLOUD)
         if args.verify_account:
             run.check(("aws", "account_id"), check_account, answer=(
                 lambda: aws.get_caller_identity(opts=invoke_opts).account_id,
@@ -111,9 +115,9 @@ class AwsAccountLink(pulumi.ComponentResource):
             run.check(("control_plane", "aws", "principal_arn"), lambda arn: check_partitions(
                 dataclasses.replace(spec, control_plane=dataclasses.replace(
                     spec.control_plane, aws=dataclasses.replace(spec.control_plane.aws, principal_arn=arn))), names.partition))
-        policy_key = tier_key_path(spec)
+        policy_key = tier.key_path
         claims = [claim.service for claim in spec.aws.allow_claims] if spec.tier == "admin" and spec.aws.scope == "owned" else []
-        self.policy = documents.with_claims(render_policy(tier_document_path(spec), names, policy_key), claims, names, policy_key)
+        self.policy = documents.with_claims(render_policy(tier.document, names, policy_key), claims, names, policy_key)
         layout = documents.layout_policy(self.policy.document, policy_key)
         boundary = None
         if names.boundary_policy_arn in self.policy.text:
@@ -126,16 +130,16 @@ class AwsAccountLink(pulumi.ComponentResource):
         findings = enforce_lint(
             lint.lint_aws_trust(trust_preview, "trust policy")
             + lint.lint_aws_permissions(
-                self.policy.document, tier_document_label(spec), tier=spec.tier, link_id=spec.id,
+                self.policy.document, tier.label, tier=spec.tier, link_id=spec.id,
                 boundaries={names.boundary_policy_arn} | ({spec.aws.permissions_boundary_arn} if spec.aws.permissions_boundary_arn else set()),
-                kept=tier_kept(spec) | documents.claimed_actions(claims),
+                kept=tier.kept | documents.claimed_actions(claims),
             )
             + (lint.lint_aws_permissions(
                 boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,
                 kept=kept_by_ledger(builtin_document_path("aws", BOUNDARY_DOCUMENT)),
             ) if boundary else [])
             + lint.lint_aws_settings(spec.aws, tier=spec.tier)
-            + kept_reads(spec),
+            + tier.kept_reads(),
             spec,
             policy_key,
         )

@@ -151,7 +151,7 @@ def rendered(document: Mapping[str, Any]) -> RenderedDocument:
 
 
 CLAIMS_DOCUMENT = "admin.claims.json"
-"""Generated beside the admin tier (``linking.aws.tiers``): per service, what ``aws.allowClaims`` may add."""
+"""Generated beside the admin tier (``scripts/aws_tiers.py``): per service, what ``aws.allowClaims`` may add."""
 
 
 def with_claims(policy: RenderedDocument, services: Iterable[str], names: AwsNames, key_path: str) -> RenderedDocument:

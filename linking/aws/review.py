@@ -8,8 +8,7 @@ import re
 from typing import TYPE_CHECKING, Any, Optional
 
 from ..canonical import as_list, canonical_json
-from ..plan.runtime import PlannedResource
-from ..plan.values import parsed_json, plain
+from ..planned import PlannedResource, parsed_json, plain
 
 if TYPE_CHECKING:
     from ..review.per_provider import Extracted
@@ -92,7 +91,7 @@ def extract(resources: list[PlannedResource]) -> "Extracted":
 def managed_policy_grants(arn: str) -> list[dict[str, Any]]:
     """An AWS managed policy's statements as grants, each marked with the policy it comes from (shipped
     snapshot); a policy outside the snapshot (or a customer policy of another stack) stays one named grant."""
-    from ..catalogue import aws_managed_policies
+    from .catalogue import aws_managed_policies
 
     name = arn.rsplit("/", 1)[-1]
     policy = aws_managed_policies().get(name) if ":iam::aws:policy/" in arn else None
@@ -116,7 +115,7 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if grant["action"].startswith("policy:"):
         risks.append(f"managed policy outside linking's snapshot, its contents unreviewed: {grant['action'].removeprefix('policy:')}")
     if grant.get("via"):
-        from ..catalogue import aws_managed_policies
+        from .catalogue import aws_managed_policies
 
         classes = (aws_managed_policies().get(grant["via"]) or {}).get("classes", [])
         if classes:
@@ -189,6 +188,24 @@ def _effective(grants: list[dict[str, Any]]) -> set[tuple[str, str, Optional[str
 
 @functools.cache
 def _aws_catalogue() -> Any:
-    from ..catalogue import load_catalogues
+    from .catalogue import shipped_catalogues
 
-    return load_catalogues(None)["aws"]
+    return shipped_catalogues()["aws"]
+
+
+def fleet_risks(entry: dict[str, Any], fleet: list[dict[str, Any]]) -> list[str]:
+    """A link whose id is another's of the same account followed by ``-`` (``acme-prod-eu`` and ``acme-prod``)
+    shares its names: everything the longer one creates is named ``acme-prod-...``, which the shorter one's fence
+    takes for its own. Risky on each changed link of such a pair (``fleet``: every AWS link of the head)."""
+    account = (entry.get("target") or {}).get("accountId")
+    if not account:
+        return []
+    mine = entry.get("id", "")
+    others = {link.get("id", "") for link in fleet if (link.get("target") or {}).get("accountId") == account} - {mine}
+    risks = []
+    for other in sorted(others):
+        if other.startswith(mine + "-") or mine.startswith(other + "-"):
+            shorter, longer = sorted((mine, other), key=len)
+            risks.append(f"names shared: links {shorter} and {longer} in account {account}: the names "
+                         f"{longer} creates ({longer}-...) are in {shorter}'s namespace ({shorter}-*)")
+    return risks

@@ -6,22 +6,24 @@ Importing this module imports ``pulumi_azure_native`` (and ``pulumi_azuread`` fo
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, kept_reads, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
-from ..config import LinkSpec
+from ..component import RunTimeSettings, TierFacts, checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
 from ..extras import require_extra
 from ..names import deterministic_guid
 from ..policy import RenderedDocument, builtin_document_path
 from ..record import LinkRecord, link_record
 from ..tags import OWNERSHIP_TAG, describe_link, provenance_tags
-from . import documents
-from . import lint
+from .cloud import CLOUD
+from . import documents, lint
 from .documents import render_role_definition, workload_roles
 
-require_extra("azure")  # before the SDK import: a missing extra is a one-line error naming it
+if TYPE_CHECKING:
+    from ..config import LinkSpec
+
+require_extra(CLOUD.name, CLOUD.sdk_modules)  # before the SDK import: a missing extra is a one-line error naming it
 from pulumi_azure_native import authorization, managedidentity, resources  # noqa: E402
 
 FEDERATED_CREDENTIAL_NAME = "control-plane"
@@ -101,32 +103,33 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        run = RunTimeSettings(checked_spec(args.link, "azure"))
+        run = RunTimeSettings(checked_spec(args.link, CLOUD, lint.RULES))
         spec, settings = run.spec, run.spec.azure
         assert settings is not None
+        tier = TierFacts.of(spec, CLOUD)
         if args.verify_subscription:
             check_subscription(run, invoke_options(opts, "azure-native"))
-        self.role = render_role_definition(tier_document_path(spec), spec.id, settings.subscription_id, tier_key_path(spec))
+        self.role = render_role_definition(tier.document, spec.id, settings.subscription_id, tier.key_path)
         delegates = documents.grants_role_assignment_write(self.role.document)
         owned_groups = settings.resource_groups  # config allows them only on an admin or custom tier at resource-group scope
         # Subscription-wide, a resource-group admin reads through the readonly tier; nothing else spans the subscription.
         reader = (
-            render_role_definition(builtin_document_path("azure", "readonly"), spec.id, settings.subscription_id, tier_key_path(spec))
+            render_role_definition(builtin_document_path("azure", "readonly"), spec.id, settings.subscription_id, tier.key_path)
             if owned_groups else None
         )
         subscription = documents.subscription_scope(settings.subscription_id)
         secret_end = self._secret_end_date(spec)
         findings = enforce_lint(
             lint.lint_azure(
-                self.role.document, tier_document_label(spec), tier=spec.tier,
+                self.role.document, tier.label, tier=spec.tier,
                 assignment_condition=documents.delegation_condition(workload_roles().values(), documents.PRINCIPAL_PLACEHOLDER)
                 if delegates else None,
-                kept=tier_kept(spec),
+                kept=tier.kept,
             )
             + lint.lint_azure_settings(settings, tier=spec.tier)
-            + kept_reads(spec, builtin_document_path("azure", "readonly") if reader else None),
+            + tier.kept_reads( builtin_document_path("azure", "readonly") if reader else None),
             spec,
-            tier_key_path(spec),
+            tier.key_path,
         )
 
         super().__init__("linking:azure:SubscriptionLink", name, None, opts)

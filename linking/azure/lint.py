@@ -6,7 +6,7 @@ import functools
 from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
-from ..config import AzureSettings
+from .settings import AzureSettings
 from ..findings import ERROR, WARNING, Finding, finding
 
 RULES = {
@@ -88,9 +88,9 @@ def _effective(patterns: list[str], excluded: list[str], plane: str) -> frozense
 def _effective_cached(patterns: tuple[str, ...], excluded: tuple[str, ...], plane: str) -> frozenset[str]:
     """Lower-case operations the patterns reach minus the excluded ones, over the shipped catalogue; a literal the
     catalogue lacks is kept as written (the existence check reports it)."""
-    from ..catalogue import load_catalogues
+    from .catalogue import shipped_catalogues
 
-    catalogue = load_catalogues()["azure" if plane == "control" else "azure-data"]
+    catalogue = shipped_catalogues()["azure" if plane == "control" else "azure-data"]
     reached = {m for p in patterns for m in (catalogue.matches(p) or ([p.lower()] if "*" not in p else []))}
     return frozenset(reached - {m for p in excluded for m in (catalogue.matches(p) or [p.lower()])})
 
@@ -116,7 +116,7 @@ def _lint_role_definition(props: Mapping[str, Any], name: str, tier: Optional[st
 
 def _lint_role_assignment(props: Mapping[str, Any], name: str, tier: Optional[str]) -> list[Finding]:
     """An assignment of a built-in role (by id), judged by the role's definition (shipped snapshot)."""
-    from ..catalogue import azure_built_in_roles
+    from .catalogue import azure_built_in_roles
 
     role = azure_built_in_roles().get(str(props.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower())
     if role is None:

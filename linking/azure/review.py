@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..plan.runtime import PlannedResource
-from ..plan.values import plain
+from ..planned import PlannedResource, plain
 
 if TYPE_CHECKING:
     from ..review.per_provider import Extracted
@@ -67,7 +66,7 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if grant["kind"] == "action" and operation.lower().startswith(("microsoft.authorization/", "*")) and not operation.lower().endswith("/read"):
         risks.append(f"new role-assignment write: {operation}")
     if grant["kind"] == "role":  # a built-in role by id: judged by the operations it holds (shipped data)
-        from ..catalogue import azure_built_in_roles
+        from .catalogue import azure_built_in_roles
 
         role = azure_built_in_roles().get(operation.rsplit("/", 1)[-1].lower()) or {}
         held = [(kind, op) for p in role.get("permissions", []) for kind in ("actions", "dataActions") for op in p.get(kind, [])]
@@ -87,3 +86,13 @@ def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -
     """An exclusion dropped (``notActions``, ``notDataActions``) widens what the role's wildcards grant."""
     del added
     return [f"exclusion removed: {grant_text(g)}" for g in removed if g["kind"] in ("notAction", "notDataAction")]
+
+
+def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's grants name no wildcards to expand beyond what `grant_risks` sees of each."""
+    return []
+
+
+def fleet_risks(entry: dict[str, Any], fleet: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's links never share names with another link of the same target."""
+    return []

@@ -5,21 +5,23 @@ Importing this module imports ``pulumi_gcp`` (and ``pulumiverse_time`` for key r
 
 from __future__ import annotations
 
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
-from ..component import RunTimeSettings, checked_spec, enforce_lint, invoke_options, kept_reads, report_warnings, tier_document_label, tier_document_path, tier_kept, tier_key_path, wrong_target
-from ..config import LinkSpec
+from ..component import RunTimeSettings, TierFacts, checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, load_document
 from ..record import LinkRecord, link_record
 from ..tags import describe_link
-from . import documents
-from . import lint
+from .cloud import CLOUD
+from . import documents, lint
 from .documents import render_role
 
-require_extra("gcp")  # before the SDK import: a missing extra is a one-line error naming it
+if TYPE_CHECKING:
+    from ..config import LinkSpec
+
+require_extra(CLOUD.name, CLOUD.sdk_modules)  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_gcp as gcp  # noqa: E402
 
 TOKEN_CREATOR = "roles/iam.serviceAccountTokenCreator"
@@ -64,9 +66,10 @@ class GcpProjectLink(pulumi.ComponentResource):
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        run = RunTimeSettings(checked_spec(args.link, "gcp"))
+        run = RunTimeSettings(checked_spec(args.link, CLOUD, lint.RULES))
         spec, settings = run.spec, run.spec.gcp
         assert settings is not None
+        tier = TierFacts.of(spec, CLOUD)
         invoke_opts = invoke_options(opts, "gcp")
         if args.verify_project:
             run.check(("gcp", "project"), check_project, answer=(
@@ -78,16 +81,16 @@ class GcpProjectLink(pulumi.ComponentResource):
             str(gcp.organizations.get_project(project_id=project, opts=invoke_opts).number) if isinstance(project, str)
             else gcp.organizations.get_project_output(project_id=project, opts=invoke_opts).number.apply(str)
         )
-        self.role = render_role(tier_document_path(spec), spec.id, settings.project, tier_key_path(spec))
+        self.role = render_role(tier.document, spec.id, settings.project, tier.key_path)
         condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
         services = required_services(spec)
         findings = enforce_lint(
-            lint.lint_gcp(self.role.document["includedPermissions"], tier_document_label(spec), tier=spec.tier, access=settings.access,
-                          custom_role=True, kept=tier_kept(spec))
+            lint.lint_gcp(self.role.document["includedPermissions"], tier.label, tier=spec.tier, access=settings.access,
+                          custom_role=True, kept=tier.kept)
             + lint.lint_gcp_settings(settings, tier=spec.tier)
-            + kept_reads(spec),
+            + tier.kept_reads(),
             spec,
-            tier_key_path(spec),
+            tier.key_path,
         )
         description = describe_link(spec)[:256]
 

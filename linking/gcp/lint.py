@@ -7,7 +7,7 @@ import re
 
 from typing import Any, Mapping, Iterable, Optional
 
-from ..config import GcpSettings
+from .settings import GcpSettings
 from ..findings import ERROR, WARNING, Finding, finding
 from .documents import BASIC_ROLES
 
@@ -42,7 +42,8 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     for role in [*permissions, *roles]:
         if role in BASIC_ROLES:
             findings.append(finding(RULES, "GCP001", source, role))
-    from ..catalogue import gcp_escalation_methods, risk_classes
+    from ..catalogue import risk_classes
+    from .catalogue import gcp_escalation_methods
 
     held = set(permissions)
     # Acting as a service account by a permission the methods lack (getOpenIdToken: an ID token is the account's
@@ -69,7 +70,7 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
         for permission in sorted(held & set(classes["data_read"])):
             findings.append(finding(RULES, "GCP003", f"{source} includedPermissions", f"{permission} [class: data read]"))
     if custom_role:
-        from ..catalogue import gcp_custom_role_support
+        from .catalogue import gcp_custom_role_support
 
         support = gcp_custom_role_support()
         for permission in permissions:
@@ -98,7 +99,7 @@ def _lint_member(props: Mapping[str, Any], name: str, tier: Optional[str], servi
     """A member or binding: its role (basic roles), and a predefined role by the permissions it holds.
     ``service_account``: the grant is on that one account (and given to no public member)."""
     role = str(props.get("role", ""))
-    from ..catalogue import gcp_predefined_roles
+    from .catalogue import gcp_predefined_roles
 
     held = (gcp_predefined_roles().get(role) or {}).get("permissions", [])
     members = [str(m) for m in [props.get("member"), *(props.get("members") or [])] if m]

@@ -4,14 +4,25 @@ from __future__ import annotations
 
 from typing import Any, Optional
 
-from ..config import SECRET_PLACEHOLDER
+from ..contract import SECRET_PLACEHOLDER
 from ..names import stable_digits
 
 PACKAGES = ("gcp", "time")
+AMBIENT = {"gcp_project": "example-project"}
+"""What the invokes answer when the stack names no project (`linking.planned.Ambient`)."""
+
+
+def _project(ambient: Any) -> str:
+    return ambient.get("gcp_project", AMBIENT["gcp_project"])
+
+
+def _project_number(ambient: Any) -> str:
+    """A stand-in project number, stable for the project id."""
+    return stable_digits(_project(ambient), 12)
 
 
 def _pool_name(ambient: Any, pool_id: str) -> str:
-    return f"projects/{ambient.gcp_project_number}/locations/global/workloadIdentityPools/{pool_id}"
+    return f"projects/{_project_number(ambient)}/locations/global/workloadIdentityPools/{pool_id}"
 
 
 def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Optional[tuple[str, dict[str, Any]]]:
@@ -42,8 +53,8 @@ def outputs(typ: str, name: str, inputs: dict[str, Any], ambient: Any) -> Option
 
 def invoke(token: str, args: dict[str, Any], ambient: Any) -> Optional[dict[str, Any]]:
     if token == "gcp:organizations/getClientConfig:getClientConfig":
-        return {"project": ambient.gcp_project, "region": "", "zone": "", "accessToken": SECRET_PLACEHOLDER, "id": "offline-plan"}
+        return {"project": _project(ambient), "region": "", "zone": "", "accessToken": SECRET_PLACEHOLDER, "id": "offline-plan"}
     if token == "gcp:organizations/getProject:getProject":
-        project = args.get("projectId", ambient.gcp_project)
-        return {"projectId": project, "number": ambient.gcp_project_number, "name": project, "id": f"projects/{project}"}
+        project = args.get("projectId", _project(ambient))
+        return {"projectId": project, "number": _project_number(ambient), "name": project, "id": f"projects/{project}"}
     return None

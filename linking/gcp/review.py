@@ -5,8 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from ..canonical import canonical_json
-from ..plan.runtime import PlannedResource
-from ..plan.values import plain
+from ..planned import PlannedResource, plain
 
 if TYPE_CHECKING:
     from ..review.per_provider import Extracted
@@ -64,7 +63,7 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if permission in ("roles/owner", "roles/editor"):
         risks.append(f"basic role: {permission}")
     elif permission.startswith("roles/"):  # a predefined role: judged by the permissions it holds (shipped data)
-        from ..catalogue import gcp_predefined_roles
+        from .catalogue import gcp_predefined_roles
 
         held = (gcp_predefined_roles().get(permission) or {}).get("permissions", [])
         powerful = sorted(p for p in held if p.endswith(".setIamPolicy") or p in IMPERSONATION)
@@ -85,3 +84,18 @@ IMPERSONATION = frozenset({
     "iam.serviceAccountKeys.create",
 })
 """Permissions that let a holder act as another service account (Google's service-account impersonation docs)."""
+
+
+def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's grants hold no deny or exclusion entries, so every widening is a new grant."""
+    return []
+
+
+def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's grants name no wildcards to expand beyond what `grant_risks` sees of each."""
+    return []
+
+
+def fleet_risks(entry: dict[str, Any], fleet: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's links never share names with another link of the same target."""
+    return []

@@ -16,9 +16,12 @@ Security labels. ``admissionregistration.k8s.io/v1`` is served from Kubernetes 1
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..config import OWNED_LABEL, LinkSpec
+from .settings import OWNED_LABEL
+
+if TYPE_CHECKING:
+    from ..config import LinkSpec
 
 POD_SECURITY_LABEL_PREFIX = "pod-security.kubernetes.io/"
 MIN_SERVER_VERSION = "1.30"

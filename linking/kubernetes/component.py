@@ -8,21 +8,26 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import Any, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
-from ..component import OFFLINE, RunTimeSettings, checked_spec, child_provider, enforce_lint, report_warnings, tier_document_label, tier_document_path, tier_key_path
-from ..config import CONFIG_KEY, OWNED_LABEL, SECRET_PLACEHOLDER, AdmissionFence, KubernetesSettings, LinkSpec, check_https_url
+from ..component import OFFLINE, RunTimeSettings, TierFacts, checked_spec, child_provider, enforce_lint, report_warnings
+from ..contract import CONFIG_KEY, SECRET_PLACEHOLDER, check_https_url
+from .settings import OWNED_LABEL, AdmissionFence, KubernetesSettings
 from ..errors import MISSING, LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path
 from ..record import LinkRecord, link_record
 from ..validation import join_path
+from .cloud import CLOUD
 from . import admission, documents, lint
 from .documents import render_cluster_role
 
-require_extra("kubernetes")  # before the SDK import: a missing extra is a one-line error naming it
+if TYPE_CHECKING:
+    from ..config import LinkSpec
+
+require_extra(CLOUD.name, CLOUD.sdk_modules)  # before the SDK import: a missing extra is a one-line error naming it
 import pulumi_kubernetes as k8s  # noqa: E402
 
 def _ambient_kubeconfig() -> Optional[str]:
@@ -86,13 +91,14 @@ class KubernetesClusterLink(pulumi.ComponentResource):
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        run = RunTimeSettings(checked_spec(args.link, "kubernetes"))
+        run = RunTimeSettings(checked_spec(args.link, CLOUD, lint.RULES))
         spec, settings = run.spec, run.spec.kubernetes
         assert settings is not None
-        self.role = render_cluster_role(tier_document_path(spec), spec.id, tier_key_path(spec))
+        tier = TierFacts.of(spec, CLOUD)
+        self.role = render_cluster_role(tier.document, spec.id, tier.key_path)
         role_rules = self.role.document["rules"] + documents.custom_resource_rules(settings, spec.tier)
         self.cluster_scoped_role = (
-            render_cluster_role(builtin_document_path("kubernetes", "admin-cluster"), spec.id, tier_key_path(spec))
+            render_cluster_role(builtin_document_path("kubernetes", "admin-cluster"), spec.id, tier.key_path)
             if spec.tier == "admin" else None
         )
         fence = settings.admission_fence or AdmissionFence()
@@ -104,7 +110,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
         object_names = documents.names(spec.id, spec.tier)
         findings = enforce_lint(
             lint.lint_kubernetes(
-                role_rules, tier_document_label(spec), tier=spec.tier,
+                role_rules, tier.label, tier=spec.tier,
                 token_expiry=spec.expires_at if token else None,
                 cluster_wide_writes=settings.scope == "cluster" and spec.tier != "readonly",
                 unfenced_reason=None if fenced or spec.tier == "readonly" else fence.reason,
@@ -113,7 +119,7 @@ class KubernetesClusterLink(pulumi.ComponentResource):
             )
             + (lint.lint_kubernetes(self.cluster_scoped_role.document["rules"], "admin-cluster") if self.cluster_scoped_role else []),
             spec,
-            tier_key_path(spec),
+            tier.key_path,
         )
 
         super().__init__("linking:kubernetes:ClusterLink", name, None, opts)

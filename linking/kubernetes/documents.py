@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import copy
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import TYPE_CHECKING, Any, Mapping, Optional
 
-from ..config import KubernetesSettings, LinkSpec
+from .settings import KubernetesSettings
 from ..errors import LinkConfigError
 from ..files import parse_yaml
 from ..policy import RenderedDocument, render_document
 from ..validation import validate
+
+if TYPE_CHECKING:
+    from ..config import LinkSpec
 
 RBAC_GROUP = "rbac.authorization.k8s.io"
 _RULE_LISTS = ("apiGroups", "resources", "resourceNames", "nonResourceURLs", "verbs")

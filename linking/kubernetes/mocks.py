@@ -5,7 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any, Optional
 
-from ..config import SECRET_PLACEHOLDER
+from ..contract import SECRET_PLACEHOLDER
 
 PACKAGES = ("kubernetes",)
 

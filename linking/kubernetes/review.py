@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from ..plan.runtime import PlannedResource
+from ..planned import PlannedResource
 
 if TYPE_CHECKING:
     from ..review.per_provider import Extracted
@@ -71,3 +71,18 @@ def grant_risks(grant: dict[str, Any]) -> list[str]:
     if grant["scope"] == "cluster" and grant["verb"] in _RBAC_WRITE_VERBS:
         risks.append(f"new cluster-wide write: {grant['verb']} {grant['apiGroup'] or 'core'}/{grant['resource']}")
     return risks
+
+
+def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's grants hold no deny or exclusion entries, so every widening is a new grant."""
+    return []
+
+
+def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's grants name no wildcards to expand beyond what `grant_risks` sees of each."""
+    return []
+
+
+def fleet_risks(entry: dict[str, Any], fleet: list[dict[str, Any]]) -> list[str]:
+    """None: this cloud's links never share names with another link of the same target."""
+    return []

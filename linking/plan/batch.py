@@ -12,7 +12,7 @@ from typing import Any, Iterator, NamedTuple, Optional, Sequence
 
 from ..canonical import canonical_json, sha256_hex
 from ..errors import LinkConfigError
-from ..providers import PROVIDERS
+from ..providers import PROVIDERS, clouds
 from ..review.compact import compact_stack
 from ..review.grants import failed_stack, relative_file, review_stack
 from . import cache
@@ -383,13 +383,11 @@ def _worker_shares(clouds: list[str], jobs: int) -> list[list[int]]:
     return [sorted(share) for share in shares]
 
 
-def _cost(cloud: str) -> float:
-    return PLAN_COST.get(cloud, max(PLAN_COST.values()))
-
-
-PLAN_COST = {"aws": 71.0, "gcp": 51.0, "azure": 36.0, "kubernetes": 24.0}
-"""Milliseconds a process spends per stack of each cloud (``tests/benchmarks/plan_floor.py``, the planner column,
-measured 2026-12-03): only the ratios matter, to give every worker about the same work."""
+def _cost(provider: str) -> float:
+    """What planning one stack of the cloud costs (its descriptor's ``plan_cost``); a stack whose cloud is not known
+    yet (its file fails to parse) as the dearest."""
+    costs = {found.name: found.plan_cost for found in clouds()}
+    return costs.get(provider, max(costs.values()))
 
 
 def in_shard(files: list[Path], shard: tuple[int, int]) -> list[Path]:

@@ -18,83 +18,21 @@ from concurrent.futures import Future, ThreadPoolExecutor
 import functools
 import logging
 import threading
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterator, Mapping, Optional
 
 import pulumi
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc, settings
+from pulumi.runtime import mocks as pulumi_mocks, rpc, settings
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
 from .. import program
 from ..component import OFFLINE, UNCHECKED
-from ..names import stable_digits
 from ..providers import parts
-from .values import Secret, map_leaves, plain
+from ..planned import Ambient, PlannedResource, Secret, StackPlan, map_leaves, plain
 
 STACK_TYPE = "pulumi:pulumi:Stack"
 
-
-
-@dataclass(frozen=True)
-class Ambient:
-    """What the invokes answer offline: the identity the credentials would have."""
-
-    aws_account_id: str = "123456789012"
-    aws_partition: str = "aws"
-    gcp_project: str = "example-project"
-    azure_subscription_id: str = "00000000-0000-0000-0000-000000000000"
-    azure_tenant_id: str = "00000000-0000-0000-0000-000000000000"
-    unknown: frozenset[str] = frozenset()
-    """Clouds the stack configures no identity for: their values above are stand-ins, and the guards that compare
-    a link's target with them are not checked (`linking.component.UNCHECKED`)."""
-
-    @property
-    def gcp_project_number(self) -> str:
-        """A stand-in project number, stable for the project id."""
-        return stable_digits(self.gcp_project, 12)
-
-
-@dataclass
-class PlannedResource:
-    urn: str
-    type: str
-    name: str
-    parent_urn: Optional[str]
-    custom: bool
-    inputs: dict[str, Any]
-    outputs: dict[str, Any] = field(default_factory=dict)
-    """What the offline provider computed (ARNs, ids, names)."""
-    provider: Optional[str] = None
-    """The provider reference (``urn::id``) it registers with; None for the default provider."""
-    dependencies: tuple[str, ...] = ()
-    """URNs it depends on (``depends_on`` and inputs from other resources): what must exist before it."""
-
-    def plain_input(self, key: str) -> Any:
-        """An input with any secret wrapper removed."""
-        return plain(self.inputs.get(key))
-
-
-@dataclass
-class StackPlan:
-    stack: str
-    resources: list[PlannedResource] = field(default_factory=list)
-    outputs: dict[str, Any] = field(default_factory=dict)
-    warnings: list[str] = field(default_factory=list)
-
-    def by_type(self, type_: str) -> list[PlannedResource]:
-        return [r for r in self.resources if r.type == type_]
-
-    def one(self, type_: str) -> PlannedResource:
-        found = self.by_type(type_)
-        if len(found) != 1:
-            raise LookupError(f"expected one {type_}, found {len(found)}")
-        return found[0]
-
-    def parent_of(self, resource: PlannedResource) -> Optional[PlannedResource]:
-        return next((r for r in self.resources if r.urn == resource.parent_urn), None)
 
 
 def _integral(value: Any) -> Any:
@@ -259,8 +197,7 @@ def _lean_registrations() -> Iterator[None]:
     - a list of plain strings (a GCP tier's ~1,900 permissions) serialised as the list it is, not one awaited
       call per element (about a quarter of a GCP link's time, measured); the SDK returns each string unchanged.
     """
-    from pulumi.runtime import resource as sdk_resource
-    from pulumi.runtime import rpc
+    from pulumi.runtime import resource as sdk_resource, rpc
     from pulumi.runtime.proto import source_pb2
 
     stack_trace, serialize = sdk_resource._get_stack_trace, rpc.serialize_property

@@ -13,11 +13,13 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from ..canonical import sha256_hex
-from ..config import CONFIG_KEY, SECRET_KEYS, SECRET_PLACEHOLDER, not_structured
+from ..config import secret_keys
+from ..contract import CONFIG_KEY, SECRET_PLACEHOLDER, not_structured
 from ..errors import HIDDEN, LinkConfigError
 from ..files import MAX_STACK_FILE_BYTES, contained_path, parse_yaml, read_text
-from .runtime import Ambient, StackPlan, run_program
-from .values import map_leaves
+from ..planned import Ambient, StackPlan, map_leaves
+from ..providers import clouds
+from .runtime import run_program
 
 
 @dataclass(frozen=True)
@@ -198,7 +200,7 @@ def project_config(section: Any, project: str, project_file: Path, stack_keys: s
 def _plain_secrets(link: Any) -> dict[str, str]:
     """Secret keys of the link holding a plain string rather than ``secure:``."""
     found = {}
-    for key in SECRET_KEYS:
+    for key in secret_keys():
         value = link
         for part in key.split("."):
             value = value.get(part) if isinstance(value, dict) else None
@@ -215,7 +217,7 @@ def _mapping(value: Any, key_path: str, expected: str) -> dict[Any, Any]:
     return value
 
 
-SECRET_KEY_PATHS = frozenset(f"{CONFIG_KEY}.{key}" for key in SECRET_KEYS)
+SECRET_KEY_PATHS = frozenset(f"{CONFIG_KEY}.{key}" for key in secret_keys())
 
 
 def _environments(value: Any, path: Path) -> tuple[str, ...]:
@@ -241,21 +243,14 @@ def ambient_for(config: Mapping[str, str]) -> Ambient:
 
     link = value(CONFIG_KEY)
     link = link if isinstance(link, dict) else {}
-    allowed = value("aws:allowedAccountIds")
 
-    def section(name: str) -> dict:
+    def section(name: str) -> dict[str, Any]:
         found = link.get(name)
         return found if isinstance(found, dict) else {}
 
-    found = {
-        "aws_account_id": section("aws").get("accountId") or (allowed[0] if isinstance(allowed, list) and len(allowed) == 1 else None),
-        "gcp_project": section("gcp").get("project") or value("gcp:project"),
-        "azure_subscription_id": section("azure").get("subscriptionId") or value("azure-native:subscriptionId"),
-        "azure_tenant_id": section("azure").get("tenantId") or value("azure-native:tenantId"),
-    }
+    found = {key: answer for known in clouds() for key, answer in known.ambient(section(known.name), value).items()}
     known = {k: v for k, v in found.items() if isinstance(v, str)}
-    unknown = {cloud for cloud, key in (("aws", "aws_account_id"), ("gcp", "gcp_project"), ("azure", "azure_subscription_id"))
-               if key not in known}
+    unknown = {c.name for c in clouds() if c.identity_key is not None and c.identity_key not in known}
     return Ambient(**known, unknown=frozenset(unknown))
 
 

@@ -7,8 +7,7 @@ from pathlib import Path
 from typing import Optional
 
 from ..review.per_provider import reviewed_inputs
-from .runtime import PlannedResource, Secret, StackPlan
-from .values import display, parsed_json, plain
+from ..planned import PlannedResource, Secret, StackPlan, display, parsed_json, plain
 
 
 def format_text(plan: StackPlan, source: Optional[Path] = None) -> str:

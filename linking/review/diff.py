@@ -22,7 +22,8 @@ from .code import describe
 from .compact import link_grants, same_grants
 from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS, trust_text
 from .markdown import code, plain
-from .per_provider import effective_risks, grant_risks, grant_text, revision_risks
+from ..providers import PROVIDERS, cloud, load_catalogues
+from .per_provider import effective_risks, fleet_risks, grant_risks, grant_text, revision_risks
 
 MARKER = "<!-- linking-access-review -->"
 KEYED_CREDENTIALS = {"service-account-key", "client-secret", "service-account-token"}
@@ -268,7 +269,7 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[d
         entry["changes"] += _secret_changes(base_stack, head_stack)
         if entry["status"] != "changed" or any(entry[k] for k in ("granted", "revoked", "trustAdded", "trustRemoved", "changes", "risks")):
             links.append(entry)
-    _flag_shared_names(links, head_links)
+    _flag_fleet_risks(links, head_links)
     # A stack that does not plan hides what it grants (a lint error stops it, for one): risky by itself.
     failed = sorted(f"{s['file']}: {s['error']}" for s in head["stacks"] if s["status"] == "failed")
     changed = {link["key"] for link in links}
@@ -283,25 +284,16 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[d
     }
 
 
-def _flag_shared_names(entries: list[dict[str, Any]], head_links: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> None:
-    """An AWS link whose id is another's of the same account followed by ``-`` (``acme-prod-eu`` and ``acme-prod``)
-    shares its names: everything the longer one creates is named ``acme-prod-...``, which the shorter one's fence
-    takes for its own. Risky on each changed link of such a pair."""
-    by_account: dict[str, list[str]] = {}
+def _flag_fleet_risks(entries: list[dict[str, Any]], head_links: dict[str, tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """What a changed link risks beside the other links of its cloud in the head (`fleet_risks`: AWS links that
+    share names in one account)."""
+    fleet: dict[str, list[dict[str, Any]]] = {}
     for _, link in head_links.values():
-        account = (link.get("target") or {}).get("accountId")
-        if link.get("provider") == "aws" and account:
-            by_account.setdefault(account, []).append(link.get("id", ""))
+        fleet.setdefault(link.get("provider", ""), []).append(link)
     for entry in entries:
-        account = (entry.get("target") or {}).get("accountId")
-        if entry.get("provider") != "aws" or not account or entry.get("status") == "removed":
-            continue
-        mine = entry.get("id", "")
-        for other in sorted(set(by_account.get(account, [])) - {mine}):
-            if other.startswith(mine + "-") or mine.startswith(other + "-"):
-                shorter, longer = sorted((mine, other), key=len)
-                entry["risks"].append(f"names shared: links {shorter} and {longer} in account {account}: the names "
-                                      f"{longer} creates ({longer}-...) are in {shorter}'s namespace ({shorter}-*)")
+        provider = entry.get("provider", "")
+        if provider in PROVIDERS and entry.get("status") != "removed":
+            entry["risks"] += fleet_risks(provider, entry, fleet.get(provider, []))
 
 
 def _new_stack_warnings(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
@@ -437,18 +429,18 @@ def _groups(links: list[dict[str, Any]]) -> list[tuple[list[dict[str, Any]], dic
 
 
 def _wildcard_note(provider: str, item: str) -> str:
-    """`` (covers N actions)`` after an AWS or Azure grant whose operation is a wildcard, counted in the catalogue."""
-    if provider not in ("aws", "azure") or "*" not in item:
+    """`` (covers N actions)`` after a grant whose operation is a wildcard, counted in the catalogue, for the clouds
+    whose wildcards are worth counting (their descriptor's ``wildcard_noun``)."""
+    noun = cloud(provider).wildcard_noun if provider in PROVIDERS else None
+    if noun is None or "*" not in item:
         return ""
     operation = item.split(" ")[1] if len(item.split(" ")) > 1 else ""
     if "*" not in operation:
         return ""
     count = len(_catalogue(provider).matches(operation.removeprefix("not:")))
-    return f" (covers {count:,} {'actions' if provider == 'aws' else 'operations'})"
+    return f" (covers {count:,} {noun})"
 
 
 @functools.cache
 def _catalogue(provider: str) -> Any:
-    from ..catalogue import load_catalogues
-
     return load_catalogues(None)[provider]

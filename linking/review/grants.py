@@ -13,9 +13,8 @@ from pathlib import Path
 from typing import Any, Iterable, Iterator, Optional
 
 from ..canonical import canonical_json
-from ..config import SECRET_PLACEHOLDER
-from ..plan.runtime import PlannedResource, StackPlan
-from ..plan.values import parsed_json, plain
+from ..contract import SECRET_PLACEHOLDER
+from ..planned import PlannedResource, StackPlan, parsed_json, plain
 from ..providers import part
 from .per_provider import reviewed_inputs
 

@@ -1,9 +1,10 @@
 """What the review asks of each provider's ``review`` part (``linking/<provider>/review.py``).
 
 Each part has ``REVIEWED_INPUTS`` (type -> inputs a reviewer reads), ``extract``
-(a link's resources -> grants, trust, conditions), ``grant_text``, ``grant_risks`` (of one new grant), and
-where they apply ``revision_risks`` (grants removed and added together: a deny or exclusion dropped, a
-widening) and ``effective_risks`` (the whole grant sets, wildcards expanded).
+(a link's resources -> grants, trust, conditions), ``grant_text``, ``grant_risks`` (of one new grant),
+``revision_risks`` (grants removed and added together: a deny or exclusion dropped, a widening),
+``effective_risks`` (the whole grant sets, wildcards expanded) and ``fleet_risks`` (a changed link beside the
+others of its cloud); a cloud where one does not apply answers none.
 """
 
 from __future__ import annotations
@@ -35,12 +36,15 @@ def grant_risks(provider: str, grant: dict[str, Any]) -> list[str]:
 
 
 def revision_risks(provider: str, added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
-    """A provider without deny or exclusion entries has no ``revision_risks``: every widening is a new grant."""
-    judge = getattr(part(provider, "review"), "revision_risks", None)
-    return judge(added, removed) if judge else []
+    risks: list[str] = part(provider, "review").revision_risks(added, removed)
+    return risks
 
 
 def effective_risks(provider: str, base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:
-    """A provider whose grants name no wildcards to expand has no ``effective_risks``: `grant_risks` sees each."""
-    judge = getattr(part(provider, "review"), "effective_risks", None)
-    return judge(base, head) if judge else []
+    risks: list[str] = part(provider, "review").effective_risks(base, head)
+    return risks
+
+
+def fleet_risks(provider: str, entry: dict[str, Any], fleet: list[dict[str, Any]]) -> list[str]:
+    risks: list[str] = part(provider, "review").fleet_risks(entry, fleet)
+    return risks

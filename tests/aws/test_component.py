@@ -14,8 +14,9 @@ import pytest
 from linking.aws import AwsAccountLink, AwsAccountLinkArgs, AwsNames, documents, render_policy
 from linking.config import AwsControlPlane, AwsSettings, ControlPlane, LinkSpec
 from linking.errors import LinkConfigError
-from linking.plan.runtime import Ambient, PlanMocks
-from linking.plan.values import Secret
+from linking.planned import Ambient
+from linking.plan.runtime import PlanMocks
+from linking.planned import Secret
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
 

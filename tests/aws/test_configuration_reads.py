@@ -10,7 +10,8 @@ import sys
 
 import pytest
 
-from linking.catalogue import CONFIGURATION_SECRETS, _shipped, aws_configuration_reads, risk_classes
+from linking.catalogue import shipped, risk_classes
+from linking.aws.catalogue import CONFIGURATION_SECRETS, aws_configuration_reads
 from linking.aws.lint import is_data_read
 
 from ..conftest import REPO
@@ -34,15 +35,15 @@ def test_every_read_the_audit_named_is_classed_from_a_source(action):
 def test_the_shipped_file_is_what_the_installed_api_models_give():
     if importlib.util.find_spec("botocore") is None:
         pytest.skip("botocore (with the test extra's moto) is needed to regenerate the file")
-    shipped = _shipped("aws-configuration-reads.json.gz")
-    if shipped["botocoreVersion"] != importlib.metadata.version("botocore"):
-        pytest.skip(f"the file was made from botocore {shipped['botocoreVersion']}; regenerate it for this version")
+    snapshot = shipped("aws-configuration-reads.json.gz")
+    if snapshot["botocoreVersion"] != importlib.metadata.version("botocore"):
+        pytest.skip(f"the file was made from botocore {snapshot['botocoreVersion']}; regenerate it for this version")
     sys.path.insert(0, str(REPO / "scripts"))
     try:
         from aws_configuration_reads import configuration_reads
     finally:
         sys.path.pop(0)
-    assert configuration_reads() == shipped["actions"]
+    assert configuration_reads() == snapshot["actions"]
 
 
 @pytest.mark.parametrize("tier,action,resource", [

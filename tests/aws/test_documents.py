@@ -10,8 +10,7 @@ import pytest
 from moto import mock_aws
 from moto.iam.access_control import IAMPolicy, PermissionResult
 
-from linking.aws import documents as iam
-from linking.aws import AwsNames, render_policy
+from linking.aws import AwsNames, documents as iam, render_policy
 from linking.policy import RenderedDocument
 from linking.canonical import canonical_json
 from linking.errors import LinkConfigError

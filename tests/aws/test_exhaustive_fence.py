@@ -32,12 +32,16 @@ from functools import cache
 import pytest
 
 from linking.aws.lint import is_data_read
-from linking.aws.tiers import REQUEST_TAG, Ledger, ServiceData, TierSource
+
 from linking.policy import load_document, policy_docs_root
 from linking.tags import OWNERSHIP_TAG
 
 from .model import Principal, Request
 from .test_tier_corpus import ADMINISTRATOR_ACCESS, NAMES, document
+from ..generators import generator
+
+_tiers = generator("aws_tiers")
+REQUEST_TAG, Ledger, ServiceData, TierSource = _tiers.REQUEST_TAG, _tiers.Ledger, _tiers.ServiceData, _tiers.TierSource
 
 FOLDER = policy_docs_root() / "aws"
 LINK = NAMES.link_id

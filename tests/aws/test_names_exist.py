@@ -13,9 +13,13 @@ from functools import cache
 import pytest
 
 from linking.aws import AwsNames, render_policy
-from linking.aws.tiers import ServiceData
-from linking.catalogue import aws_managed_policies, aws_resource_arns
+
+from linking.aws.catalogue import aws_managed_policies, aws_resource_arns
 from linking.policy import builtin_document_path
+from ..generators import generator
+
+_tiers = generator("aws_tiers")
+ServiceData = _tiers.ServiceData
 
 NAMES = AwsNames("acme-prod", "123456789012", "aws")
 DOCUMENTS = ("admin", "admin-account", "readonly", "workload-boundary")

@@ -14,13 +14,17 @@ from functools import cache
 
 import pytest
 
-from linking.aws.tiers import ServiceData, TierSource
-from linking.catalogue import aws_cloudformation_handlers
+
+from linking.aws.catalogue import aws_cloudformation_handlers
 from linking.policy import policy_docs_root
 from linking.tags import OWNERSHIP_TAG
 
 from .model import Principal, Request
 from .test_tier_corpus import NAMES, WORKLOAD_ROLE, arn, document
+from ..generators import generator
+
+_tiers = generator("aws_tiers")
+ServiceData, TierSource = _tiers.ServiceData, _tiers.TierSource
 
 SOURCE = TierSource.load(policy_docs_root() / "aws", "admin")
 PLACE = {"Partition": "aws", "Region": "eu-west-1", "Account": NAMES.account_id}

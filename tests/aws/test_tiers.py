@@ -8,9 +8,14 @@ import json
 import pytest
 
 from linking.aws.lint import is_data_read
-from linking.aws.tiers import TIERS, Ledger, ServiceData, TierSource, compress, generated_documents, readonly_actions
-from linking.catalogue import aws_managed_policies, load_catalogues
+
+from linking.aws.catalogue import aws_managed_policies
+from linking.providers import load_catalogues
 from linking.policy import policy_docs_root
+from ..generators import generator
+
+_tiers = generator("aws_tiers")
+TIERS, Ledger, ServiceData, TierSource, compress, generated_documents, readonly_actions = _tiers.TIERS, _tiers.Ledger, _tiers.ServiceData, _tiers.TierSource, _tiers.compress, _tiers.generated_documents, _tiers.readonly_actions
 
 FOLDER = policy_docs_root() / "aws"
 

@@ -16,13 +16,14 @@ from linking.azure.lint import classed
 from linking.azure import render_role_definition, workload_roles
 from linking.canonical import canonical_json
 from linking.errors import LinkConfigError
-from linking.plan.runtime import Ambient
+from linking.planned import Ambient
 from linking.plan.stackfile import plan_stack_file
-from linking.plan.values import Secret
+from linking.planned import Secret
 from linking.policy import builtin_document_path, kept_by_ledger
 from linking.validation import load_schema
 
-from linking.catalogue import Catalogue, azure_built_in_roles
+from linking.catalogue import Catalogue
+from linking.azure.catalogue import azure_built_in_roles
 from linking.names import deterministic_guid
 from ..conftest import REPO
 
@@ -276,7 +277,7 @@ def test_disabled_link_removes_assignment_and_credentials_keeps_identity_and_rol
 @pytest.mark.parametrize("field,actual", [("subscriptionId", "99999999-2222-3333-4444-555555555555"), ("tenantId", "99999999-7777-8888-9999-000000000000")])
 def test_subscription_guard_stops_before_anything_is_registered(az_link, plan, field, actual):
     ambient = Ambient(azure_subscription_id=SUBSCRIPTION, azure_tenant_id=TENANT)
-    ambient = Ambient(**{**ambient.__dict__, "azure_subscription_id" if field == "subscriptionId" else "azure_tenant_id": actual})
+    ambient = Ambient(**{**ambient.identity, "azure_subscription_id" if field == "subscriptionId" else "azure_tenant_id": actual})
     with pytest.raises(LinkConfigError) as raised:
         plan(az_link, ambient=ambient)
     assert raised.value.key_path == f"linking:link.azure.{field}"

@@ -24,12 +24,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from plan_scale import generate  # noqa: E402
 
 from linking import policy  # noqa: E402
-from linking.component import tier_document_label, tier_document_path  # noqa: E402
+from linking.component import TierFacts  # noqa: E402
 from linking.config import LinkSpec  # noqa: E402
 from linking.plan.batch import plan_settling  # noqa: E402
 from linking.plan.markdown import format_markdown  # noqa: E402
 from linking.plan.stackfile import load_stack_file, run_stack_file  # noqa: E402
-from linking.providers import part  # noqa: E402
+from linking.providers import cloud, part  # noqa: E402
 from linking.review.compact import compact_stack  # noqa: E402
 from linking.review.grants import relative_file, review_stack  # noqa: E402
 
@@ -39,7 +39,7 @@ PROVIDERS = ("aws", "azure", "gcp", "kubernetes")
 def lint(spec: LinkSpec, document: dict) -> None:
     """The tier lint each component runs before it registers anything."""
     lints = part(spec.provider, "lint")
-    label = tier_document_label(spec)
+    label = TierFacts.of(spec, cloud(spec.provider)).label
     if spec.provider == "aws":
         lints.lint_aws_permissions(document, label, tier=spec.tier)
     elif spec.provider == "azure":
@@ -56,7 +56,7 @@ def floor(path: Path, recorded) -> float:
     policy._render.cache_clear()
     started = time.perf_counter()
     spec = LinkSpec.from_config(json.loads(stack_file.config["linking:link"]), project_root=stack_file.project_root)
-    document = part(spec.provider, "check").render_sample(tier_document_path(spec)).document
+    document = part(spec.provider, "check").render_sample(TierFacts.of(spec, cloud(spec.provider)).document).document
     lint(spec, document)
     entry = review_stack(plan, file=relative_file(path, stack_file.project_root), project=stack_file.project)
     format_markdown(entry)

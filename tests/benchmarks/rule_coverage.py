@@ -13,8 +13,10 @@ from collections import Counter
 def rows() -> list[tuple[str, str, int, int, str]]:
     from linking.aws import lint as aws
     from linking.azure.lint import classed
-    from linking.catalogue import (aws_escalation_methods, gcp_custom_role_support, gcp_escalation_methods, load_catalogues,
-                                   risk_classes)
+    from linking.catalogue import risk_classes
+    from linking.aws.catalogue import aws_escalation_methods
+    from linking.gcp.catalogue import gcp_custom_role_support, gcp_escalation_methods
+    from linking.providers import load_catalogues
     from linking.kubernetes.lint import ESCALATION_RISKS, READONLY_FORBIDDEN
 
     catalogues = load_catalogues()

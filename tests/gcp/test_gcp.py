@@ -11,12 +11,12 @@ import jsonschema
 import pytest
 import yaml
 
+from linking.names import stable_digits
 from linking.gcp import documents as gcp_iam
 from linking.canonical import canonical_json
 from linking.errors import LinkConfigError
 from linking.gcp import render_role
-from linking.plan.runtime import Ambient
-from linking.plan.values import Secret
+from linking.planned import Ambient, Secret
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
 
@@ -234,7 +234,7 @@ def test_workload_identity_from_aws(gcp_link, plan):
     assert provider.inputs["aws"] == {"accountId": "111122223333"}
     assert provider.inputs["attributeCondition"] == 'attribute.aws_role == "arn:aws:sts::111122223333:assumed-role/control-plane"'
     (user,) = result.by_type(SA_BINDING)
-    number = Ambient(gcp_project="acme-prod-1234").gcp_project_number
+    number = stable_digits("acme-prod-1234", 12)  # the project number the offline plan gives the project
     assert user.inputs["role"] == "roles/iam.workloadIdentityUser"
     assert user.inputs["member"] == (
         f"principalSet://iam.googleapis.com/projects/{number}/locations/global/workloadIdentityPools/linking-acme-prod"

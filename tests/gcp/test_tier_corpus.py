@@ -126,7 +126,7 @@ def test_the_wider_tier_is_the_one_that_keeps_them():
 
 @pytest.mark.parametrize("tier", ["admin", "admin-wide", "readonly"])
 def test_every_permission_can_be_used_in_a_project_level_custom_role(tier):
-    from linking.catalogue import gcp_custom_role_support
+    from linking.gcp.catalogue import gcp_custom_role_support
 
     support = gcp_custom_role_support()
     assert {p for p in permissions(tier) if support.get(p, "NOT_SUPPORTED") == "NOT_SUPPORTED"} == set()

@@ -15,7 +15,7 @@ import yaml
 from linking.canonical import canonical_json
 from linking.kubernetes import render_cluster_role
 from linking.plan.stackfile import plan_stack_file
-from linking.plan.values import Secret
+from linking.planned import Secret
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
 

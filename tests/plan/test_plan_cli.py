@@ -12,7 +12,7 @@ import yaml
 
 from linking.cli import main
 from linking.plan.stackfile import load_stack_file, plan_stack_file
-from linking.plan.values import Secret
+from linking.planned import Secret
 
 from ..conftest import REPO
 from ..builders import write_project

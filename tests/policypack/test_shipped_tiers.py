@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from linking.plan.stackfile import plan_stack_file
-from linking.plan.values import plain
+from linking.planned import plain
 
 from ..builders import pack_messages
 from ..conftest import REPO

@@ -391,7 +391,7 @@ def test_opting_in_to_a_wider_admin_tier_is_risky_on_every_cloud(before, after):
 
 
 def _s3_get_actions() -> list[str]:
-    from linking.catalogue import load_catalogues
+    from linking.providers import load_catalogues
 
     return load_catalogues(None)["aws"].matches("s3:Get*")
 

@@ -92,7 +92,8 @@ def test_a_gcp_readonly_role_that_reads_data_is_stopped_by_the_lint_and_check(pe
 @pytest.mark.parametrize("cloud,catalogue", [("aws", "aws"), ("azure", "azure"), ("gcp", "gcp")])
 def test_every_classified_entry_exists_and_names_its_source(cloud, catalogue):
     """risk-classes.json: each entry reaches the cloud's catalogue and names the page or dataset that says so."""
-    from linking.catalogue import load_catalogues, risk_classes
+    from linking.catalogue import risk_classes
+    from linking.providers import load_catalogues
 
     known = load_catalogues()[catalogue]
     sources = ("https://cloud.google.com/", "https://docs.cloud.google.com/", "https://learn.microsoft.com/",

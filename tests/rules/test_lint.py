@@ -24,8 +24,7 @@ from linking.cli import main
 from linking.review.diff import diff_plans, load_plan
 from linking.errors import LinkConfigError
 
-from ..builders import BOUNDARY, CP, EXTERNAL_ID, allow, aws_doc, trust
-from ..builders import write_project
+from ..builders import BOUNDARY, CP, EXTERNAL_ID, allow, aws_doc, trust, write_project
 
 OWNED = {"StringEquals": {"aws:ResourceTag/linking:owned-by": "acme"}}
 STAMPED = {"StringEquals": {"aws:RequestTag/linking:owned-by": "acme"}}

