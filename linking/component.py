@@ -9,7 +9,7 @@ import weakref
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterable, Mapping, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Iterable, Mapping, Optional
 
 import pulumi
 
@@ -18,6 +18,7 @@ from .descriptor import Cloud
 from .errors import LinkConfigError
 from .findings import Finding, RuleTable, apply_waivers, errors
 from .policy import builtin_document_path, kept_by_ledger, ledgered_reads
+from .record import LinkRecord
 from .validation import join_path
 
 if TYPE_CHECKING:
@@ -186,6 +187,47 @@ class TierFacts:
         when it is readonly, and of ``reader``, a readonly role a cloud assigns beside another tier."""
         paths = ([self.document] if self.name == "readonly" else []) + ([reader] if reader else [])
         return [found for path in paths for found in ledgered_reads(path)]
+
+
+class LinkComponent(pulumi.ComponentResource):
+    """What every link component does, in this order: check the spec, render the tier's documents (checking the
+    target through the invokes), lint them, and only then register the component and its resources and publish the
+    link record. So a user's mistake or a lint error stops the link before anything is registered.
+
+    A cloud's component says how it renders (`render`: documents and their findings, no resources) and how it
+    registers (`register`: its resources under the component, and the record), and what else it outputs.
+    """
+
+    TYPE: ClassVar[str]
+    """The component's type token, ``linking:<cloud>:<Type>``."""
+    CLOUD: ClassVar[Cloud]
+    RULES: ClassVar[RuleTable]
+    """The cloud's lint rules: what a waiver may name."""
+    link_record: pulumi.Output[LinkRecord]
+    link_secrets: Optional[pulumi.Output[dict[str, Any]]] = None
+    """Always a Pulumi secret; None when the link hands out none."""
+
+    def __init__(self, name: str, args: Any, opts: Optional[pulumi.ResourceOptions] = None) -> None:
+        run = RunTimeSettings(checked_spec(args.link, self.CLOUD, self.RULES))
+        tier = TierFacts.of(run.spec, self.CLOUD)
+        findings = enforce_lint(self.render(run, tier, args, opts), run.spec, tier.key_path)
+        super().__init__(self.TYPE, name, None, opts)
+        warnings = report_warnings(self, findings)
+        self.link_record = self.register(name, run, tier, warnings, opts)
+        self.register_outputs({**self.outputs(), "linkRecord": self.link_record, "linkSecrets": self.link_secrets})
+
+    def render(self, run: "RunTimeSettings", tier: TierFacts, args: Any, opts: Optional[pulumi.ResourceOptions]) -> list[Finding]:
+        """The documents (kept on the component) and everything the lint finds in them and the settings."""
+        raise NotImplementedError
+
+    def register(self, name: str, run: "RunTimeSettings", tier: TierFacts, warnings: list[str],
+                 opts: Optional[pulumi.ResourceOptions]) -> pulumi.Output[LinkRecord]:
+        """The resources, each a child of the component, and the link record."""
+        raise NotImplementedError
+
+    def outputs(self) -> dict[str, Any]:
+        """What the component outputs besides its record and secrets."""
+        raise NotImplementedError
 
 
 class RunTimeSettings:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Optional
 import pulumi
 
 from ..canonical import canonical_json
-from ..component import is_stand_in, RunTimeSettings, TierFacts, checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
+from ..component import LinkComponent, RunTimeSettings, TierFacts, invoke_options, is_stand_in, wrong_target
+from ..findings import Finding
 from ..contract import CONFIG_KEY
 from ..errors import LinkConfigError
 from ..extras import require_extra
@@ -83,51 +84,51 @@ class AwsAccountLinkArgs:
         self.verify_account = verify_account
 
 
-class AwsAccountLink(pulumi.ComponentResource):
+class AwsAccountLink(LinkComponent):
     """An IAM role for the control plane: trust, tier permissions, provenance tags, link record."""
 
+    TYPE, CLOUD, RULES = "linking:aws:AccountLink", CLOUD, lint.RULES
     role: aws.iam.Role
     external_id: Optional[pulumi.Output[str]]
     """Secret; None with OIDC trust."""
     policy: RenderedDocument
-    link_record: pulumi.Output[LinkRecord]
     link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: AwsAccountLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        # Everything that can fail on user input runs before the component registers.
-        spec = checked_spec(args.link, CLOUD, lint.RULES)
+        super().__init__(name, args, opts)
+
+    def render(self, run: RunTimeSettings, tier: TierFacts, args: Any, opts: Optional[pulumi.ResourceOptions]) -> list[Finding]:
+        """The tier on the account (after the guards: the account the credentials reach, ARNs in its partition), the
+        workload boundary when the tier names it, the trust's size, and their lint."""
+        spec = run.spec
         assert spec.aws is not None
         invoke_opts = invoke_options(opts, "aws")
         # Known now: checked now. Known at run time: everything is rendered with a stand-in of the same length
         # (sizes, layout and lint do not depend on the digits) and the real value is put in when it resolves.
-        run = RunTimeSettings(spec)
-        spec = run.spec
-        tier = TierFacts.of(spec, CLOUD)
         if args.verify_account:
             run.check(("aws", "account_id"), check_account, answer=(
                 lambda: aws.get_caller_identity(opts=invoke_opts).account_id,
                 lambda: aws.get_caller_identity_output(opts=invoke_opts).account_id,
             ))
         partition = aws.get_partition(opts=invoke_opts).partition or _named_partition(spec)
-        names = AwsNames(spec.id, spec.aws.account_id, partition)
+        names = self.names = AwsNames(spec.id, spec.aws.account_id, partition)
         check_partitions(spec, names.partition)
         if spec.control_plane.aws is not None:
             run.check(("control_plane", "aws", "principal_arn"), lambda arn: check_partitions(
                 dataclasses.replace(spec, control_plane=dataclasses.replace(
                     spec.control_plane, aws=dataclasses.replace(spec.control_plane.aws, principal_arn=arn))), names.partition))
-        policy_key = tier.key_path
         claims = [claim.service for claim in spec.aws.allow_claims] if spec.tier == "admin" and spec.aws.scope == "owned" else []
-        self.policy = documents.with_claims(render_policy(tier.document, names, policy_key), claims, names, policy_key)
-        layout = documents.layout_policy(self.policy.document, policy_key)
-        boundary = None
+        self.policy = documents.with_claims(render_policy(tier.document, names, tier.key_path), claims, names, tier.key_path)
+        self.layout = documents.layout_policy(self.policy.document, tier.key_path)
+        self.boundary = None
         if names.boundary_policy_arn in self.policy.text:
-            boundary = render_policy(builtin_document_path("aws", BOUNDARY_DOCUMENT), names, policy_key)
+            self.boundary = render_policy(builtin_document_path("aws", BOUNDARY_DOCUMENT), names, tier.key_path)
             if spec.aws.revoke_workloads and not spec.enabled:
-                boundary = documents.rendered(documents.REVOKED_BOUNDARY)
+                self.boundary = documents.rendered(documents.REVOKED_BOUNDARY)
         external_id = spec.control_plane.aws.external_id if spec.control_plane.aws else None
         trust_preview = self._trust_document(spec, names, external_id or "x" * EXTERNAL_ID_LENGTH, None)
         documents.check_trust_size(trust_preview, join_path(CONFIG_KEY, ["controlPlane"]))
-        findings = enforce_lint(
+        return (
             lint.lint_aws_trust(trust_preview, "trust policy")
             + lint.lint_aws_permissions(
                 self.policy.document, tier.label, tier=spec.tier, link_id=spec.id,
@@ -135,50 +136,49 @@ class AwsAccountLink(pulumi.ComponentResource):
                 kept=tier.kept | documents.claimed_actions(claims),
             )
             + (lint.lint_aws_permissions(
-                boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,
+                self.boundary.document, f"policy_docs/aws/{BOUNDARY_DOCUMENT}.json", link_id=spec.id,
                 kept=kept_by_ledger(builtin_document_path("aws", BOUNDARY_DOCUMENT)),
-            ) if boundary else [])
+            ) if self.boundary else [])
             + lint.lint_aws_settings(spec.aws, tier=spec.tier)
-            + tier.kept_reads(),
-            spec,
-            policy_key,
+            + tier.kept_reads()
         )
 
-        super().__init__("linking:aws:AccountLink", name, None, opts)
-        warnings = report_warnings(self, findings)
+    def register(self, name: str, run: RunTimeSettings, tier: TierFacts, warnings: list[str],
+                 opts: Optional[pulumi.ResourceOptions]) -> pulumi.Output[LinkRecord]:
+        """The role with its trust, the workload boundary, the tier's policies; the record."""
+        spec, names = run.spec, self.names
+        assert spec.aws is not None
         child = pulumi.ResourceOptions(parent=self)
         tags = provenance_tags(spec)
-
         trust, authentication = self._trust(name, spec, names, child, tags, run)
-        trust = run.put(trust)
         self.role = aws.iam.Role(
             f"{name}-role",
             name=names.role_name,
             path=names.role_path,
             description=_description(spec),
-            assume_role_policy=trust,
+            assume_role_policy=run.put(trust),
             max_session_duration=spec.aws.max_session_hours * 3600,
             permissions_boundary=spec.aws.permissions_boundary_arn,
             tags=tags,
             opts=child,
         )
         boundary_arn = None
-        if boundary is not None:
+        if self.boundary is not None:
             boundary_arn = aws.iam.Policy(
                 f"{name}-workload-boundary",
                 name=names.boundary_policy_name,
                 path=names.role_path,
                 description=f"Most that any role created by link {spec.id} may do (no IAM writes)",
-                policy=run.put(boundary.text),
+                policy=run.put(self.boundary.text),
                 tags=tags,
                 opts=child,
             ).arn
-        managed_arns = self._permissions(name, spec, names, layout, tags, child, run) if spec.enabled else []
-        policy_sha256 = run.sha256(self.policy.text)
-
-        self.link_record = run.put(link_record(
+        managed_arns = self._permissions(name, spec, names, self.layout, tags, child, run) if spec.enabled else []
+        self.policy_sha256 = run.sha256(self.policy.text)
+        self.link_secrets = pulumi.Output.secret({"externalId": self.external_id}) if self.external_id is not None else None
+        return run.put(link_record(
             spec,
-            policy_sha256=policy_sha256,
+            policy_sha256=self.policy_sha256,
             target={"accountId": names.account_id, "partition": names.partition},
             identity={"roleArn": self.role.arn, "roleName": self.role.name},
             authentication=authentication,
@@ -188,32 +188,26 @@ class AwsAccountLink(pulumi.ComponentResource):
                 if spec.expires_at
                 else "no expiry"
             ),
-            details={
-                "maxSessionSeconds": spec.aws.max_session_hours * 3600,
-                "permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
-                "managedPolicyArns": managed_arns,
-                "workloadRolePath": f"/{names.workload_path}/" if boundary_arn else None,
-                "workloadBoundaryArn": boundary_arn,
-                "scope": spec.aws.scope,
-                "revokeWorkloads": spec.aws.revoke_workloads,
-                "allowClaims": [{"service": c.service, "reason": c.reason} for c in spec.aws.allow_claims],
-                "ownership": (
-                    {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if f"Tag/{OWNERSHIP_TAG}" in self.policy.text else None
-                ),
-            },
+            details=self._details(spec, managed_arns, boundary_arn),
             warnings=warnings,
         ))
-        self.link_secrets = (
-            pulumi.Output.secret({"externalId": self.external_id}) if self.external_id is not None else None
-        )
-        self.register_outputs(
-            {
-                "roleArn": self.role.arn,
-                "policySha256": policy_sha256,
-                "linkRecord": self.link_record,
-                "linkSecrets": self.link_secrets,
-            }
-        )
+
+    def _details(self, spec: "LinkSpec", managed_arns: list[pulumi.Output[str]], boundary_arn: Optional[pulumi.Output[str]]) -> dict[str, Any]:
+        assert spec.aws is not None
+        return {
+            "maxSessionSeconds": spec.aws.max_session_hours * 3600,
+            "permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
+            "managedPolicyArns": managed_arns,
+            "workloadRolePath": f"/{self.names.workload_path}/" if boundary_arn else None,
+            "workloadBoundaryArn": boundary_arn,
+            "scope": spec.aws.scope,
+            "revokeWorkloads": spec.aws.revoke_workloads,
+            "allowClaims": [{"service": c.service, "reason": c.reason} for c in spec.aws.allow_claims],
+            "ownership": {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if f"Tag/{OWNERSHIP_TAG}" in self.policy.text else None,
+        }
+
+    def outputs(self) -> dict[str, Any]:
+        return {"roleArn": self.role.arn, "policySha256": self.policy_sha256}
 
     @staticmethod
     def _trust_document(spec: LinkSpec, names: AwsNames, external_id: str, provider_arn: Optional[str]) -> dict[str, Any]:

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
-from ..component import RunTimeSettings, TierFacts, checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
+from ..component import LinkComponent, RunTimeSettings, TierFacts, invoke_options, wrong_target
+from ..findings import Finding
 from ..extras import require_extra
 from ..names import deterministic_guid
 from ..policy import RenderedDocument, builtin_document_path
@@ -92,48 +93,49 @@ class AzureSubscriptionLinkArgs:
         self.verify_subscription = verify_subscription
 
 
-class AzureSubscriptionLink(pulumi.ComponentResource):
+class AzureSubscriptionLink(LinkComponent):
     """An identity for the control plane with a custom role on one subscription."""
 
+    TYPE, CLOUD, RULES = "linking:azure:SubscriptionLink", CLOUD, lint.RULES
     role: RenderedDocument
     role_definition: authorization.RoleDefinition
     principal_id: pulumi.Output[str]
     client_id: pulumi.Output[str]
-    link_record: pulumi.Output[LinkRecord]
-    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: AzureSubscriptionLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        run = RunTimeSettings(checked_spec(args.link, CLOUD, lint.RULES))
+        super().__init__(name, args, opts)
+
+    def render(self, run: RunTimeSettings, tier: TierFacts, args: Any, opts: Optional[pulumi.ResourceOptions]) -> list[Finding]:
+        """The tier as a role definition (after the subscription and tenant guards), the readonly role a resource-group
+        admin reads the subscription with, and their lint."""
         spec, settings = run.spec, run.spec.azure
         assert settings is not None
-        tier = TierFacts.of(spec, CLOUD)
         if args.verify_subscription:
             check_subscription(run, invoke_options(opts, "azure-native"))
         self.role = render_role_definition(tier.document, spec.id, settings.subscription_id, tier.key_path)
-        delegates = documents.grants_role_assignment_write(self.role.document)
-        owned_groups = settings.resource_groups  # config allows them only on an admin or custom tier at resource-group scope
+        self.delegates = documents.grants_role_assignment_write(self.role.document)
         # Subscription-wide, a resource-group admin reads through the readonly tier; nothing else spans the subscription.
-        reader = (
+        self.reader = (
             render_role_definition(builtin_document_path("azure", "readonly"), spec.id, settings.subscription_id, tier.key_path)
-            if owned_groups else None
+            if settings.resource_groups else None
         )
-        subscription = documents.subscription_scope(settings.subscription_id)
-        secret_end = self._secret_end_date(spec)
-        findings = enforce_lint(
+        self.secret_end = self._secret_end_date(spec)
+        return (
             lint.lint_azure(
                 self.role.document, tier.label, tier=spec.tier,
                 assignment_condition=documents.delegation_condition(workload_roles().values(), documents.PRINCIPAL_PLACEHOLDER)
-                if delegates else None,
+                if self.delegates else None,
                 kept=tier.kept,
             )
             + lint.lint_azure_settings(settings, tier=spec.tier)
-            + tier.kept_reads( builtin_document_path("azure", "readonly") if reader else None),
-            spec,
-            tier.key_path,
+            + tier.kept_reads(builtin_document_path("azure", "readonly") if self.reader else None)
         )
 
-        super().__init__("linking:azure:SubscriptionLink", name, None, opts)
-        warnings = report_warnings(self, findings)
+    def register(self, name: str, run: RunTimeSettings, tier: TierFacts, warnings: list[str],
+                 opts: Optional[pulumi.ResourceOptions]) -> pulumi.Output[LinkRecord]:
+        """The identity (managed or an application), the role definitions and their assignments; the record."""
+        spec, settings = run.spec, run.spec.azure
+        assert settings is not None
         child = pulumi.ResourceOptions(parent=self)
         tags = provenance_tags(spec)
         oidc = spec.control_plane.oidc
@@ -142,70 +144,26 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
             if oidc
             else None
         )
-
-        self.link_secrets = None
         if settings.identity == "managed":
             identity_details = self._managed_identity(name, spec, federated, tags, child)
         else:
-            identity_details = self._application(name, spec, federated, secret_end, tags, child)
-
+            identity_details = self._application(name, spec, federated, self.secret_end, tags, child)
         condition = (
             self.principal_id.apply(lambda principal: documents.delegation_condition(workload_roles().values(), principal))
-            if delegates else None
+            if self.delegates else None
         )
         self.role_definition = self._role_definition(f"{name}-role", self.role, run, "role-definition", describe_link(spec), child)
-        scopes = [
-            (f"{name}-group-{group}", group, resources.ResourceGroup(
-                f"{name}-group-{group}", resource_group_name=group, location=settings.location,
-                tags={**tags, OWNERSHIP_TAG: spec.id}, opts=child,
-            ).id)
-            for group in owned_groups
-        ] or [(name, None, subscription)]
-        if spec.enabled:
-            for resource_name, group, scope in scopes:
-                authorization.RoleAssignment(
-                    f"{resource_name}-role-assignment",
-                    role_assignment_name=run.derive(
-                        deterministic_guid, settings.subscription_id, spec.id, "role-assignment", *([group] if group else [])
-                    ),
-                    scope=run.put(scope),
-                    role_definition_id=self.role_definition.id,
-                    principal_id=self.principal_id,
-                    # Without it ARM looks the new principal up in Entra and can fail before replication.
-                    principal_type="ServicePrincipal",
-                    description=describe_link(spec)[:1024],
-                    condition=condition,
-                    condition_version="2.0" if condition else None,
-                    opts=child,
-                )
-        reader_definition = None
-        if reader is not None:
-            reader_definition = self._role_definition(f"{name}-reader", reader, run, "readonly-role-definition", describe_link(spec), child)
-            if spec.enabled:
-                authorization.RoleAssignment(
-                    f"{name}-reader-assignment",
-                    role_assignment_name=run.derive(deterministic_guid, settings.subscription_id, spec.id, "readonly-role-assignment"),
-                    scope=run.put(subscription),
-                    role_definition_id=reader_definition.id,
-                    principal_id=self.principal_id,
-                    principal_type="ServicePrincipal",
-                    description=describe_link(spec)[:1024],
-                    opts=child,
-                )
-
-        authentication: dict[str, Any] = {"method": "federated-credential" if federated else "client-secret"}
-        if federated:
-            authentication.update(federated)
-        if secret_end:
-            authentication["clientSecret"] = {"value": "linkSecrets.clientSecret", "endDate": secret_end}
+        self._assign(name, run, tags, condition, child)
+        reader_definition = self._assign_reader(name, run, child) if self.reader is not None else None
+        authentication: dict[str, Any] = {"method": "federated-credential" if federated else "client-secret", **(federated or {})}
+        if self.secret_end:
+            authentication["clientSecret"] = {"value": "linkSecrets.clientSecret", "endDate": self.secret_end}
         enforcement = [
             "Azure cannot expire a role assignment: access continues after expiresAt until the link is disabled or removed"
             if spec.expires_at
             else "no expiry"
-        ]
-        if secret_end:
-            enforcement.append(f"the client secret ends at {secret_end}")
-        self.link_record = run.put(link_record(
+        ] + ([f"the client secret ends at {self.secret_end}"] if self.secret_end else [])
+        return run.put(link_record(
             spec,
             policy_sha256=run.sha256(self.role.text),
             target={"subscriptionId": settings.subscription_id.lower(), "tenantId": settings.tenant_id.lower()},
@@ -217,15 +175,64 @@ class AzureSubscriptionLink(pulumi.ComponentResource):
                 "roleAssignmentCondition": condition,
                 "assignableScopes": list(self.role.document["AssignableScopes"]),
                 "scope": settings.scope,
-                "resourceGroups": list(owned_groups),
-                "ownership": {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if owned_groups else None,
+                "resourceGroups": list(settings.resource_groups),
+                "ownership": {"tagKey": OWNERSHIP_TAG, "tagValue": spec.id} if settings.resource_groups else None,
                 "readerRoleDefinitionId": reader_definition.id if reader_definition is not None else None,
             },
             warnings=warnings,
         ))
-        self.register_outputs(
-            {"principalId": self.principal_id, "clientId": self.client_id, "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
-        )
+
+    def _assign(self, name: str, run: RunTimeSettings, tags: dict[str, str], condition: Any, child: pulumi.ResourceOptions) -> None:
+        """The tier's role on each resource group the link creates (config allows them only on an admin or custom tier
+        at resource-group scope), else on the subscription."""
+        spec, settings = run.spec, run.spec.azure
+        assert settings is not None
+        scopes = [
+            (f"{name}-group-{group}", group, resources.ResourceGroup(
+                f"{name}-group-{group}", resource_group_name=group, location=settings.location,
+                tags={**tags, OWNERSHIP_TAG: spec.id}, opts=child,
+            ).id)
+            for group in settings.resource_groups
+        ] or [(name, None, documents.subscription_scope(settings.subscription_id))]
+        if not spec.enabled:
+            return
+        for resource_name, group, scope in scopes:
+            authorization.RoleAssignment(
+                f"{resource_name}-role-assignment",
+                role_assignment_name=run.derive(
+                    deterministic_guid, settings.subscription_id, spec.id, "role-assignment", *([group] if group else [])
+                ),
+                scope=run.put(scope),
+                role_definition_id=self.role_definition.id,
+                principal_id=self.principal_id,
+                # Without it ARM looks the new principal up in Entra and can fail before replication.
+                principal_type="ServicePrincipal",
+                description=describe_link(spec)[:1024],
+                condition=condition,
+                condition_version="2.0" if condition else None,
+                opts=child,
+            )
+
+    def _assign_reader(self, name: str, run: RunTimeSettings, child: pulumi.ResourceOptions) -> authorization.RoleDefinition:
+        """The readonly role a resource-group admin reads the subscription with, assigned there."""
+        spec, settings = run.spec, run.spec.azure
+        assert settings is not None and self.reader is not None
+        definition = self._role_definition(f"{name}-reader", self.reader, run, "readonly-role-definition", describe_link(spec), child)
+        if spec.enabled:
+            authorization.RoleAssignment(
+                f"{name}-reader-assignment",
+                role_assignment_name=run.derive(deterministic_guid, settings.subscription_id, spec.id, "readonly-role-assignment"),
+                scope=run.put(documents.subscription_scope(settings.subscription_id)),
+                role_definition_id=definition.id,
+                principal_id=self.principal_id,
+                principal_type="ServicePrincipal",
+                description=describe_link(spec)[:1024],
+                opts=child,
+            )
+        return definition
+
+    def outputs(self) -> dict[str, Any]:
+        return {"principalId": self.principal_id, "clientId": self.client_id}
 
     @staticmethod
     def _role_definition(

@@ -9,7 +9,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
-from ..component import RunTimeSettings, TierFacts, checked_spec, enforce_lint, invoke_options, report_warnings, wrong_target
+from ..component import LinkComponent, RunTimeSettings, TierFacts, invoke_options, wrong_target
+from ..findings import Finding
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, load_document
 from ..record import LinkRecord, link_record
@@ -56,20 +57,21 @@ class GcpProjectLinkArgs:
         self.verify_project = verify_project
 
 
-class GcpProjectLink(pulumi.ComponentResource):
+class GcpProjectLink(LinkComponent):
     """A service account with a custom role on the project, and one keyless way in for the control plane."""
 
+    TYPE, CLOUD, RULES = "linking:gcp:ProjectLink", CLOUD, lint.RULES
     service_account: gcp.serviceaccount.Account
     custom_role: gcp.projects.IAMCustomRole
     role: RenderedDocument
-    link_record: pulumi.Output[LinkRecord]
-    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        run = RunTimeSettings(checked_spec(args.link, CLOUD, lint.RULES))
+        super().__init__(name, args, opts)
+
+    def render(self, run: RunTimeSettings, tier: TierFacts, args: Any, opts: Optional[pulumi.ResourceOptions]) -> list[Finding]:
+        """The tier as a custom role (after the project guard, with the project's number), and its lint."""
         spec, settings = run.spec, run.spec.gcp
         assert settings is not None
-        tier = TierFacts.of(spec, CLOUD)
         invoke_opts = invoke_options(opts, "gcp")
         if args.verify_project:
             run.check(("gcp", "project"), check_project, answer=(
@@ -77,27 +79,29 @@ class GcpProjectLink(pulumi.ComponentResource):
                 lambda: gcp.organizations.get_client_config_output(opts=invoke_opts).project,
             ))
         project = run.setting("gcp", "project")
-        project_number = (
+        self.project_number = (
             str(gcp.organizations.get_project(project_id=project, opts=invoke_opts).number) if isinstance(project, str)
             else gcp.organizations.get_project_output(project_id=project, opts=invoke_opts).number.apply(str)
         )
         self.role = render_role(tier.document, spec.id, settings.project, tier.key_path)
-        condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
-        services = required_services(spec)
-        findings = enforce_lint(
+        return (
             lint.lint_gcp(self.role.document["includedPermissions"], tier.label, tier=spec.tier, access=settings.access,
                           custom_role=True, kept=tier.kept)
             + lint.lint_gcp_settings(settings, tier=spec.tier)
-            + tier.kept_reads(),
-            spec,
-            tier.key_path,
+            + tier.kept_reads()
         )
+
+    def register(self, name: str, run: RunTimeSettings, tier: TierFacts, warnings: list[str],
+                 opts: Optional[pulumi.ResourceOptions]) -> pulumi.Output[LinkRecord]:
+        """The APIs the tier needs, the service account, the custom role and its binding, the control plane's way in;
+        the record."""
+        spec, settings = run.spec, run.spec.gcp
+        assert settings is not None
+        condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
+        services = required_services(spec)
         description = describe_link(spec)[:256]
-
-        super().__init__("linking:gcp:ProjectLink", name, None, opts)
-        warnings = report_warnings(self, findings)
+        project = run.setting("gcp", "project")
         child = pulumi.ResourceOptions(parent=self)
-
         apis = [
             gcp.projects.Service(
                 f"{name}-api-{service.split('.')[0]}",
@@ -131,24 +135,16 @@ class GcpProjectLink(pulumi.ComponentResource):
         )
         if spec.enabled:
             gcp.projects.IAMMember(
-                f"{name}-role-binding",
-                project=project,
-                role=self.custom_role.name,
-                member=self.service_account.member,
-                condition=condition,
-                opts=child,
+                f"{name}-role-binding", project=project, role=self.custom_role.name, member=self.service_account.member,
+                condition=condition, opts=child,
             )
-        authentication, secrets = self._access(name, run, project_number, condition, after_apis)
+        authentication, secrets = self._access(name, run, self.project_number, condition, after_apis)
         self.link_secrets = pulumi.Output.secret(secrets) if secrets else None
-
-        self.link_record = run.put(link_record(
+        return run.put(link_record(
             spec,
             policy_sha256=run.sha256(self.role.text),
-            target={"projectId": settings.project, "projectNumber": project_number},
-            identity={
-                "serviceAccountEmail": self.service_account.email,
-                "serviceAccountUniqueId": self.service_account.unique_id,
-            },
+            target={"projectId": settings.project, "projectNumber": self.project_number},
+            identity={"serviceAccountEmail": self.service_account.email, "serviceAccountUniqueId": self.service_account.unique_id},
             authentication=authentication,
             expiry_enforcement=(
                 "Google IAM stops the role binding and the control plane's access binding at expiresAt "
@@ -156,22 +152,12 @@ class GcpProjectLink(pulumi.ComponentResource):
                 if spec.expires_at
                 else "no expiry"
             ),
-            details={
-                "access": settings.access,
-                "customRoleName": self.custom_role.name,
-                "services": services,
-                "scope": settings.scope,
-            },
+            details={"access": settings.access, "customRoleName": self.custom_role.name, "services": services, "scope": settings.scope},
             warnings=warnings,
         ))
-        self.register_outputs(
-            {
-                "serviceAccountEmail": self.service_account.email,
-                "customRoleName": self.custom_role.name,
-                "linkRecord": self.link_record,
-                "linkSecrets": self.link_secrets,
-            }
-        )
+
+    def outputs(self) -> dict[str, Any]:
+        return {"serviceAccountEmail": self.service_account.email, "customRoleName": self.custom_role.name}
 
     def _access(
         self,
@@ -181,7 +167,8 @@ class GcpProjectLink(pulumi.ComponentResource):
         condition: Optional[dict[str, str]],
         opts: pulumi.ResourceOptions,
     ) -> tuple[dict[str, Any], dict[str, Any]]:
-        """The control plane's way in; returns how to authenticate (public) and any secrets."""
+        """The control plane's way in (impersonation, workload identity federation or a rotated key); returns how to
+        authenticate (public) and any secrets."""
         spec, settings, project = run.spec, run.spec.gcp, run.setting("gcp", "project")
         assert settings is not None
         cp = spec.control_plane
@@ -201,51 +188,7 @@ class GcpProjectLink(pulumi.ComponentResource):
             return {"method": "impersonation", "member": cp.gcp.member, "targetServiceAccount": email}, {}
 
         if settings.access == "workload-identity":
-            if cp.aws is not None:
-                trust = documents.aws_trust(cp.aws.principal_arn)
-                source: dict[str, Any] = {"aws": {"account_id": trust.aws_account_id}}
-            else:
-                assert cp.oidc is not None
-                trust = documents.oidc_trust(cp.oidc.issuer, cp.oidc.subject, cp.oidc.audience)
-                source = {"oidc": {"issuer_uri": trust.oidc_issuer, "allowed_audiences": list(trust.oidc_audiences)}}
-            pool = gcp.iam.WorkloadIdentityPool(
-                f"{name}-pool",
-                project=project,
-                workload_identity_pool_id=documents.workload_identity_pool_id(spec.id),
-                display_name=f"linking {spec.id}"[:32],
-                description=describe_link(spec)[:256],
-                disabled=not spec.enabled,
-                opts=opts,
-            )
-            provider = gcp.iam.WorkloadIdentityPoolProvider(
-                f"{name}-pool-provider",
-                project=project,
-                workload_identity_pool_id=pool.workload_identity_pool_id,
-                workload_identity_pool_provider_id="control-plane",
-                display_name="control plane",
-                attribute_mapping=run.put(trust.attribute_mapping),
-                attribute_condition=run.put(trust.attribute_condition),
-                disabled=not spec.enabled,
-                opts=opts,
-                **run.put(source),
-            )
-            pool = f"locations/global/workloadIdentityPools/{documents.workload_identity_pool_id(spec.id)}"
-            member = run.put(pulumi.Output.from_input(project_number).apply(lambda number: trust.member(f"projects/{number}/{pool}")))
-            if spec.enabled:
-                gcp.serviceaccount.IAMMember(
-                    f"{name}-workload-identity-user",
-                    service_account_id=self.service_account.name,
-                    role=WORKLOAD_IDENTITY_USER,
-                    member=member,
-                    condition=condition,
-                    opts=opts,
-                )
-            return {
-                "method": "workload-identity-federation",
-                "providerName": provider.name,
-                "member": member,
-                "targetServiceAccount": email,
-            }, {}
+            return self._federation(name, run, project_number, condition, opts)
 
         # key: only when asked; rotated by replacing the key when the rotation keeper fires.
         import pulumiverse_time as time  # only for a rotated key
@@ -268,3 +211,57 @@ class GcpProjectLink(pulumi.ComponentResource):
             },
             {"privateKey": pulumi.Output.secret(key.private_key)},
         )
+
+    def _federation(
+        self, name: str, run: RunTimeSettings, project_number: pulumi.Input[str], condition: Optional[dict[str, str]],
+        opts: pulumi.ResourceOptions,
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """A workload identity pool trusting the control plane's AWS role or OIDC token, allowed to act as the account."""
+        spec, project = run.spec, run.setting("gcp", "project")
+        cp = spec.control_plane
+        email = self.service_account.email
+        if cp.aws is not None:
+            trust = documents.aws_trust(cp.aws.principal_arn)
+            source: dict[str, Any] = {"aws": {"account_id": trust.aws_account_id}}
+        else:
+            assert cp.oidc is not None
+            trust = documents.oidc_trust(cp.oidc.issuer, cp.oidc.subject, cp.oidc.audience)
+            source = {"oidc": {"issuer_uri": trust.oidc_issuer, "allowed_audiences": list(trust.oidc_audiences)}}
+        pool = gcp.iam.WorkloadIdentityPool(
+            f"{name}-pool",
+            project=project,
+            workload_identity_pool_id=documents.workload_identity_pool_id(spec.id),
+            display_name=f"linking {spec.id}"[:32],
+            description=describe_link(spec)[:256],
+            disabled=not spec.enabled,
+            opts=opts,
+        )
+        provider = gcp.iam.WorkloadIdentityPoolProvider(
+            f"{name}-pool-provider",
+            project=project,
+            workload_identity_pool_id=pool.workload_identity_pool_id,
+            workload_identity_pool_provider_id="control-plane",
+            display_name="control plane",
+            attribute_mapping=run.put(trust.attribute_mapping),
+            attribute_condition=run.put(trust.attribute_condition),
+            disabled=not spec.enabled,
+            opts=opts,
+            **run.put(source),
+        )
+        pool_path = f"locations/global/workloadIdentityPools/{documents.workload_identity_pool_id(spec.id)}"
+        member = run.put(pulumi.Output.from_input(project_number).apply(lambda number: trust.member(f"projects/{number}/{pool_path}")))
+        if spec.enabled:
+            gcp.serviceaccount.IAMMember(
+                f"{name}-workload-identity-user",
+                service_account_id=self.service_account.name,
+                role=WORKLOAD_IDENTITY_USER,
+                member=member,
+                condition=condition,
+                opts=opts,
+            )
+        return {
+            "method": "workload-identity-federation",
+            "providerName": provider.name,
+            "member": member,
+            "targetServiceAccount": email,
+        }, {}

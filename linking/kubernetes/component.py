@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import pulumi
 
-from ..component import OFFLINE, RunTimeSettings, TierFacts, checked_spec, child_provider, enforce_lint, report_warnings
+from ..component import OFFLINE, LinkComponent, RunTimeSettings, TierFacts, child_provider
+from ..findings import Finding
 from ..contract import CONFIG_KEY, SECRET_PLACEHOLDER, check_https_url
 from .settings import OWNED_LABEL, AdmissionFence, KubernetesSettings
 from ..errors import MISSING, LinkConfigError
@@ -77,9 +78,10 @@ class KubernetesClusterLinkArgs:
         self.link = link
 
 
-class KubernetesClusterLink(pulumi.ComponentResource):
+class KubernetesClusterLink(LinkComponent):
     """RBAC for the control plane in one cluster, with a token kubeconfig or an external OIDC subject."""
 
+    TYPE, CLOUD, RULES = "linking:kubernetes:ClusterLink", CLOUD, lint.RULES
     service_account: k8s.core.v1.ServiceAccount
     cluster_role: k8s.rbac.v1.ClusterRole
     role: RenderedDocument
@@ -87,44 +89,45 @@ class KubernetesClusterLink(pulumi.ComponentResource):
     """Secret; None with credential none or while disabled."""
     cluster_provider: Optional[k8s.Provider]
     """The provider the link built for its cluster (None when it inherits one); linked service accounts share it."""
-    link_record: pulumi.Output[LinkRecord]
-    link_secrets: Optional[pulumi.Output[dict[str, Any]]]
 
     def __init__(self, name: str, args: KubernetesClusterLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
-        run = RunTimeSettings(checked_spec(args.link, CLOUD, lint.RULES))
+        super().__init__(name, args, opts)
+
+    def render(self, run: RunTimeSettings, tier: TierFacts, args: Any, opts: Optional[pulumi.ResourceOptions]) -> list[Finding]:
+        """The tier's cluster roles (the admin tier's cluster-scoped one too), the API server the kubeconfig points at,
+        and their lint."""
         spec, settings = run.spec, run.spec.kubernetes
         assert settings is not None
-        tier = TierFacts.of(spec, CLOUD)
         self.role = render_cluster_role(tier.document, spec.id, tier.key_path)
-        role_rules = self.role.document["rules"] + documents.custom_resource_rules(settings, spec.tier)
+        self.role_rules = self.role.document["rules"] + documents.custom_resource_rules(settings, spec.tier)
         self.cluster_scoped_role = (
             render_cluster_role(builtin_document_path("kubernetes", "admin-cluster"), spec.id, tier.key_path)
             if spec.tier == "admin" else None
         )
         fence = settings.admission_fence or AdmissionFence()
-        fenced = spec.tier != "readonly" and fence.enabled
+        self.fenced = spec.tier != "readonly" and fence.enabled
         token = settings.credential == "token"
         # A cluster the program creates in the same run: its endpoint and CA are Outputs, checked when they resolve.
-        server = run.outputs.get(("kubernetes", "server")) or (api_server(settings) if token else settings.server)
-        ca = run.setting("kubernetes", "ca_data")
-        object_names = documents.names(spec.id, spec.tier)
-        findings = enforce_lint(
+        self.server = run.outputs.get(("kubernetes", "server")) or (api_server(settings) if token else settings.server)
+        return (
             lint.lint_kubernetes(
-                role_rules, tier.label, tier=spec.tier,
+                self.role_rules, tier.label, tier=spec.tier,
                 token_expiry=spec.expires_at if token else None,
                 cluster_wide_writes=settings.scope == "cluster" and spec.tier != "readonly",
-                unfenced_reason=None if fenced or spec.tier == "readonly" else fence.reason,
+                unfenced_reason=None if self.fenced or spec.tier == "readonly" else fence.reason,
                 pod_security_reason=(settings.pod_security.reason if settings.pod_security and spec.tier != "readonly"
                                      and settings.pod_security_level != "restricted" else None),
             )
-            + (lint.lint_kubernetes(self.cluster_scoped_role.document["rules"], "admin-cluster") if self.cluster_scoped_role else []),
-            spec,
-            tier.key_path,
+            + (lint.lint_kubernetes(self.cluster_scoped_role.document["rules"], "admin-cluster") if self.cluster_scoped_role else [])
         )
 
-        super().__init__("linking:kubernetes:ClusterLink", name, None, opts)
-        warnings = report_warnings(self, findings)
-        if server == AMBIENT_SERVER_PLACEHOLDER:
+    def register(self, name: str, run: RunTimeSettings, tier: TierFacts, warnings: list[str],
+                 opts: Optional[pulumi.ResourceOptions]) -> pulumi.Output[LinkRecord]:
+        """The cluster's provider, the namespaces, the service account, the roles, the admission fence, the bindings
+        and the token kubeconfig; the record."""
+        spec, settings = run.spec, run.spec.kubernetes
+        assert settings is not None
+        if self.server == AMBIENT_SERVER_PLACEHOLDER:
             pulumi.log.warn(
                 "kubernetes.server is not set, so `pulumi up` takes the API server from the kubeconfig the provider uses; "
                 "the offline plan reads no kubeconfig of this machine and shows a placeholder there",
@@ -138,137 +141,156 @@ class KubernetesClusterLink(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=self),
         )
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        labels, annotations = documents.provenance_labels(spec), documents.provenance_annotations(spec)
-
-        def metadata(object_name: str, namespace: Optional[str] = None, **extra: str) -> dict[str, Any]:
-            meta: dict[str, Any] = {"name": object_name, "labels": labels, "annotations": {**annotations, **extra}}
-            return {**meta, "namespace": namespace} if namespace else meta
-
-        namespace_deps = []
-        if settings.create_namespace:
-            namespace_deps.append(
-                k8s.core.v1.Namespace(f"{name}-namespace", metadata=metadata(settings.namespace), opts=child)
-            )
-        pod_security = admission.pod_security_labels(settings) if spec.tier != "readonly" else {}
-        managed_namespaces: list[pulumi.Resource] = [
-            k8s.core.v1.Namespace(
-                f"{name}-managed-{namespace}",
-                metadata={**metadata(namespace), "labels": {**labels, OWNED_LABEL: spec.id, **pod_security}},
-                opts=child,
-            )
-            for namespace in (settings.namespaces if settings.create_namespaces else ())
-        ]
-        if pod_security and not settings.create_namespaces:  # namespaces that exist: Pod Security labels patched on
-            managed_namespaces += [
-                k8s.core.v1.NamespacePatch(f"{name}-pod-security-{namespace}", metadata={"name": namespace, "labels": pod_security}, opts=child)
-                for namespace in settings.namespaces
-            ]
+        self.labels, self.annotations = documents.provenance_labels(spec), documents.provenance_annotations(spec)
+        self.object_names = object_names = documents.names(spec.id, spec.tier)
+        namespace_deps, managed_namespaces = self._namespaces(name, spec, child)
         in_namespace = pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=namespace_deps))
         self.service_account = k8s.core.v1.ServiceAccount(
-            f"{name}-service-account", metadata=metadata(object_names["serviceAccount"], settings.namespace), opts=in_namespace
+            f"{name}-service-account", metadata=self._metadata(object_names["serviceAccount"], settings.namespace), opts=in_namespace
         )
-        # Revoked, the roles keep no rule: a binding the control plane made itself grants nothing either.
-        self.cluster_role = k8s.rbac.v1.ClusterRole(
-            f"{name}-cluster-role",
-            metadata=metadata(object_names["clusterRole"]),
-            rules=[_rule_args(rule) for rule in role_rules] if spec.enabled else [],
-            opts=child,
-        )
-        self.cluster_scoped_cluster_role = None if self.cluster_scoped_role is None else k8s.rbac.v1.ClusterRole(
-            f"{name}-cluster-scoped-role",
-            metadata=metadata(object_names["clusterScopedRole"]),
-            rules=[_rule_args(rule) for rule in self.cluster_scoped_role.document["rules"]] if spec.enabled else [],
-            opts=child,
-        )
-        self.fence = None
-        if fenced:
-            policy, binding = admission.fence_manifests(spec, service_account=object_names["serviceAccount"], name=object_names["fence"])
-            fence_policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
-                f"{name}-fence", metadata=metadata(object_names["fence"]), spec=policy["spec"], opts=child
-            )
-            self.fence = k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
-                f"{name}-fence-binding", metadata=metadata(object_names["fence"]), spec=binding["spec"],
-                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[fence_policy])),
-            )
-        subjects = self._subjects(spec, object_names["serviceAccount"])
+        self._roles(name, spec, child)
         if spec.enabled:
             # The fence and the namespaces exist before any right is granted: on a cluster without
             # admissionregistration.k8s.io/v1 (before 1.30), `pulumi up` stops before the bindings.
             before = [self.cluster_role, self.service_account, *managed_namespaces, *([self.fence] if self.fence else [])]
-            self._bind(name, spec, object_names, subjects, metadata, pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=before)))
-
+            self._bind(name, spec, object_names, self._subjects(spec, object_names["serviceAccount"]), self._metadata,
+                       pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=before)))
         self.kubeconfig = None
-        self.link_secrets = None
-        if token and spec.enabled:
-            secret = k8s.core.v1.Secret(
-                f"{name}-token",
-                metadata=metadata(
-                    object_names["tokenSecret"],
-                    settings.namespace,
-                    **{"kubernetes.io/service-account.name": object_names["serviceAccount"]},
-                ),
-                type="kubernetes.io/service-account-token",
-                opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[self.service_account])),
-            )
-            token_value = pulumi.Output.secret(secret.data.apply(lambda data: base64.b64decode(data["token"]).decode()))
-            ca_data = ca or secret.data.apply(lambda data: data["ca.crt"])
-            self.kubeconfig = pulumi.Output.secret(
-                pulumi.Output.all(token_value, ca_data, server).apply(
-                    lambda values: documents.kubeconfig(
-                        cluster=spec.id, server=values[2], ca_data=values[1], user=object_names["serviceAccount"],
-                        token=values[0], namespace=settings.namespace,
-                    )
-                )
-            )
-            self.link_secrets = pulumi.Output.secret({"kubeconfig": self.kubeconfig, "token": token_value})
-
-        if token:
-            authentication: dict[str, Any] = {
-                "method": "service-account-token",
-                "kubeconfig": "linkSecrets.kubeconfig" if spec.enabled else None,
-                "token": "linkSecrets.token" if spec.enabled else None,
-            }
-        else:
-            assert spec.control_plane.oidc is not None
-            authentication = {
-                "method": "oidc",
-                "issuer": spec.control_plane.oidc.issuer,
-                "user": spec.control_plane.oidc.subject,
-                "group": spec.control_plane.oidc.group,
-            }
-        self.link_record = link_record(
+        if settings.credential == "token" and spec.enabled:
+            self._token(name, run, in_namespace)
+        return link_record(
             spec,
             policy_sha256=self.role.sha256,
-            target={"server": server if settings.server is not None else None},  # one read from a kubeconfig (a secret) is not published
+            target={"server": self.server if settings.server is not None else None},  # one read from a kubeconfig (a secret) is not published
             identity={
                 "namespace": settings.namespace,
                 "serviceAccount": object_names["serviceAccount"],
                 "clusterRole": object_names["clusterRole"],
             },
-            authentication=authentication,
+            authentication=self._authentication(spec),
             expiry_enforcement=(
                 "not enforced: a service-account token does not expire; end access with enabled: false"
-                if token
+                if settings.credential == "token"
                 else "not enforced by Kubernetes: RBAC bindings do not expire; the control plane's OIDC tokens "
                 "last as long as its identity provider issues them for"
             ) if spec.expires_at else "no expiry",
-            details={
-                "credential": settings.credential,
-                "scope": settings.scope,
-                "bindingKind": "RoleBinding" if settings.scope == "namespaces" else "ClusterRoleBinding",
-                "namespaces": list(settings.namespaces),
-                "ownership": {"label": OWNED_LABEL, "value": spec.id, "serviceAccountPrefix": admission.service_account_prefix(spec)},
-                "podSecurity": admission.pod_security_labels(settings) if spec.tier != "readonly" else None,
-                "admissionFence": (
-                    {"policy": object_names["fence"], "minServerVersion": admission.MIN_SERVER_VERSION} if fenced
-                    else {"disabled": fence.reason or "readonly tier: it writes nothing"}
-                ),
-            },
+            details=self._details(spec),
             warnings=warnings,
         )
-        self.register_outputs(
-            {"serviceAccount": object_names["serviceAccount"], "linkRecord": self.link_record, "linkSecrets": self.link_secrets}
+
+    def outputs(self) -> dict[str, Any]:
+        return {"serviceAccount": self.object_names["serviceAccount"]}
+
+    def _metadata(self, object_name: str, namespace: Optional[str] = None, **extra: str) -> dict[str, Any]:
+        meta: dict[str, Any] = {"name": object_name, "labels": self.labels, "annotations": {**self.annotations, **extra}}
+        return {**meta, "namespace": namespace} if namespace else meta
+
+    def _namespaces(self, name: str, spec: "LinkSpec", child: pulumi.ResourceOptions) -> tuple[list[pulumi.Resource], list[pulumi.Resource]]:
+        """The link's own namespace (what its service account waits for), and the namespaces it manages: created
+        labelled as owned, or existing ones with the Pod Security labels patched on."""
+        settings = spec.kubernetes
+        assert settings is not None
+        namespace_deps: list[pulumi.Resource] = []
+        if settings.create_namespace:
+            namespace_deps.append(k8s.core.v1.Namespace(f"{name}-namespace", metadata=self._metadata(settings.namespace), opts=child))
+        pod_security = admission.pod_security_labels(settings) if spec.tier != "readonly" else {}
+        managed: list[pulumi.Resource] = [
+            k8s.core.v1.Namespace(
+                f"{name}-managed-{namespace}",
+                metadata={**self._metadata(namespace), "labels": {**self.labels, OWNED_LABEL: spec.id, **pod_security}},
+                opts=child,
+            )
+            for namespace in (settings.namespaces if settings.create_namespaces else ())
+        ]
+        if pod_security and not settings.create_namespaces:
+            managed += [
+                k8s.core.v1.NamespacePatch(f"{name}-pod-security-{namespace}", metadata={"name": namespace, "labels": pod_security}, opts=child)
+                for namespace in settings.namespaces
+            ]
+        return namespace_deps, managed
+
+    def _roles(self, name: str, spec: "LinkSpec", child: pulumi.ResourceOptions) -> None:
+        """The tier's cluster roles (revoked, they keep no rule: a binding the control plane made itself grants nothing
+        either), and the admission fence on what the link's identity creates."""
+        names = self.object_names
+        self.cluster_role = k8s.rbac.v1.ClusterRole(
+            f"{name}-cluster-role",
+            metadata=self._metadata(names["clusterRole"]),
+            rules=[_rule_args(rule) for rule in self.role_rules] if spec.enabled else [],
+            opts=child,
         )
+        self.cluster_scoped_cluster_role = None if self.cluster_scoped_role is None else k8s.rbac.v1.ClusterRole(
+            f"{name}-cluster-scoped-role",
+            metadata=self._metadata(names["clusterScopedRole"]),
+            rules=[_rule_args(rule) for rule in self.cluster_scoped_role.document["rules"]] if spec.enabled else [],
+            opts=child,
+        )
+        self.fence = None
+        if self.fenced:
+            policy, binding = admission.fence_manifests(spec, service_account=names["serviceAccount"], name=names["fence"])
+            fence_policy = k8s.admissionregistration.v1.ValidatingAdmissionPolicy(
+                f"{name}-fence", metadata=self._metadata(names["fence"]), spec=policy["spec"], opts=child
+            )
+            self.fence = k8s.admissionregistration.v1.ValidatingAdmissionPolicyBinding(
+                f"{name}-fence-binding", metadata=self._metadata(names["fence"]), spec=binding["spec"],
+                opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(depends_on=[fence_policy])),
+            )
+
+    def _token(self, name: str, run: RunTimeSettings, in_namespace: pulumi.ResourceOptions) -> None:
+        """The service account's token and a kubeconfig with it (both secrets)."""
+        spec, settings, names = run.spec, run.spec.kubernetes, self.object_names
+        assert settings is not None
+        secret = k8s.core.v1.Secret(
+            f"{name}-token",
+            metadata=self._metadata(names["tokenSecret"], settings.namespace, **{"kubernetes.io/service-account.name": names["serviceAccount"]}),
+            type="kubernetes.io/service-account-token",
+            opts=pulumi.ResourceOptions.merge(in_namespace, pulumi.ResourceOptions(depends_on=[self.service_account])),
+        )
+        token_value = pulumi.Output.secret(secret.data.apply(lambda data: base64.b64decode(data["token"]).decode()))
+        ca_data = run.setting("kubernetes", "ca_data") or secret.data.apply(lambda data: data["ca.crt"])
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(token_value, ca_data, self.server).apply(
+                lambda values: documents.kubeconfig(
+                    cluster=spec.id, server=values[2], ca_data=values[1], user=names["serviceAccount"],
+                    token=values[0], namespace=settings.namespace,
+                )
+            )
+        )
+        self.link_secrets = pulumi.Output.secret({"kubeconfig": self.kubeconfig, "token": token_value})
+
+    @staticmethod
+    def _authentication(spec: "LinkSpec") -> dict[str, Any]:
+        assert spec.kubernetes is not None
+        if spec.kubernetes.credential == "token":
+            return {
+                "method": "service-account-token",
+                "kubeconfig": "linkSecrets.kubeconfig" if spec.enabled else None,
+                "token": "linkSecrets.token" if spec.enabled else None,
+            }
+        assert spec.control_plane.oidc is not None
+        return {
+            "method": "oidc",
+            "issuer": spec.control_plane.oidc.issuer,
+            "user": spec.control_plane.oidc.subject,
+            "group": spec.control_plane.oidc.group,
+        }
+
+    def _details(self, spec: "LinkSpec") -> dict[str, Any]:
+        settings = spec.kubernetes
+        assert settings is not None
+        fence = settings.admission_fence or AdmissionFence()
+        return {
+            "credential": settings.credential,
+            "scope": settings.scope,
+            "bindingKind": "RoleBinding" if settings.scope == "namespaces" else "ClusterRoleBinding",
+            "namespaces": list(settings.namespaces),
+            "ownership": {"label": OWNED_LABEL, "value": spec.id, "serviceAccountPrefix": admission.service_account_prefix(spec)},
+            "podSecurity": admission.pod_security_labels(settings) if spec.tier != "readonly" else None,
+            "admissionFence": (
+                {"policy": self.object_names["fence"], "minServerVersion": admission.MIN_SERVER_VERSION} if self.fenced
+                else {"disabled": fence.reason or "readonly tier: it writes nothing"}
+            ),
+        }
 
     @staticmethod
     def _subjects(spec: LinkSpec, service_account: str) -> list[dict[str, str]]:
