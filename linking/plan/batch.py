@@ -6,7 +6,6 @@ import gc
 import os
 import pickle
 import sys
-import tempfile
 from pathlib import Path
 from typing import Any, Iterator, NamedTuple, Optional, Sequence
 
@@ -16,6 +15,7 @@ from ..providers import PROVIDERS, clouds
 from ..review.compact import compact_stack
 from ..review.grants import failed_stack, relative_file, review_stack
 from . import cache
+from .spool import DiskStore
 from .blame import blame
 from .markdown import format_markdown
 from .stackfile import find_project_root, load_stack_file, project_name, run_stack_file
@@ -206,7 +206,7 @@ class _Workers:
         self.sent: list[list[int]] = [[] for _ in shares]
         """Each worker's stacks sent and not answered yet, in the order it plans them."""
         self.served = [0] * len(shares)
-        self.early = _DiskStore()
+        self.early = DiskStore()
         self.done: dict[int, tuple[int, int]] = {}
         """Stack index -> where its result waits in ``early``."""
         self.processes: list = [None] * len(shares)
@@ -399,58 +399,3 @@ def in_shard(files: list[Path], shard: tuple[int, int]) -> list[Path]:
 
 PARALLEL_FROM = 16
 """Below this many stacks, starting worker processes costs more than it saves."""
-
-
-class PlanSpool:
-    """The plan document of a fleet, kept on disk as the stacks arrive: memory holds only where each entry and
-    document is, so it does not grow with the fleet; `write` gives what `plan_document_json` would."""
-
-    def __init__(self) -> None:
-        self.store = _DiskStore()
-        self.entries: list[tuple[tuple[str, str, str], int, int]] = []
-        self.documents: dict[str, tuple[int, int]] = {}
-
-    def __enter__(self) -> "PlanSpool":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.store.close()
-
-    def add(self, result: PlannedStack) -> None:
-        self.entries.append((result.sort_key, *self._put(result.entry_json)))
-        for digest, text in result.documents.items():
-            if digest not in self.documents:
-                self.documents[digest] = self._put(text)
-
-    def write(self, path: Path) -> None:
-        from ..review.grants import plan_document_parts
-
-        entries = (self._get(offset, size) for _, offset, size in sorted(self.entries))
-        documents = ((digest, self._get(*self.documents[digest])) for digest in sorted(self.documents))
-        with path.open("w", encoding="utf-8") as out:
-            out.writelines(plan_document_parts(entries, documents))
-
-    def _put(self, text: str) -> tuple[int, int]:
-        return self.store.put(text.encode("utf-8"))
-
-    def _get(self, offset: int, size: int) -> str:
-        return self.store.get(offset, size).decode("utf-8")
-
-
-class _DiskStore:
-    """Bytes kept in a temporary file instead of memory, each found again by where it was put."""
-
-    def __init__(self) -> None:
-        self.file = tempfile.TemporaryFile()
-
-    def put(self, data: bytes) -> tuple[int, int]:
-        offset = self.file.seek(0, os.SEEK_END)
-        self.file.write(data)
-        return offset, len(data)
-
-    def get(self, offset: int, size: int) -> bytes:
-        self.file.seek(offset)
-        return self.file.read(size)
-
-    def close(self) -> None:
-        self.file.close()

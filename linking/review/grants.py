@@ -121,6 +121,23 @@ def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Opt
         }
         for r in plan.resources
     ]
+    links = _account_links(plan) + _service_account_links(plan)
+    links += _raw_access(plan)
+    return {
+        "stack": plan.stack,
+        "project": project,
+        "file": file,
+        "status": "planned",
+        "error": None,
+        "warnings": list(plan.warnings),
+        "secureValues": dict(sorted((secure_values or {}).items())),
+        "resources": sorted(resources, key=lambda r: (r["parent"] or "", r["type"], r["name"])),
+        "links": sorted(links, key=lambda link: link["key"]),
+    }
+
+
+def _account_links(plan: StackPlan) -> list[dict[str, Any]]:
+    """Each link component's entry, from its record: identity, trust, conditions and grants."""
     links = []
     stack_record = plan.outputs.get("linkRecord")
     for component in plan.resources:
@@ -152,6 +169,12 @@ def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Opt
                     "lint": record["lint"],
                 }
             )
+    return links
+
+
+def _service_account_links(plan: StackPlan) -> list[dict[str, Any]]:
+    """Each linked service account's entry: its cloud identity's trust and grants."""
+    links = []
     workloads = {f"{w['namespace']}-{w['name']}": w for w in plan.outputs.get("serviceAccounts", []) or []}
     for component in plan.resources:
         if component.type == WORKLOAD_COMPONENT and component.name in workloads:
@@ -178,18 +201,7 @@ def review_stack(plan: StackPlan, *, file: str, project: str, secure_values: Opt
                     "lint": {"warnings": [], "waivers": []},
                 }
             )
-    links += _raw_access(plan)
-    return {
-        "stack": plan.stack,
-        "project": project,
-        "file": file,
-        "status": "planned",
-        "error": None,
-        "warnings": list(plan.warnings),
-        "secureValues": dict(sorted((secure_values or {}).items())),
-        "resources": sorted(resources, key=lambda r: (r["parent"] or "", r["type"], r["name"])),
-        "links": sorted(links, key=lambda link: link["key"]),
-    }
+    return links
 
 
 def failed_stack(*, stack: str, project: str, file: str, error: str) -> dict[str, Any]:

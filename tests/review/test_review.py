@@ -16,7 +16,8 @@ import pytest
 from linking import policy
 from linking.cli import main
 from linking.review.compact import link_grants
-from linking.review.diff import diff_plans, format_markdown, load_plan
+from linking.review.diff import diff_plans, load_plan
+from linking.review.report import format_markdown
 from linking.validation import load_schema
 
 from ..conftest import REPO
