@@ -55,14 +55,14 @@ class Catalogue:
 
 def shipped(name: str) -> Any:
     """A gzip-compressed JSON snapshot from ``linking/catalogues/``."""
-    return json.loads(gzip.decompress(resources.files("linking").joinpath("catalogues", name).read_bytes()))
+    return json.loads(gzip.decompress(resources.files("linking").joinpath("catalogues").joinpath(name).read_bytes()))
 
 
 @cache
 def access_resource_types() -> dict[str, dict[str, list[str]]]:
     """Provider -> resource type -> the inputs that say who gets what, for every type that grants access
     (``access-resource-types.json``, derived from the provider SDKs by ``scripts/access_resource_types.py``)."""
-    document = json.loads(resources.files("linking").joinpath("catalogues", "access-resource-types.json").read_text(encoding="utf-8"))
+    document = json.loads(resources.files("linking").joinpath("catalogues").joinpath("access-resource-types.json").read_text(encoding="utf-8"))
     return document["types"]
 
 
@@ -70,4 +70,4 @@ def access_resource_types() -> dict[str, dict[str, list[str]]]:
 def risk_classes(cloud: str) -> dict[str, dict[str, dict[str, str]]]:
     """Class -> permission (or operation pattern) -> ``{source, quote}``, for what the maintained datasets are silent
     on: each entry names the page or dataset that says what it gives (``risk-classes.json``, reviewed like code)."""
-    return json.loads(resources.files("linking").joinpath("catalogues", "risk-classes.json").read_text(encoding="utf-8"))[cloud]
+    return json.loads(resources.files("linking").joinpath("catalogues").joinpath("risk-classes.json").read_text(encoding="utf-8"))[cloud]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Optional
+from typing import Mapping, Optional
 
 from .catalogue import Catalogue
 from .errors import LinkConfigError
@@ -54,7 +54,7 @@ class DocumentCheck:
 
 
 
-def check_document(provider: str, path: Path, catalogues: dict[str, Catalogue], *, tier: Optional[str] = None, label: Optional[str] = None) -> DocumentCheck:
+def check_document(provider: str, path: Path, catalogues: Mapping[str, Catalogue], *, tier: Optional[str] = None, label: Optional[str] = None) -> DocumentCheck:
     tier = tier or (path.stem if path.stem in TIERS else None)
     check = DocumentCheck(path=label or str(path), provider=provider, tier=tier)
     checker = part(provider, "check")

@@ -178,6 +178,11 @@ def _check(args: argparse.Namespace) -> int:
     from .providers import load_catalogues
     from .check import check_document, documents
 
+    if args.explain is not None:
+        return _explain(args.explain)
+    if not args.paths:
+        print("error: linking check: a PATH to check, or --explain RULE", file=sys.stderr)
+        return BAD_INPUT
     if args.catalogues is not None and not args.catalogues.is_dir():
         print(f"error: --catalogues {args.catalogues}: no such folder", file=sys.stderr)
         return BAD_INPUT
@@ -195,6 +200,17 @@ def _check(args: argparse.Namespace) -> int:
     return FINDINGS if failed else OK
 
 
+def _explain(rule_id: str) -> int:
+    from .lint import RULES, explain
+
+    rule = RULES.get(rule_id.upper())
+    if rule is None:
+        print(f"error: --explain {rule_id!r}: not a rule; one of {', '.join(sorted(RULES))}", file=sys.stderr)
+        return BAD_INPUT
+    sys.stdout.write(explain(rule))
+    return OK
+
+
 def _version() -> str:
     """The installed distribution's version (cloud-linking), or that it is not installed."""
     from importlib import metadata
@@ -210,7 +226,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if argv[:2] == ["plan", "merge"]:  # `linking plan merge` reads as the subcommand it is
         argv = ["plan-merge", *argv[2:]]
     stdout, stderr = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = VisibleStream(stdout), VisibleStream(stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = VisibleStream(stdout), VisibleStream(stderr)
     try:
         args = _parser().parse_args(argv)
         result: int = args.func(args)
@@ -308,9 +324,10 @@ def _add_check(commands: Any) -> None:
         help="check policy documents: actions exist, privilege ratio, least-privilege lint",
         description="For each document: every action or permission exists in the cloud's catalogue (a wildcard "
         "must match one), the share of all actions the tier allows, and the lint. Exit 1 on an unknown action "
-        "or a lint error.",
+        "or a lint error. With --explain, what one rule forbids, why it matters, how to fix it and its source.",
     )
-    check.add_argument("paths", nargs="+", type=Path, metavar="PATH", help="policy_docs/, a provider folder, documents or stack files")
+    check.add_argument("paths", nargs="*", type=Path, metavar="PATH", help="policy_docs/, a provider folder, documents or stack files")
+    check.add_argument("--explain", metavar="RULE", help="print one lint rule (AWS006, K8S005, ...) and check nothing")
     check.add_argument(
         "--catalogues", type=Path, metavar="DIR",
         help="permission catalogues in the layout aws/actions.txt, azure/, gcp/ (default: the snapshots shipped with "

@@ -140,7 +140,7 @@ def report_warnings(component: pulumi.Resource, findings: Iterable[Finding]) -> 
     return rendered
 
 
-def wrong_target(key: str, configured: str, actual: str, fix: str) -> LinkConfigError:
+def wrong_target(key: str, configured: str, actual: Optional[str], fix: str) -> LinkConfigError:
     """The guard's error: the configured account/subscription/project is not the one the credentials reach."""
     return LinkConfigError(
         join_path(CONFIG_KEY, key.split(".")),

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from pathlib import Path
-from typing import Any, Iterable, Mapping, Optional
+from typing import Any, Callable, Iterable, Mapping, Optional
 
 from .aws.settings import AwsClaim, AwsSettings, AwsWorkload
 from .azure.settings import AzureClientSecret, AzureRoleAssignmentSpec, AzureSettings, AzureWorkload
@@ -35,6 +35,7 @@ from .contract import (
     check_tags,
     dataclass_type,
     is_output,
+    known,
     normalise_expiry,
     replace_at,
     unbuild,
@@ -112,6 +113,12 @@ class LinkSpec:
         """This link's own cloud section (``spec.aws`` for an AWS link)."""
         return getattr(self, self.provider)
 
+    @property
+    def expiry(self) -> Optional[str]:
+        """`expires_at` as kept: RFC 3339 in UTC (a datetime given in code is turned into that when the spec is made)."""
+        assert not isinstance(self.expires_at, datetime)
+        return self.expires_at
+
     @classmethod
     def from_config(
         cls,
@@ -187,7 +194,7 @@ def run_time_keys() -> str:
     return ", ".join(".".join(camel(part) for part in path) for path in run_time_fields())
 
 
-def stand_ins(config: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
+def stand_ins(config: Mapping[str, Any]) -> tuple[Any, Callable[["LinkSpec"], "LinkSpec"]]:
     """A ``linking:link`` mapping with each Output of a `run_time_fields` setting replaced by its stand-in, and the
     function that puts the Outputs back into the checked spec (the component checks them when they resolve)."""
     config = _copy_mappings(config)
@@ -337,6 +344,6 @@ def _check_values(spec: LinkSpec, prefix: str) -> None:
     own in its ``check``)."""
     cp = spec.control_plane
     if cp.oidc is not None:
-        check_https_url(cp.oidc.issuer, join_path(prefix, ["controlPlane", "oidc", "issuer"]), "the OIDC issuer URL")
+        check_https_url(known(cp.oidc.issuer), join_path(prefix, ["controlPlane", "oidc", "issuer"]), "the OIDC issuer URL")
     check_tags(spec.tags, join_path(prefix, ["tags"]))
 

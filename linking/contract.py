@@ -85,6 +85,13 @@ class Waiver:
     reason: str
 
 
+def known(value: "RunTime") -> str:
+    """A run-time setting where code reads its value: in the checks (each Output was replaced by its stand-in first)
+    and in a component (after `linking.component.RunTimeSettings`). An Output here is a defect."""
+    assert isinstance(value, str), "a run-time setting is checked and rendered with its stand-in"
+    return value
+
+
 def camel(name: str) -> str:
     """``account_id`` -> ``accountId``: a Python field as its stack-file key."""
     head, *rest = name.split("_")

@@ -11,7 +11,7 @@ MISSING = object()
 """Marks a key that is absent, so the message says so instead of printing None."""
 
 
-HIDDEN = "(hidden: a secret or a file's content)"
+HIDDEN: str = "(hidden: a secret or a file's content)"
 """What an error shows instead of a value that came from a secret key, a ``secure:`` entry or a file."""
 
 
@@ -20,7 +20,7 @@ def describe_value(value: Any) -> str:
     if value is MISSING:
         return "(missing)"
     if value is HIDDEN:
-        return HIDDEN
+        return str(value)
     text = json.dumps(value, sort_keys=True, default=str)
     return text if len(text) <= 120 else text[:117] + "..."
 

@@ -141,7 +141,7 @@ def _check_expansion(events: Any, where: str, key_path: str) -> None:
             if event.anchor:
                 anchors[event.anchor] = 1
         elif isinstance(event, yaml.AliasEvent):
-            count(anchors.get(event.anchor, 1))
+            count(anchors.get(event.anchor or "", 1))
 
 
 _LOADERS: dict[bool, Any] = {}
@@ -167,7 +167,7 @@ def _loader(timestamps: bool) -> Any:
                     seen.add(key)
             return base.construct_mapping(self, node, deep=deep)
 
-        loader = type("UniqueKeysLoader", (base,), {"construct_mapping": construct_mapping})
+        loader: Any = type("UniqueKeysLoader", (base,), {"construct_mapping": construct_mapping})
         if not timestamps:
             loader.yaml_implicit_resolvers = {
                 first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:timestamp"]

@@ -1,7 +1,7 @@
 """Lint findings: what a rule found, where, how severe, and the waivers that soften it.
 
-Each cloud's rules live in ``linking/<cloud>/lint.py`` with a table of rule ids;
-`linking.lint` joins the tables. An error stops a link before anything is
+Each cloud's rules are data, ``linking/<cloud>/rules.json`` (id, severity, title, why it matters, how to fix,
+source), checked by ``linking/<cloud>/lint.py``; `linking.lint` joins the tables. An error stops a link before anything is
 registered, unless the stack waives it (``linking:link.waivers``) with a reason;
 a waived error becomes a warning and is printed in the plan, the diff and the
 link record.
@@ -9,21 +9,43 @@ link record.
 
 from __future__ import annotations
 
+import json
 import re
 from dataclasses import dataclass, replace
 from fnmatch import fnmatchcase
+from importlib import resources
 from typing import Any, Iterable, Mapping, Optional
 
 ERROR, WARNING = "error", "warning"
 
-RuleTable = Mapping[str, tuple[str, str]]
-"""Rule id -> (severity, what the rule forbids)."""
 
-RULES: RuleTable = {
-    "LEDGER001": (WARNING, "the readonly tier keeps, by its ledger, an inventory read that can return secrets (the cloud "
-                           "has no read without them)"),
-}
-"""Rules of every cloud's tiers (each cloud's own are in ``linking/<cloud>/lint.py``)."""
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    """``error`` (stops the link unless waived) or ``warning`` (printed and on record)."""
+    title: str
+    """What the rule forbids, in one line."""
+    why: str
+    """Why it matters: what an identity with the grant can do."""
+    fix: str
+    """How to fix it."""
+    source: str
+    """Where the rule's judgement comes from: a page, a maintained dataset, or linking's own documentation."""
+
+
+RuleTable = Mapping[str, Rule]
+"""Rule id -> the rule."""
+
+
+def load_rules(package: str) -> dict[str, Rule]:
+    """The rules of ``<package>/rules.json``, by id."""
+    text = resources.files(package).joinpath("rules.json").read_text(encoding="utf-8")
+    return {rule_id: Rule(rule_id, **fields) for rule_id, fields in json.loads(text).items()}
+
+
+RULES: RuleTable = load_rules("linking")
+"""Rules of every cloud's tiers (each cloud's own are in ``linking/<cloud>/rules.json``)."""
 
 
 @dataclass(frozen=True)
@@ -47,8 +69,7 @@ class Finding:
 
 
 def finding(rules: RuleTable, rule: str, location: str, detail: str) -> Finding:
-    severity, title = rules[rule]
-    return Finding(rule, severity, location, detail, title)
+    return Finding(rule, rules[rule].severity, location, detail, rules[rule].title)
 
 
 def matches(pattern: str, action: str) -> bool:

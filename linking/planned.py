@@ -73,7 +73,7 @@ class Ambient:
 
     def __getattr__(self, key: str) -> str:
         """``ambient.aws_account_id``: a key the stack gave (AttributeError for one it did not)."""
-        identity = self.__dict__.get("identity", {})
+        identity: Mapping[str, str] = self.__dict__.get("identity", {})
         if key in identity:
             return identity[key]
         raise AttributeError(key)

@@ -82,7 +82,7 @@ def run(project_root: Path, *, allow_unreadable_secrets: Optional[bool] = None) 
 
         exported = []
         for workload, key_path in zip(workloads, workload_keys):
-            linked = LinkedServiceAccount(
+            account = LinkedServiceAccount(
                 f"{workload.namespace}-{workload.name}", LinkedServiceAccountArgs(workload, key_path=key_path), opts=cluster
             )
             exported.append(
@@ -91,7 +91,7 @@ def run(project_root: Path, *, allow_unreadable_secrets: Optional[bool] = None) 
                     "name": workload.name,
                     "cloud": workload.cloud,
                     "owner": workload.owner,
-                    "identity": linked.cloud_identity,
+                    "identity": account.cloud_identity,
                 }
             )
         pulumi.export("serviceAccounts", exported)

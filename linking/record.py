@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import typing
 from typing import TYPE_CHECKING, Any, Mapping, Optional, Sequence, TypedDict
 
 import pulumi
@@ -66,4 +67,4 @@ def link_record(
             "waivers": [{"rule": w.rule, "grant": w.grant, "reason": w.reason} for w in spec.waivers],
         },
     }
-    return pulumi.Output.from_input(record)
+    return pulumi.Output.from_input(typing.cast(LinkRecord, record))

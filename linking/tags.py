@@ -21,7 +21,7 @@ def provenance_tags(spec: LinkSpec) -> dict[str, str]:
         "linking:link-id": spec.id,
         "linking:owner": spec.owner,
         "linking:tier": spec.tier,
-        "linking:expires-at": spec.expires_at or "never",
+        "linking:expires-at": spec.expiry or "never",
         "linking:status": "enabled" if spec.enabled else "disabled",
         MANAGED_BY: "pulumi",
     }

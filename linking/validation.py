@@ -6,6 +6,8 @@ Every schema under ``linking/schemas/`` annotates its properties with
 
 from __future__ import annotations
 
+import typing
+
 import json
 import re
 from functools import cache
@@ -22,7 +24,7 @@ if TYPE_CHECKING:
 @cache
 def load_schema(name: str) -> dict[str, Any]:
     """A schema shipped in ``linking/schemas``, by file name."""
-    text = resources.files("linking").joinpath("schemas", name).read_text(encoding="utf-8")
+    text = resources.files("linking").joinpath("schemas").joinpath(name).read_text(encoding="utf-8")
     return json.loads(text)
 
 
@@ -118,7 +120,7 @@ def _to_config_error(error: "ValidationError", root: dict[str, Any], prefix: str
     path = [p if not hidden or isinstance(p, int) or p in names else "(a key)" for p in error.absolute_path]
     schema_path = list(error.relative_schema_path)[:-1]  # drop the keyword itself
     if error.validator == "required":
-        missing = next(k for k in error.validator_value if k not in error.instance)
+        missing = next(k for k in error.validator_value if k not in error.instance)  # type: ignore[union-attr,operator] # required: a list
         prop_schema = _subschema(root, schema_path + ["properties", missing])
         if prop_schema is None:  # required by an if/then: describe from the object's properties
             prop_schema = _properties_of(root, path).get(missing, {})
@@ -161,7 +163,7 @@ def schema_errors(
         validator.iter_errors(instance),
         key=lambda e: ([str(p) for p in e.absolute_path], str(list(e.relative_schema_path))),
     )
-    return [_to_config_error(e, validator.schema, prefix, hide(list(e.absolute_path)), names) for e in errors]
+    return [_to_config_error(e, typing.cast(dict[str, Any], validator.schema), prefix, hide(list(e.absolute_path)), names) for e in errors]
 
 
 def validate(name: str, instance: Any, prefix: str, *, from_file: bool = False) -> None:

@@ -264,7 +264,7 @@ def test_the_readmes_typescript_example_type_checks_against_the_schema(tmp_path)
     tsc = os.environ.get("LINKING_TSC") or shutil.which("tsc")
     if not tsc:
         pytest.skip("TypeScript's compiler is not installed (npm install typescript; set LINKING_TSC)")
-    text = (REPO / "README.md").read_text(encoding="utf-8")
+    text = (REPO / "docs" / "languages.md").read_text(encoding="utf-8")
     block = text[text.index("```typescript\n") + len("```typescript\n"):]
     (tmp_path / "index.ts").write_text(block[:block.index("\n```")])
     (tmp_path / "linking.d.ts").write_text(_typescript_declarations(json.loads(SCHEMA.read_text())))

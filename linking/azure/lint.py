@@ -7,17 +7,10 @@ from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
 from .settings import AzureSettings
-from ..findings import ERROR, WARNING, Finding, finding
+from ..findings import Finding, finding, load_rules
 
-RULES = {
-    "AZ001": (ERROR, "allows '*' or Microsoft.Authorization/*"),
-    "AZ002": (WARNING, "may write role assignments without a condition on which roles"),
-    "AZ003": (ERROR, "readonly tier has data actions or reads keys"),
-    "AZ005": (ERROR, "a wildcard in DataActions: reads or writes data across services"),
-    "AZ006": (ERROR, "lists keys, secrets, credentials or app settings (an operation a source says returns them)"),
-    "AZ007": (ERROR, "runs code on a machine or in a cluster (run commands, VM extensions), as its identity"),
-    "AZ004": (WARNING, "azure.scope: subscription: the admin tier works across the whole subscription, not in its own resource groups"),
-}
+RULES = load_rules("linking.azure")
+"""This cloud's rules: ``linking/azure/rules.json``."""
 
 def lint_azure_settings(settings: AzureSettings, *, tier: Optional[str]) -> list[Finding]:
     """Findings about the link's Azure settings rather than a document."""

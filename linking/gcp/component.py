@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import pulumi
 
 from ..component import LinkComponent, RunTimeSettings, TierFacts, invoke_options, wrong_target
+from ..contract import known
 from ..findings import Finding
 from ..extras import require_extra
 from ..policy import RenderedDocument, builtin_document_path, load_document
@@ -83,7 +84,7 @@ class GcpProjectLink(LinkComponent):
             str(gcp.organizations.get_project(project_id=project, opts=invoke_opts).number) if isinstance(project, str)
             else gcp.organizations.get_project_output(project_id=project, opts=invoke_opts).number.apply(str)
         )
-        self.role = render_role(tier.document, spec.id, settings.project, tier.key_path)
+        self.role = render_role(tier.document, spec.id, known(settings.project), tier.key_path)
         return (
             lint.lint_gcp(self.role.document["includedPermissions"], tier.label, tier=spec.tier, access=settings.access,
                           custom_role=True, kept=tier.kept)
@@ -97,7 +98,7 @@ class GcpProjectLink(LinkComponent):
         the record."""
         spec, settings = run.spec, run.spec.gcp
         assert settings is not None
-        condition = documents.expiry_condition(spec.id, spec.expires_at) if spec.expires_at else None
+        condition = documents.expiry_condition(spec.id, spec.expiry) if spec.expiry else None
         services = required_services(spec)
         description = describe_link(spec)[:256]
         project = run.setting("gcp", "project")
@@ -140,7 +141,7 @@ class GcpProjectLink(LinkComponent):
             )
         authentication, secrets = self._access(name, run, self.project_number, condition, after_apis)
         self.link_secrets = pulumi.Output.secret(secrets) if secrets else None
-        return run.put(link_record(
+        record: pulumi.Output[LinkRecord] = run.put(link_record(
             spec,
             policy_sha256=run.sha256(self.role.text),
             target={"projectId": settings.project, "projectNumber": self.project_number},
@@ -155,6 +156,7 @@ class GcpProjectLink(LinkComponent):
             details={"access": settings.access, "customRoleName": self.custom_role.name, "services": services, "scope": settings.scope},
             warnings=warnings,
         ))
+        return record
 
     def outputs(self) -> dict[str, Any]:
         return {"serviceAccountEmail": self.service_account.email, "customRoleName": self.custom_role.name}
@@ -221,11 +223,12 @@ class GcpProjectLink(LinkComponent):
         cp = spec.control_plane
         email = self.service_account.email
         if cp.aws is not None:
-            trust = documents.aws_trust(cp.aws.principal_arn)
+            trust = documents.aws_trust(known(cp.aws.principal_arn))
             source: dict[str, Any] = {"aws": {"account_id": trust.aws_account_id}}
         else:
             assert cp.oidc is not None
-            trust = documents.oidc_trust(cp.oidc.issuer, cp.oidc.subject, cp.oidc.audience)
+            assert cp.oidc.subject is not None  # the settings' check requires it for workload identity
+            trust = documents.oidc_trust(known(cp.oidc.issuer), cp.oidc.subject, cp.oidc.audience)
             source = {"oidc": {"issuer_uri": trust.oidc_issuer, "allowed_audiences": list(trust.oidc_audiences)}}
         pool = gcp.iam.WorkloadIdentityPool(
             f"{name}-pool",

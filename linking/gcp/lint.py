@@ -8,20 +8,11 @@ import re
 from typing import Any, Mapping, Iterable, Optional
 
 from .settings import GcpSettings
-from ..findings import ERROR, WARNING, Finding, finding
+from ..findings import Finding, finding, load_rules
 from .documents import BASIC_ROLES
 
-RULES = {
-    "GCP001": (ERROR, "basic role (owner, editor, viewer)"),
-    "GCP002": (ERROR, "privilege escalation: every permission of a known escalation method (Rhino Security Labs' list)"),
-    "GCP007": (ERROR, "changes who can access a resource (a setIamPolicy permission)"),
-    "GCP003": (ERROR, "readonly tier reads data (a permission Google documents as returning data, not metadata)"),
-    "GCP008": (ERROR, "runs code as, or signs in to, a resource that acts as a service account (Google documents it so)"),
-    "GCP009": (WARNING, "acts as the one service account the grant is on: holds what that account holds (judged on its own grants)"),
-    "GCP004": (WARNING, "access by service account key (a long-lived secret)"),
-    "GCP006": (ERROR, "permission that cannot be used in a project-level custom role (Google would refuse the role)"),
-    "GCP005": (WARNING, "gcp.scope: wide: the admin tier keeps GKE cluster internals, log sinks and exclusions, exports and metadata writes"),
-}
+RULES = load_rules("linking.gcp")
+"""This cloud's rules: ``linking/gcp/rules.json``."""
 
 def lint_gcp_settings(settings: GcpSettings, *, tier: Optional[str]) -> list[Finding]:
     """Findings about the link's GCP settings rather than a document."""

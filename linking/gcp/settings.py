@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Optional
 
-from ..contract import AWS_ROLE_ARN, RunTime, require_oidc_subject
+from ..contract import AWS_ROLE_ARN, RunTime, known, require_oidc_subject
 from ..errors import MISSING, LinkConfigError
 from ..validation import join_path
 
@@ -65,7 +65,7 @@ def check(spec: "LinkSpec", prefix: str, now: datetime) -> "LinkSpec":
             )
         if cp.oidc is not None:
             require_oidc_subject(cp.oidc, prefix)
-        if cp.aws is not None and not AWS_ROLE_ARN.match(cp.aws.principal_arn):
+        if cp.aws is not None and not AWS_ROLE_ARN.match(known(cp.aws.principal_arn)):
             raise LinkConfigError(
                 join_path(prefix, ["controlPlane", "aws", "principalArn"]),
                 cp.aws.principal_arn,

@@ -8,13 +8,13 @@ from __future__ import annotations
 import base64
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Callable, Optional
 
 import pulumi
 
 from ..component import OFFLINE, LinkComponent, RunTimeSettings, TierFacts, child_provider
 from ..findings import Finding
-from ..contract import CONFIG_KEY, SECRET_PLACEHOLDER, check_https_url
+from ..contract import CONFIG_KEY, SECRET_PLACEHOLDER, check_https_url, known
 from .settings import OWNED_LABEL, AdmissionFence, KubernetesSettings
 from ..errors import MISSING, LinkConfigError
 from ..extras import require_extra
@@ -46,7 +46,7 @@ def api_server(settings: KubernetesSettings) -> str:
     The offline plan reads no kubeconfig of the machine it runs on (a CI runner's): it puts a placeholder there.
     """
     if settings.server:
-        return settings.server
+        return known(settings.server)
     if settings.kubeconfig == SECRET_PLACEHOLDER:  # the offline plan cannot read a secret kubeconfig
         return SECRET_PLACEHOLDER
     if settings.kubeconfig is None and OFFLINE.get():
@@ -112,7 +112,7 @@ class KubernetesClusterLink(LinkComponent):
         return (
             lint.lint_kubernetes(
                 self.role_rules, tier.label, tier=spec.tier,
-                token_expiry=spec.expires_at if token else None,
+                token_expiry=spec.expiry if token else None,
                 cluster_wide_writes=settings.scope == "cluster" and spec.tier != "readonly",
                 unfenced_reason=None if self.fenced or spec.tier == "readonly" else fence.reason,
                 pod_security_reason=(settings.pod_security.reason if settings.pod_security and spec.tier != "readonly"
@@ -307,10 +307,12 @@ class KubernetesClusterLink(LinkComponent):
             subjects.append({"kind": "Group", "name": oidc.group, "api_group": documents.RBAC_GROUP})
         return subjects
 
-    def _bind(self, name, spec, object_names, subjects, metadata, depends) -> None:
+    def _bind(self, name: str, spec: "LinkSpec", object_names: dict[str, str], subjects: list[dict[str, str]],
+              metadata: Callable[..., dict[str, Any]], depends: pulumi.ResourceOptions) -> None:
         """The tier for the subjects: per listed namespace through RoleBindings, or cluster-wide; the admin tier's
         cluster-scoped role always cluster-wide."""
         settings = spec.kubernetes
+        assert settings is not None
 
         def role_ref(role: str) -> dict[str, str]:
             return {"api_group": documents.RBAC_GROUP, "kind": "ClusterRole", "name": role}

@@ -84,7 +84,7 @@ def provenance_labels(spec: LinkSpec) -> dict[str, str]:
 
 
 def provenance_annotations(spec: LinkSpec) -> dict[str, str]:
-    return {"linking.dev/owner": spec.owner, "linking.dev/expires-at": spec.expires_at or "never"}
+    return {"linking.dev/owner": spec.owner, "linking.dev/expires-at": spec.expiry or "never"}
 
 
 def kubeconfig(*, cluster: str, server: str, ca_data: str, user: str, token: str, namespace: str) -> str:

@@ -10,29 +10,14 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Optional
 
 from ..canonical import as_list
-from ..findings import ERROR, WARNING, Finding, finding
+from ..findings import Finding, finding, load_rules
 from .documents import BUILTIN_RESOURCES, VERBS, rule_allows
 
 BUILTIN_GROUPS = {group for group, _ in BUILTIN_RESOURCES}
 """Kubernetes' own API groups: every resource of one of them is not a custom resource."""
 
-RULES = {
-    "K8S001": (ERROR, "every verb on every resource"),
-    "K8S002": (ERROR, "escalate, bind or impersonate"),
-    "K8S003": (ERROR, "readonly tier reads Secrets or opens pods (exec, attach, portforward)"),
-    "K8S004": (WARNING, "a static token cannot honour expiresAt"),
-    "K8S005": (ERROR, "mints credentials or controls the cluster (a privilege escalation path of Kubernetes' RBAC good practices)"),
-    "K8S006": (WARNING, "writes cluster-wide (scope cluster): every namespace, kube-system included"),
-    "K8S007": (WARNING, "no admission fence: nothing limits what the link's writes contain"),
-    "K8S008": (ERROR, "opens a shell or a tunnel into pods (exec, attach, portforward)"),
-    "K8S009": (ERROR, "reads Secrets wherever it is bound (a custom tier or any other role: the admin tier keeps this in its ledger)"),
-    "K8S010": (ERROR, "binds a role to everyone (system:authenticated, system:unauthenticated, all service accounts)"),
-    "K8S013": (WARNING, "the link's namespaces enforce only Pod Security baseline (restricted opted down, with a reason)"),
-    "K8S012": (ERROR, "aggregates roles it cannot name (an aggregationRule selecting built-in roles, every role, or by "
-                      "expression): the role holds whatever they hold"),
-    "K8S011": (ERROR, "every non-resource URL of the API server (cluster-admin's own rule: /debug/pprof, /logs, /metrics, "
-                      "and whatever the server adds)"),
-}
+RULES = load_rules("linking.kubernetes")
+"""This cloud's rules: ``linking/kubernetes/rules.json``."""
 
 _WRITES = ("create", "update", "patch", "delete", "deletecollection")
 ESCALATION_RISKS: dict[str, tuple[tuple[str, str, tuple[str, ...]], ...]] = {

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, Optional
 
-from ..contract import RunTime, check_https_url, is_base64_pem, visible_words
+from ..contract import RunTime, check_https_url, is_base64_pem, known, visible_words
 from ..errors import MISSING, LinkConfigError
 from ..validation import join_path
 
@@ -80,7 +80,7 @@ def check(spec: "LinkSpec", prefix: str, now: datetime) -> "LinkSpec":
     """Kubernetes rules that span keys: whom credential none binds, where the tier is granted, the admission fence."""
     settings = spec.kubernetes or KubernetesSettings()
     if settings.server is not None:
-        check_https_url(settings.server, join_path(prefix, ["kubernetes", "server"]), "the API server URL")
+        check_https_url(known(settings.server), join_path(prefix, ["kubernetes", "server"]), "the API server URL")
     oidc = spec.control_plane.oidc
     if settings.credential == "none" and (oidc is None or (oidc.subject is None and oidc.group is None)):
         raise LinkConfigError(
@@ -116,10 +116,11 @@ def check(spec: "LinkSpec", prefix: str, now: datetime) -> "LinkSpec":
                 join_path(prefix, ["kubernetes", "customResourceGroups", index]), group,
                 "the API group of your own CRDs (a domain such as example.com), not a Kubernetes one",
             )
-    if settings.ca_data is not None and not is_base64_pem(settings.ca_data):
+    ca_data = known(settings.ca_data) if settings.ca_data is not None else None
+    if ca_data is not None and not is_base64_pem(ca_data):
         raise LinkConfigError(
             join_path(prefix, ["kubernetes", "caData"]),
-            settings.ca_data[:40] + ("..." if len(settings.ca_data) > 40 else ""),
+            ca_data[:40] + ("..." if len(ca_data) > 40 else ""),
             "the cluster CA certificate as base64-encoded PEM (-----BEGIN CERTIFICATE-----)",
         )
     return dataclasses.replace(spec, kubernetes=settings)

@@ -48,7 +48,7 @@ def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = No
     """`plan_one` for a process that plans a fleet (the command, its workers): the heap settles after the
     first; with ``cache_dir``, a stack whose inputs are unchanged is not planned again (`linking.plan.cache`)."""
     key = cache.cache_key(path, output_format) if cache_dir is not None else None
-    if key is not None and (hit := cache.load(cache_dir, key)) is not None:
+    if cache_dir is not None and key is not None and (hit := cache.load(cache_dir, key)) is not None:
         try:
             return PlannedStack(tuple(hit["sort_key"]), hit["entry_json"], hit["documents"], hit["output"], hit["error"])
         except (KeyError, TypeError):
@@ -57,7 +57,7 @@ def plan_settling(path: Path, output_format: str, cache_dir: Optional[Path] = No
         result = plan_one(path, output_format, program)
     finally:
         _settle_heap()
-    if key is not None:
+    if cache_dir is not None and key is not None:
         cache.store(cache_dir, key, result._asdict())
     return result
 
@@ -83,6 +83,7 @@ def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> 
     """Plan one stack file (with our stack program, or ``program``): its plan-document entry, what to print,
     and the error if it failed."""
     root = path.parent
+    error: Optional[str]
     try:
         stack_file = load_stack_file(path)
         root = program or stack_file.project_root
@@ -98,7 +99,7 @@ def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> 
             secure_values=stack_file.secure_values,
         )
         renderers = {"text": lambda: format_text(plan, path), "markdown": lambda: format_markdown(entry)}
-        output, error = renderers[output_format]() if output_format in renderers else "", None
+        output, error = (renderers[output_format]() if output_format in renderers else ""), None
     return _planned(entry, output, error)
 
 
@@ -199,7 +200,7 @@ class _Workers:
         self.files, self.clouds, self.settings = files, clouds, settings
         self.loaded: set[str] = set()
         """The clouds this process has loaded (the caller adds each): a worker forked after shares their pages."""
-        self.context = multiprocessing.get_context(_start_method())
+        self.context: Any = multiprocessing.get_context(_start_method())  # its Process and Pipe are the start method's
         self.forks = self.context.get_start_method() == "fork"
         self.pending = [list(reversed(share)) for share in shares]
         """Each worker's stacks not sent yet, the next last."""

@@ -120,6 +120,7 @@ def diff_link(
     changes += lint_changes
     risks += lint_risks
     latest = head or base
+    assert latest is not None  # a link is in at least one of the plans
     return {
         "key": key,
         "provider": provider,
@@ -280,6 +281,7 @@ def diff_plans(base: dict[str, Any], head: dict[str, Any], code: Optional[list[d
         base_stack, before = base_links.get(key, (None, None))
         head_stack, after = head_links.get(key, (None, None))
         if after is None and base_stack is not None and (base_stack["project"], base_stack["stack"]) in failed_in_head:
+            assert before is not None  # removed from a stack that failed: its base entry is what is known
             links.append(_unknown(key, before))
             continue
         entry = diff_link(key, before, after, base.get("documents", {}), head.get("documents", {}))

@@ -37,7 +37,7 @@ def _sorted_unique(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     shapes = {tuple(entry) for entry in entries}
     if len(shapes) == 1:  # one set of keys (a provider's grants): the values alone order them the same, faster
         order = sorted(next(iter(shapes)))
-        keyed = {tuple(["" if (v := e[k]) is None else str(v) for k in order]): e for e in entries}
+        keyed: dict[tuple[Any, ...], dict[str, Any]] = {tuple(["" if (v := e[k]) is None else str(v) for k in order]): e for e in entries}
     else:
         keyed = {tuple((k, "" if v is None else str(v)) for k, v in sorted(e.items())): e for e in entries}
     return [keyed[key] for key in sorted(keyed)]
@@ -80,7 +80,7 @@ def _raw_access(plan: StackPlan) -> list[dict[str, Any]]:
                 "type": resource.type, "name": resource.name,
                 "inputs": {key: parsed_json(plain(resource.inputs[key])) for key in inputs if key in resource.inputs},
             })
-    entries = []
+    entries: list[dict[str, Any]] = []
     for provider, resources in sorted(by_provider.items()):
         grants, trust, conditions = part(provider, "review").extract(resources)
         entries.append({

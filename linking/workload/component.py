@@ -37,10 +37,14 @@ def workload_tags(spec: "WorkloadSpec") -> dict[str, str]:
 def _checked_issuer(issuer: pulumi.Input[str], key_path: str) -> pulumi.Input[str]:
     """The cluster's OIDC issuer URL, checked now, or when it resolves for a cluster created in the same run
     (``cluster.identities[0].oidcs[0].issuer``), before the trust that names it is created."""
+    def checked(url: str) -> str:
+        check_https_url(url, key_path, "the cluster's OIDC issuer URL")
+        return url
+
     if isinstance(issuer, pulumi.Output):
-        return issuer.apply(lambda url: check_https_url(url, key_path, "the cluster's OIDC issuer URL") or url)
-    check_https_url(issuer, key_path, "the cluster's OIDC issuer URL")
-    return issuer
+        return issuer.apply(checked)
+    assert isinstance(issuer, str)  # a workload's issuer is a string or an Output (the schema and the plugin say so)
+    return checked(issuer)
 
 
 class LinkedServiceAccountArgs:

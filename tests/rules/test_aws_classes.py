@@ -37,7 +37,7 @@ EXAMPLES: dict[str, tuple[dict[str, Any], str, str]] = {
 def test_the_lint_names_the_statement_and_the_class(name):
     document, tier, rule = EXAMPLES[name]
     found = [f for f in lint_aws_permissions(document, "doc.json", tier=tier) if f.rule == rule]
-    assert found and RULES[rule][0] == ERROR
+    assert found and RULES[rule].severity == ERROR
     assert found[0].location.startswith("doc.json Statement[") and "[class: " in found[0].detail
 
 

@@ -161,7 +161,7 @@ def test_every_rule_has_fixtures():
 def test_rule_fails_and_passes(rule):
     failing, passing = FIXTURES[rule]
     found = [f for f in failing() if f.rule == rule]
-    assert found and found[0].severity == RULES[rule][0]
+    assert found and found[0].severity == RULES[rule].severity
     assert rule in found[0].render() and found[0].location in found[0].render()
     assert [f for f in passing() if f.rule == rule] == []
 
