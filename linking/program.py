@@ -17,7 +17,7 @@ from .validation import join_path
 from .workload.documents import check_workload
 
 
-def require_extra(provider: str, key_path: str) -> None:
+def require_sdk(provider: str, key_path: str) -> None:
     """A clear error, before anything registers, when the provider's SDK is not installed."""
     missing = extras.missing_modules(cloud(provider).sdk_modules)
     if missing:
@@ -62,10 +62,10 @@ def run(project_root: Path, *, allow_unreadable_secrets: Optional[bool] = None) 
     for workload, key_path in zip(workloads, workload_keys):
         check_workload(workload, key_path)  # every document checked before anything registers
     if spec is not None:
-        require_extra(spec.provider, join_path(CONFIG_KEY, ["provider"]))
+        require_sdk(spec.provider, join_path(CONFIG_KEY, ["provider"]))
     for index, workload in enumerate(workloads):
         for provider in (workload.cloud, workload_host().name):
-            require_extra(provider, join_path(SERVICE_ACCOUNTS_KEY, [index, "cloud"]))
+            require_sdk(provider, join_path(SERVICE_ACCOUNTS_KEY, [index, "cloud"]))
 
     cluster: Optional[pulumi.ResourceOptions] = None
     if spec is not None:
