@@ -168,6 +168,8 @@ def _diff(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
     sys.stdout.write(format_markdown(diff) if args.format == "markdown" else format_text(diff))
+    if args.detail_file is not None:
+        args.detail_file.write_text(format_markdown(diff, budget=None), encoding="utf-8")
     if args.fail_on == "risky" and diff["risky"]:
         print("linking diff: risky access changes (see the risk column); --fail-on risky", file=sys.stderr)
         return FINDINGS
@@ -308,7 +310,10 @@ def _add_diff(commands: Any) -> None:
     )
     diff.add_argument("base", type=Path, metavar="BASE.json")
     diff.add_argument("head", type=Path, metavar="HEAD.json")
-    diff.add_argument("--format", choices=("text", "markdown"), default="text", help="markdown: a pull-request comment")
+    diff.add_argument("--format", choices=("text", "markdown"), default="text",
+                      help="markdown: a pull-request comment, cut to fit one (60,000 characters: every risky headline kept)")
+    diff.add_argument("--detail-file", type=Path, metavar="FILE",
+                      help="also write the whole review, uncut, as markdown (the workflow uploads it as an artifact)")
     diff.add_argument("--fail-on", choices=("risky", "never"), default="never", help="exit 1 when any change is risky")
     diff.add_argument(
         "--trees", nargs=2, type=Path, metavar=("BASE_DIR", "HEAD_DIR"),

@@ -7,6 +7,7 @@ import functools
 import re
 from typing import TYPE_CHECKING, Any, Optional
 
+from .. import wording
 from ..canonical import as_list, canonical_json
 from ..planned import PlannedResource, parsed_json, plain
 
@@ -163,7 +164,7 @@ def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> l
     for (resource, condition), actions in sorted(widened.items(), key=lambda item: (item[0][0], item[0][1] or "")):
         shown = ", ".join(actions[:5]) + (f" and {len(actions) - 5} more" if len(actions) > 5 else "")
         count = f"{len(actions)} action{'' if len(actions) == 1 else 's'}"
-        risks.append(f"effective access widened on {resource}{' if ' + condition if condition else ''}: {count} ({shown})")
+        risks.append(f"effective access widened on {resource}{' if ' + wording.condition(condition) if condition else ''}: {count} ({shown})")
     return risks
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..review.grants import trust_text
+from .. import wording
 from ..review.markdown import code, plain
 from ..review.per_provider import grant_text
 
@@ -18,8 +18,8 @@ def format_markdown(stack: dict[str, Any]) -> str:
     lines += [f"| {code(r['type'])} | {code(r['name'])} | {plain(r['parent'] or '')} |" for r in stack["resources"]]
     for link in stack["links"]:
         lines += ["", f"### {plain(link['key'])} ({link['provider']}, tier {link['tier']}, owner {plain(link['owner'])})", ""]
-        lines += [f"- credential: {link['credential']}; enabled: {link['enabled']}; expires: {link['expiresAt'] or 'never'} ({plain(link['expiryEnforcement'])})"]
-        lines += [f"- trust: {code(trust_text(t))}" for t in link["trust"]]
+        lines += [f"- credential: {link['credential']}; enabled: {wording.value(link['enabled'])}; expires: {link['expiresAt'] or 'never'} ({plain(link['expiryEnforcement'])})"]
+        lines += [f"- trust: {code(wording.trust(t))}" for t in link["trust"]]
         lines += [f"- condition: {code(c['expression'])}" for c in link["conditions"]]
         lines += ["", f"<details><summary>{len(link['grants'])} grants</summary>", ""]
         lines += [f"- {code(grant_text(link['provider'], g))}" for g in link["grants"]]

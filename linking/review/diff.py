@@ -18,7 +18,8 @@ from ..errors import LinkConfigError
 from ..files import MAX_PLAN_BYTES, parse_json, read_text
 from ..validation import schema_errors
 from .compact import link_grants, same_grants
-from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS, trust_text
+from .. import wording
+from .grants import PLAN_SCHEMA_FILE, READABLE_PLAN_VERSIONS
 from ..providers import PROVIDERS
 from .per_provider import effective_risks, fleet_risks, grant_risks, grant_text, revision_risks
 
@@ -129,11 +130,12 @@ def diff_link(
         "tier": latest["tier"],
         "target": latest.get("target", {}),
         "id": latest.get("id", ""),
-        "principals": sorted({trust_text(t) for t in latest.get("trust", [])}),
+        "headline": _headline(base, head),
+        "principals": sorted({wording.trust(t) for t in latest.get("trust", [])}),
         "granted": [grant_text(provider, g) for g in added],
         "revoked": [grant_text(provider, g) for g in removed],
-        "trustAdded": [trust_text(t) for t in trust_added],
-        "trustRemoved": [trust_text(t) for t in trust_removed],
+        "trustAdded": [wording.trust(t) for t in trust_added],
+        "trustRemoved": [wording.trust(t) for t in trust_removed],
         "changes": changes,
         "risks": sorted(set(risks), key=_severity),
     }
@@ -146,7 +148,7 @@ def _link_changes(base: dict[str, Any], head: dict[str, Any], trust_added: list[
     risks: list[str] = []
     for field in ("tier", "credential", "owner", "enabled", "expiresAt"):
         if base[field] != head[field]:
-            changes.append(f"{field}: {json.dumps(base[field])} -> {json.dumps(head[field])}")
+            changes.append(f"{field}: {wording.value(base[field])} -> {wording.value(head[field])}")
     if canonical_json(base["identity"]) != canonical_json(head["identity"]):
         changes.append(f"identity replaced: {canonical_json(base['identity'])} -> {canonical_json(head['identity'])}")
     changes_in_settings, settings_risks = _settings_changes(base.get("settings", {}), head.get("settings", {}))
@@ -166,10 +168,52 @@ def _link_changes(base: dict[str, Any], head: dict[str, Any], trust_added: list[
         risks.append(f"credential no longer keyless: {base['credential']} -> {head['credential']}")
     if head["enabled"] and not base["enabled"]:
         risks.append("access re-enabled")
-    widening = [t for t in trust_added if t.get("effect") != "Deny"]
+    known = {wording.identity(t) for t in base["trust"]}
+    widening = [t for t in trust_added if t.get("effect") != "Deny" and wording.identity(t) not in known]
     if widening:
-        risks.append("trust widened: " + "; ".join(trust_text(t) for t in widening))
+        risks.append("trust widened: " + "; ".join(wording.trust(t) for t in widening))
+    moved = [t for t in trust_added if t.get("effect") != "Deny" and wording.identity(t) in known
+             and _without_expiry(t, head) not in {_without_expiry(b, base) for b in base["trust"]}]
+    if moved:
+        risks.append("trust conditions changed: " + "; ".join(wording.trust(t) for t in moved))
     return changes, risks
+
+
+def _without_expiry(entry: dict[str, Any], link: dict[str, Any]) -> str:
+    """A trust entry with the link's own expiry taken out: moving ``expiresAt`` is its own headline, not a trust
+    change."""
+    text = wording.trust(entry)
+    return text.replace(str(link["expiresAt"]), "{expiresAt}") if link.get("expiresAt") else text
+
+
+TIER_WORDS = {1: "raised", -1: "lowered"}
+
+
+def _headline(base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]) -> list[str]:
+    """What a reviewer must read first about one link, most severe first, in plain words: the tier, who may use
+    it, until when, whether it exists or is revoked, and the waivers it adds (grants are counted apart)."""
+    if base is None or head is None:
+        return ["new link" if base is None else "link removed (the access stays until its stack is destroyed)"]
+    lines = []
+    step = (TIER_RANK[head["tier"]] > TIER_RANK[base["tier"]]) - (TIER_RANK[head["tier"]] < TIER_RANK[base["tier"]])
+    if step:
+        lines.append(f"tier {TIER_WORDS[step]}: {base['tier']} → {head['tier']}")
+    scope = (base.get("settings") or {}).get("scope"), (head.get("settings") or {}).get("scope")
+    if scope[0] != scope[1] and scope[1] is not None:
+        lines.append(f"scope: {scope[0]} → {scope[1]}")
+    before, after = {wording.identity(t) for t in base["trust"]}, {wording.identity(t) for t in head["trust"]}
+    lines += [f"new trust: {who}" for who in sorted(after - before)]
+    if head["enabled"]:  # a revocation removes every way in: it says so itself
+        lines += [f"trust removed: {who}" for who in sorted(before - after)]
+    old, new = base.get("expiresAt"), head.get("expiresAt")
+    if old != new:
+        lines.append("expiry removed" if not new else f"expiry set: {new}" if not old else
+                     f"expiry {'extended' if new > old else 'brought forward'}: {old} → {new}")
+    if base["enabled"] != head["enabled"]:
+        lines.append("revoked (enabled: false)" if not head["enabled"] else "re-enabled (enabled: true)")
+    lines += [f"waiver added: {w.get('rule')} on {w.get('grant', 'every grant of the rule')} ({w.get('reason')})"
+              for w in _new_waivers(base, head)]
+    return lines
 
 
 def _lint_changes(base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]) -> tuple[list[str], list[str]]:
@@ -185,8 +229,10 @@ def _lint_changes(base: Optional[dict[str, Any]], head: Optional[dict[str, Any]]
     return changes, risks
 
 
-HEADLINE_RISKS = ("tier raised", "trust widened", "new link", "access re-enabled", "credential no longer keyless",
-                  "expiry removed", "expiry extended", "claims allowed", "names shared", "waiver added", "new waived lint error")
+HEADLINE_RISKS = ("tier raised", "trust widened", "trust conditions changed", "new link", "access re-enabled",
+                  "ownership fence dropped", "bound cluster-wide", "credential no longer keyless", "permissions boundary removed",
+                  "expiry removed", "expiry extended", "longer sessions", "Pod Security lowered", "claims allowed",
+                  "names shared", "waiver added", "new waived lint error", "link removed")
 """Risks a reviewer must see before any grant-level detail, most severe first (a long list is cut after 200)."""
 
 
@@ -245,7 +291,7 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
         before, after = base.get(key), head.get(key)
         if canonical_json(before) == canonical_json(after):
             continue
-        changes.append(f"{key}: {canonical_json(before)} -> {canonical_json(after)}")
+        changes.append(f"{key}: {wording.value(before)} -> {wording.value(after)}")
         if key.startswith("maxSession") and isinstance(before, (int, float)) and isinstance(after, (int, float)) and after > before:
             risks.append(f"longer sessions: {key} {before} -> {after}")
         if key == "permissionsBoundaryArn" and before and not after:
@@ -262,7 +308,7 @@ def _settings_changes(base: Mapping[str, Any], head: Mapping[str, Any]) -> tuple
                 risks.append("claims allowed: the admin tier may stamp untagged resources it did not create: "
                              + "; ".join(f"{c.get('service')} ({c.get('reason')})" for c in added))
         if key == "revokeWorkloads":
-            risks.append(f"revokeWorkloads switched: {canonical_json(before)} -> {canonical_json(after)} "
+            risks.append(f"revokeWorkloads switched: {wording.value(before)} -> {wording.value(after)} "
                          + ("(disabling the link no longer stops the roles it made)" if before else "(disabling the link stops every role it made)"))
         if key == "assignableScopes" and isinstance(before, list) and isinstance(after, list):
             wider = [s for s in after if not any(str(s).lower().startswith(str(b).lower()) for b in before)]
@@ -317,10 +363,12 @@ def _flag_fleet_risks(entries: list[dict[str, Any]], head_links: dict[str, tuple
 
 def _new_stack_warnings(base: dict[str, Any], head: dict[str, Any]) -> list[str]:
     """Warnings of a head stack its base did not have: each says the plan could not see everything `pulumi up`
-    will use (an ESC environment supplies config and environment variables offline planning cannot resolve)."""
+    will use (an ESC environment supplies config and environment variables offline planning cannot resolve). A
+    link's own lint warnings are not among them: each link's review shows its new ones."""
     before = {(s["project"], s["stack"]): set(s.get("warnings", [])) for s in base["stacks"]}
     return sorted(f"{s['file']}: {warning}" for s in head["stacks"]
-                  for warning in s.get("warnings", []) if warning not in before.get((s["project"], s["stack"]), set()))
+                  for warning in s.get("warnings", []) if warning not in before.get((s["project"], s["stack"]), set())
+                  and not any(warning.endswith(lint) for link in s.get("links", []) for lint in link["lint"]["warnings"]))
 
 
 def _unknown(key: str, base: dict[str, Any]) -> dict[str, Any]:
@@ -328,6 +376,7 @@ def _unknown(key: str, base: dict[str, Any]) -> dict[str, Any]:
     return {
         "key": key, "provider": base["provider"], "status": "failed to plan", "owner": base["owner"], "tier": base["tier"],
         "target": base.get("target", {}), "id": base.get("id", ""), "principals": [],
+        "headline": ["its stack failed to plan: what it would grant cannot be reviewed"],
         "granted": [], "revoked": [], "trustAdded": [], "trustRemoved": [], "changes": [],
         "risks": ["its stack failed to plan in the head: what it would grant cannot be reviewed"],
     }

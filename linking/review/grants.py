@@ -246,7 +246,3 @@ def relative_file(path: Path, root: Path) -> str:
         return path.resolve().relative_to(root.resolve()).as_posix()
     except ValueError:
         return path.as_posix()
-
-
-def trust_text(entry: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v}" for k, v in sorted(entry.items()) if v not in (None, ""))

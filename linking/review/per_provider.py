@@ -13,6 +13,7 @@ from functools import cache
 from typing import Any
 
 from ..providers import part, parts
+from .. import wording
 
 Extracted = tuple[list[dict[str, Any]], list[dict[str, Any]], list[dict[str, Any]]]
 """(grants, trust, conditions): conditions on a whole binding (expiry, delegation) are kept apart from the
@@ -28,7 +29,7 @@ def reviewed_inputs() -> dict[str, tuple[str, ...]]:
 def grant_text(provider: str, grant: dict[str, Any]) -> str:
     """One line a reviewer reads."""
     condition = grant.get("condition")
-    return part(provider, "review").grant_text(grant) + (f" if {condition}" if condition else "")
+    return part(provider, "review").grant_text(grant) + (f" if {wording.condition(condition)}" if condition else "")
 
 
 def grant_risks(provider: str, grant: dict[str, Any]) -> list[str]:

@@ -96,7 +96,12 @@ def test_diff_of_an_added_and_removed_action_moved_expiry_and_new_principal(proj
     (entry,) = diff["links"]
     assert entry["granted"] == ["Allow rds:DescribeDBInstances on *"]
     assert entry["revoked"] == ["Allow s3:ListAllMyBuckets on *"]
-    assert 'expiresAt: "2027-01-31T00:00:00Z" -> "2027-06-30T00:00:00Z"' in entry["changes"]
+    assert "expiresAt: 2027-01-31T00:00:00Z -> 2027-06-30T00:00:00Z" in entry["changes"]  # as the stack file spells it
+    assert entry["headline"] == [
+        "new trust: arn:aws:iam::444455556666:role/new-control-plane may sts:AssumeRole",
+        "trust removed: arn:aws:iam::111122223333:role/control-plane may sts:AssumeRole",
+        "expiry extended: 2027-01-31T00:00:00Z → 2027-06-30T00:00:00Z",
+    ]
     assert "expiry extended to 2027-06-30T00:00:00Z" in entry["risks"]
     assert any("444455556666" in t for t in entry["trustAdded"]) and any("111122223333" in t for t in entry["trustRemoved"])
     golden("review/diff.md", format_markdown(diff))
@@ -190,7 +195,7 @@ def test_widening_readonly_by_one_action_names_it_for_every_stack_on_that_tier(p
     }
     assert all(not link["revoked"] and not link["changes"] for link in diff["links"])
     markdown = format_markdown(diff)
-    assert markdown.count("### ") == 1 and "### The same change on 2 links" in markdown  # one tier edit, said once
+    assert markdown.count("<details>") == 1 and "the same change on 2 links" in markdown  # one tier edit, said once
     assert "`platform/one/link:acme-one (accountId 123456789012, partition aws)`" in markdown
     assert "- `Allow cloudwatch:DescribeAlarm* on *` (covers " in markdown and "- `Allow apigateway:GET on *`\n" in markdown
 
@@ -344,10 +349,10 @@ def test_names_from_stack_files_cannot_break_the_comment():
             "failedStacks": ["stacks/Pulumi.a|b**.yaml: error `x`"], "unchanged": 0, "risky": True}
     markdown = format_markdown(diff)
     table = [line for line in markdown.splitlines() if line.startswith("| ")]
-    assert all(line.replace("\\|", "").count("|") == 7 for line in table[1:])  # every row keeps its six cells
+    assert all(line.replace("\\|", "").count("|") == 6 for line in table[1:])  # every row keeps its five cells
     assert "<img" not in markdown.replace("\\<img", "")  # escaped: shown as text, never as HTML
     assert "](http" not in markdown.replace("\\](http", "")  # and never as a link (its bracket is escaped)
-    assert "### p/s\\|\\*\\*x\\*\\*/link:a" in markdown
+    assert "<summary>p/s\\|\\*\\*x\\*\\*/link:a: " in markdown
 
 
 @pytest.mark.parametrize(("before", "after", "risk"), [
@@ -387,7 +392,7 @@ def test_opting_in_to_a_wider_admin_tier_is_risky_on_every_cloud(before, after):
     from linking.review.diff import _settings_changes
 
     changes, risks = _settings_changes({"scope": before}, {"scope": after})
-    assert changes == [f'scope: "{before}" -> "{after}"'] and risks[0].startswith(f"ownership fence dropped: scope {before} -> {after}")
+    assert changes == [f"scope: {before} -> {after}"] and risks[0].startswith(f"ownership fence dropped: scope {before} -> {after}")
     assert _settings_changes({"scope": after}, {"scope": before})[1] == []
 
 
