@@ -61,7 +61,7 @@ def _plan(args: argparse.Namespace) -> int:
         print(f"error: --program {args.program}: expected a Pulumi Python program (a folder with __main__.py)", file=sys.stderr)
         return BAD_INPUT
     with PlanSpool() as spool:
-        for done, (path, result) in enumerate(zip(files, plan_all(files, args.format, args.jobs, args.cache, program, args.memory)), start=1):
+        for done, (path, result) in enumerate(zip(files, plan_all(files, _output_format(args), args.jobs, args.cache, program, args.memory)), start=1):
             if result.error is not None:  # printed as planned, then let go
                 failed += 1
                 where = "" if result.error.startswith(f"{path}:") else f"{path}: "
@@ -110,6 +110,11 @@ class DuplicateLinks:
                 self.found.append(f"{stack['file']}: {link['key']} links the same {link['provider']} target as {self.seen[key]} "
                                   "with the same id: both would create the same physical names; give one another id")
             self.seen.setdefault(key, stack["file"])
+
+
+def _output_format(args: argparse.Namespace) -> str:
+    """What each stack renders: ``--detail`` asks the text for every document in full."""
+    return "text-detail" if args.format == "text" and args.detail else str(args.format)
 
 
 def _stack_summary(result: Any) -> str:
@@ -263,6 +268,8 @@ def _add_plan(commands: Any) -> None:
         help="what to print: every resource and document (text, the default), a pull-request summary (markdown), "
         "or one line per stack (summary)",
     )
+    plan.add_argument("--detail", action="store_true",
+                      help="text: every document and output in full (by default a line a statement, a count a role)")
     plan.add_argument("--quiet", action="store_true", help="no progress on the terminal")
     plan.add_argument("--debug", action="store_true", help="show the traceback of a stack that fails with an exception")
     plan.add_argument(

@@ -11,7 +11,7 @@ OPERATORS = {
     "StringNotLike": "does not match", "ArnEquals": "=", "ArnLike": "matches", "ArnNotEquals": "≠", "ArnNotLike":
     "does not match", "DateLessThan": "before", "DateGreaterThan": "after", "DateLessThanEquals": "until",
     "DateGreaterThanEquals": "from", "NumericLessThan": "<", "NumericLessThanEquals": "≤", "NumericGreaterThan": ">",
-    "NumericGreaterThanEquals": "≥", "Bool": "=", "IpAddress": "in", "NotIpAddress": "not in", "Null": "is absent =",
+    "NumericGreaterThanEquals": "≥", "Bool": "=", "IpAddress": "in", "NotIpAddress": "not in",
 }
 """IAM's condition operators as words (a ``ForAnyValue:``/``ForAllValues:`` or ``...IfExists`` form keeps its
 qualifier in front)."""
@@ -44,6 +44,8 @@ def condition(text: Any) -> str:
             values = expected if isinstance(expected, list) else [expected]
             shown = " or ".join(value(v) for v in values)
             clause = f"{key} {word} {shown}"
+            if base == "Null":  # Null true: the key is absent from the request; false: present
+                clause = f"{key} is {'absent' if str(expected).lower() == 'true' else 'present'}"
             clauses.append(" ".join(part for part in (qualifier, clause, "(if present)" if if_exists else "") if part))
     return " and ".join(clauses)
 

@@ -88,3 +88,12 @@ def test_the_readmes_stack_example_plans_as_written(tmp_path, capsys):
     (project / "stacks" / "Pulumi.readme.yaml").write_text(block)
     assert main(["plan", "--quiet", str(project / "stacks" / "Pulumi.readme.yaml")]) == 0
     assert "aws:iam/role:Role" in capsys.readouterr().out
+
+
+def test_the_readmes_sample_output_is_what_the_command_prints(capsys, monkeypatch):
+    text = (REPO / "README.md").read_text(encoding="utf-8")
+    (block,) = re.findall(r"```\n\$ (linking plan [^\n]+)\n(.*?)```", text, re.S)
+    command, shown = block
+    monkeypatch.chdir(REPO)
+    assert main(command.split()[1:]) == 0
+    assert capsys.readouterr().out == shown

@@ -170,7 +170,7 @@ def test_a_secret_reaches_no_output_of_plan_or_diff(project, link, capsys, tmp_p
 def test_a_plain_secret_is_masked_warned_about_and_its_change_still_seen(project, link, capsys, tmp_path):
     stack = write_stack(project, "prod", _with_external_id(link, MARKER))
     base, head = tmp_path / "base.json", tmp_path / "head.json"
-    assert main(["plan", str(stack), "--json", str(base)]) == 0
+    assert main(["plan", "--detail", str(stack), "--json", str(base)]) == 0
     out = capsys.readouterr().out
     assert '"sts:ExternalId": "[secret]"' in out
     assert "linking:link.controlPlane.aws.externalId is written in plain text in the stack file" in out

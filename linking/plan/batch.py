@@ -98,7 +98,8 @@ def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> 
             plan, file=relative_file(path, stack_file.project_root), project=stack_file.project,
             secure_values=stack_file.secure_values,
         )
-        renderers = {"text": lambda: format_text(plan, path), "markdown": lambda: format_markdown(entry)}
+        renderers = {"text": lambda: format_text(plan, path), "text-detail": lambda: format_text(plan, path, detail=True),
+                     "markdown": lambda: format_markdown(entry)}
         output, error = (renderers[output_format]() if output_format in renderers else ""), None
     return _planned(entry, output, error)
 

@@ -47,8 +47,8 @@ def test_stack_file_becomes_the_engine_config_map():
     assert stack.config["linking:link"].startswith("{")
 
 
-def test_cli_prints_resources_trust_and_permissions():
-    completed = run_cli("plan", "stacks/Pulumi.aws-example.yaml")
+def test_cli_prints_resources_trust_and_permissions_in_full_with_detail():
+    completed = run_cli("plan", "--detail", "stacks/Pulumi.aws-example.yaml")
     assert completed.returncode == 0, completed.stderr
     out = completed.stdout
     assert "+ linking:aws:AccountLink  acme-prod" in out
@@ -59,6 +59,18 @@ def test_cli_prints_resources_trust_and_permissions():
     assert '"iam:PermissionsBoundary": "arn:aws:iam::123456789012:policy/linking/linking-acme-prod-workload-boundary"' in out
     assert "linkSecrets: [secret]" in out
     assert completed.stderr == ""
+
+
+def test_the_default_text_is_a_summary_a_reviewer_reads():
+    """A line a statement, conditions in words (at most 300 lines for the AWS admin example, 2,656 in full)."""
+    out = run_cli("plan", "stacks/Pulumi.aws-example.yaml").stdout
+    lines = out.splitlines()
+    assert len(lines) <= 300 and "Every document and output in full: linking plan --detail" in out
+    assert ("  assumeRolePolicy: ControlPlaneAssumeRole: Allow arn:aws:iam::111122223333:role/control-plane sts:AssumeRole "
+            "if aws:CurrentTime before 2027-06-30T00:00:00Z and sts:ExternalId = [secret]") in lines
+    assert any("WorkloadRoleWritesOnlyWithBoundary: Allow 6 actions of 1 service on arn:aws:iam::123456789012:role/"
+               "linking-workloads/acme-prod/* if iam:PermissionsBoundary = arn:aws:iam::123456789012:policy/linking/" in line for line in lines)
+    assert '{"' not in out and "True" not in out
 
 
 def test_plan_is_deterministic():
@@ -195,7 +207,7 @@ def test_the_readmes_own_program_example_plans_as_written(tmp_path, capsys):
     write_project(root, program=False)
     (root / "__main__.py").write_text(_readme_block("### In your own Pulumi program"))
     (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {"aws:region": "eu-west-1"}}))
-    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 0
+    assert main(["plan", "--detail", str(root / "Pulumi.dev.yaml")]) == 0
     out = capsys.readouterr().out
     assert "linking:aws:AccountLink" in out and "210987654321" in out
     assert "linking:link.aws.accountId: not checked offline" in out
@@ -278,7 +290,7 @@ def test_an_issuer_known_only_after_apply_plans_and_shows_so(tmp_path, capsys):
         'issuer=azure_native.containerservice.ManagedCluster("aks", resource_group_name="rg", dns_prefix="aks")'
         '.fqdn.apply(lambda fqdn: f"https://{fqdn}/")'))
     (root / "Pulumi.dev.yaml").write_text(json.dumps({"config": {}}))
-    assert main(["plan", str(root / "Pulumi.dev.yaml")]) == 0, capsys.readouterr().err
+    assert main(["plan", "--detail", str(root / "Pulumi.dev.yaml")]) == 0, capsys.readouterr().err
     assert '"issuer": "(known after apply)"' in capsys.readouterr().out
 
 
