@@ -5,11 +5,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 import time
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
+from .contract import parse_instant
 from .display import VisibleStream
 from .errors import LinkConfigError
 from .plan.batch import PARALLEL_FROM
@@ -207,6 +210,39 @@ def _check(args: argparse.Namespace) -> int:
     return FINDINGS if failed else OK
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .review.diff import load_plan
+    from .review.registry import format_report, registry, sections
+
+    try:
+        if len(args.paths) == 1 and args.paths[0].suffix == ".json":
+            plan, root = load_plan(args.paths[0]), args.root
+        else:
+            plan, root = _planned_for_report(args), Path.cwd()
+    except LinkConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return BAD_INPUT
+    rows = registry(plan, now=args.at or datetime.now(timezone.utc), root=root)
+    found = sections(rows, expiring_within=args.expiring_within, older_than=args.older_than)
+    sys.stdout.write(format_report(found, args.format, within=args.expiring_within, older=args.older_than))
+    if found.get("expiring"):
+        print(f"linking report: {len(found['expiring'])} links expire within {args.expiring_within} days", file=sys.stderr)
+        return FINDINGS
+    return OK
+
+
+def _planned_for_report(args: argparse.Namespace) -> dict[str, Any]:
+    """The stacks planned (offline, as `linking plan` plans them), each named by its path as given."""
+    from .plan.batch import plan_all, stack_files
+
+    files = stack_files(args.paths)
+    stacks = []
+    for path, result in zip(files, plan_all(files, "summary", args.jobs)):
+        entry = json.loads(result.entry_json)
+        stacks.append({**entry, "file": path.as_posix()})
+    return {"stacks": stacks}
+
+
 def _explain(rule_id: str) -> int:
     from .lint import RULES, explain
 
@@ -248,7 +284,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"linking {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
-    for add in (_add_plan, _add_merge, _add_diff, _add_check):
+    for add in (_add_plan, _add_merge, _add_diff, _add_check, _add_report):
         add(commands)
     return parser
 
@@ -328,6 +364,40 @@ def _add_diff(commands: Any) -> None:
         "Pulumi.yaml but its config, requirements, .pth, sitecustomize, workflows: anything but inert data) is risky",
     )
     diff.set_defaults(func=_diff)
+
+
+def _add_report(commands: Any) -> None:
+    report = commands.add_parser(
+        "report",
+        help="the registry of links: owner, tier, expiry and days left, enforcement, last change, waivers",
+        description="Every link of the stacks (planned offline) or of a plan document: id, provider, target, tier, "
+        "owner, expiry, days left, whether the cloud enforces the expiry, when git last changed its stack file, and "
+        "its waivers. With --expiring-within, exit 1 when a link expires within that many days (for a CI schedule).",
+    )
+    report.add_argument("paths", nargs="+", type=Path, metavar="PATH",
+                        help="stack files or folders of them, or one plan document (linking plan --json)")
+    report.add_argument("--format", choices=("text", "markdown", "json", "csv"), default="text")
+    report.add_argument("--expiring-within", type=_days, metavar="Nd", help="list links expiring within N days; exit 1 if any")
+    report.add_argument("--older-than", type=_days, metavar="Nd", help="list links whose stack file is unchanged for more than N days")
+    report.add_argument("--at", type=_instant, metavar="INSTANT", help="report as of this RFC 3339 instant (default: now)")
+    report.add_argument("--root", type=Path, default=Path("."), metavar="DIR",
+                        help="with a plan document: the checkout its stack files are in (for their git history)")
+    report.add_argument("--jobs", type=_positive_int, default=os.cpu_count() or 1, metavar="N", help="worker processes for 16 stacks or more")
+    report.set_defaults(func=_report)
+
+
+def _days(text: str) -> int:
+    """``30d`` (or ``30``) as a number of days."""
+    if not re.fullmatch(r"\d{1,5}d?", text):
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected a number of days such as 30d")
+    return int(text.removesuffix("d"))
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return parse_instant(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"got {text!r}; expected an RFC 3339 instant such as 2027-01-01T00:00:00Z") from None
 
 
 def _add_check(commands: Any) -> None:

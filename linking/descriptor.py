@@ -38,6 +38,9 @@ class Cloud:
     ambient: Callable[[Mapping[str, Any], Callable[[str], Any]], dict[str, Any]]
     """(its settings section, the stack's config by key) -> the identity its invokes answer offline, by key; a
     cloud whose identity stays unknown is named in the plan's warning."""
+    expiry_enforced: bool = False
+    """Whether the cloud itself stops access at ``expiresAt`` (a trust or IAM condition), or the expiry is only
+    documented (on record, and the link must be disabled by hand)."""
     identity_key: Optional[str] = None
     """The ambient key without which its target guard cannot be compared offline; None: no guard to compare."""
     run_time_fields: Mapping[tuple[str, ...], str] = field(default_factory=dict)

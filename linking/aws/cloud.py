@@ -57,6 +57,7 @@ CLOUD = Cloud(
     catalogue_keys=_catalogue_keys,
     ambient=_ambient,
     identity_key="aws_account_id",
+    expiry_enforced=True,
     run_time_fields=settings.RUN_TIME_FIELDS,
     secret_keys=settings.SECRET_KEYS,
     wider_admin=("account", "admin-account"),

@@ -32,6 +32,7 @@ CLOUD = Cloud(
     catalogue_keys=lambda folder: ("gcp", "gcp-owner"),
     ambient=_ambient,
     identity_key="gcp_project",
+    expiry_enforced=True,
     run_time_fields=settings.RUN_TIME_FIELDS,
     secret_keys=settings.SECRET_KEYS,
     wider_admin=("wide", "admin-wide"),
