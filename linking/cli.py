@@ -117,7 +117,7 @@ class DuplicateLinks:
 
 def _output_format(args: argparse.Namespace) -> str:
     """What each stack renders: ``--detail`` asks the text for every document in full."""
-    return "text-detail" if args.format == "text" and args.detail else str(args.format)
+    return f"{args.format}-detail" if args.format in ("text", "markdown") and args.detail else str(args.format)
 
 
 def _stack_summary(result: Any) -> str:
@@ -160,6 +160,7 @@ def _shard(value: str) -> tuple[int, int]:
 def _diff(args: argparse.Namespace) -> int:
     from .review.code import code_changes, head_importable
     from .review.diff import diff_plans, load_plan
+    from .review.preview import preview_diff
     from .review.report import format_markdown, format_text
 
     if args.trees:
@@ -169,9 +170,16 @@ def _diff(args: argparse.Namespace) -> int:
                   f"{'; '.join(reachable[:3])}): the judge must run where nothing of the head is importable "
                   "(outside the checkout, no PYTHONPATH into it, e.g. `python -I -m linking diff`)", file=sys.stderr)
             return BAD_INPUT
+    plans = [path for path in (args.base, args.head) if path is not None]
+    if len(plans) != (0 if args.preview else 2):
+        print("error: linking diff: BASE.json and HEAD.json, or --preview PREVIEW.json", file=sys.stderr)
+        return BAD_INPUT
     try:
         changes = code_changes(*args.trees) if args.trees else None
-        diff = diff_plans(load_plan(args.base), load_plan(args.head), changes)
+        if args.preview is not None:
+            diff = preview_diff(args.preview, changes)
+        else:
+            diff = diff_plans(load_plan(args.base), load_plan(args.head), changes)
     except LinkConfigError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return BAD_INPUT
@@ -305,7 +313,8 @@ def _add_plan(commands: Any) -> None:
         "or one line per stack (summary)",
     )
     plan.add_argument("--detail", action="store_true",
-                      help="text: every document and output in full (by default a line a statement, a count a role)")
+                      help="text: every document and output in full (by default a line a statement, a count a role); "
+                      "markdown: every grant (by default counted by service)")
     plan.add_argument("--quiet", action="store_true", help="no progress on the terminal")
     plan.add_argument("--debug", action="store_true", help="show the traceback of a stack that fails with an exception")
     plan.add_argument(
@@ -351,8 +360,12 @@ def _add_diff(commands: Any) -> None:
         description="Compare two `linking plan --json` documents link by link: grants added and revoked, "
         "trust and expiry changes, links added and removed, with risky changes flagged.",
     )
-    diff.add_argument("base", type=Path, metavar="BASE.json")
-    diff.add_argument("head", type=Path, metavar="HEAD.json")
+    diff.add_argument("base", type=Path, metavar="BASE.json", nargs="?")
+    diff.add_argument("head", type=Path, metavar="HEAD.json", nargs="?")
+    diff.add_argument("--preview", type=Path, metavar="PREVIEW.json", action="append",
+                      help="instead of two plans: the output of `pulumi preview --json`, once a stack (what the engine "
+                      "will change: each resource's state now against what it will be; replacements and deletions of "
+                      "access resources are risky)")
     diff.add_argument("--format", choices=("text", "markdown"), default="text",
                       help="markdown: a pull-request comment, cut to fit one (60,000 characters: every risky headline kept)")
     diff.add_argument("--detail-file", type=Path, metavar="FILE",

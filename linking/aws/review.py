@@ -106,6 +106,10 @@ def grant_text(grant: dict[str, Any]) -> str:
     return f"{grant['effect']} {grant['action']} on {grant['resource']}{via}"
 
 
+def grant_group(grant: dict[str, Any]) -> str:
+    return f"{grant['effect']} {grant['action'].split(':')[0]}"
+
+
 def grant_risks(grant: dict[str, Any]) -> list[str]:
     """Why a newly granted entry needs a second reviewer (empty when it does not)."""
     risks = []

@@ -54,6 +54,10 @@ def grant_text(grant: dict[str, Any]) -> str:
     return f"{grant['permission']} on {grant['scope']}"
 
 
+def grant_group(grant: dict[str, Any]) -> str:
+    return str(grant["permission"]).split(".")[0]
+
+
 def grant_risks(grant: dict[str, Any]) -> list[str]:
     """Why a newly granted entry needs a second reviewer (empty when it does not)."""
     risks = []

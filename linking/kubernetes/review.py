@@ -59,6 +59,10 @@ def grant_text(grant: dict[str, Any]) -> str:
     return f"{grant['verb']} {grant['apiGroup'] or 'core'}/{grant['resource']} in {grant['scope']}"
 
 
+def grant_group(grant: dict[str, Any]) -> str:
+    return f"{grant['apiGroup'] or 'core'} in {grant['scope']}"
+
+
 def grant_risks(grant: dict[str, Any]) -> list[str]:
     """Why a newly granted entry needs a second reviewer (empty when it does not)."""
     risks = []

@@ -99,7 +99,7 @@ def plan_one(path: Path, output_format: str, program: Optional[Path] = None) -> 
             secure_values=stack_file.secure_values,
         )
         renderers = {"text": lambda: format_text(plan, path), "text-detail": lambda: format_text(plan, path, detail=True),
-                     "markdown": lambda: format_markdown(entry)}
+                     "markdown": lambda: format_markdown(entry), "markdown-detail": lambda: format_markdown(entry, detail=True)}
         output, error = (renderers[output_format]() if output_format in renderers else ""), None
     return _planned(entry, output, error)
 

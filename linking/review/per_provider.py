@@ -1,7 +1,8 @@
 """What the review asks of each provider's ``review`` part (``linking/<provider>/review.py``).
 
 Each part has ``REVIEWED_INPUTS`` (type -> inputs a reviewer reads), ``extract``
-(a link's resources -> grants, trust, conditions), ``grant_text``, ``grant_risks`` (of one new grant),
+(a link's resources -> grants, trust, conditions), ``grant_text``, ``grant_group`` (the service or API group
+the plan counts a grant under), ``grant_risks`` (of one new grant),
 ``revision_risks`` (grants removed and added together: a deny or exclusion dropped, a widening),
 ``effective_risks`` (the whole grant sets, wildcards expanded) and ``fleet_risks`` (a changed link beside the
 others of its cloud); a cloud where one does not apply answers none.
@@ -30,6 +31,10 @@ def grant_text(provider: str, grant: dict[str, Any]) -> str:
     """One line a reviewer reads."""
     condition = grant.get("condition")
     return part(provider, "review").grant_text(grant) + (f" if {wording.condition(condition)}" if condition else "")
+
+
+def grant_group(provider: str, grant: dict[str, Any]) -> str:
+    return str(part(provider, "review").grant_group(grant))
 
 
 def grant_risks(provider: str, grant: dict[str, Any]) -> list[str]:

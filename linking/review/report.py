@@ -59,7 +59,8 @@ def headline(link: Mapping[str, Any]) -> str:
 
 def format_text(diff: dict[str, Any]) -> str:
     code_lines = ([f"risk: {describe(diff['code'])}"] if diff.get("code") else []) + [
-        f"risk: new stack warning: {warning}" for warning in diff.get("stackWarnings", [])]
+        f"risk: new stack warning: {warning}" for warning in diff.get("stackWarnings", [])] + [
+        f"risk: {risk}" for risk in diff.get("engine", [])]
     if not diff["links"] and not diff["failedStacks"]:
         return "\n".join([*code_lines, "No access changes in the plans."]) + "\n" if code_lines else "No access changes.\n"
     lines = [*code_lines, summary(diff)]
@@ -80,7 +81,7 @@ def format_markdown(diff: dict[str, Any], *, budget: Optional[int] = COMMENT_BUD
     stay. ``budget=None`` is the whole review (the detail file)."""
     top = _preamble(diff)
     if not diff["links"] and not diff["failedStacks"]:
-        seen_all = not diff.get("code") and not diff.get("stackWarnings")
+        seen_all = not diff.get("code") and not diff.get("stackWarnings") and not diff.get("engine")
         return "\n".join(top + ["No access changes." if seen_all else "No access changes in the plans.", ""])
     top += [f"**{summary(diff)}**", ""]
     groups = _groups(ordered(diff))
@@ -108,6 +109,9 @@ def _preamble(diff: dict[str, Any]) -> list[str]:
     if diff.get("stackWarnings"):
         lines += ["**risky: the plan could not see everything `pulumi up` will use:**", "",
                   *[f"- {code(warning)}" for warning in diff["stackWarnings"]], ""]
+    if diff.get("engine"):
+        lines += ["**risky: the engine replaces or deletes resources that grant access** (from `pulumi preview`):", "",
+                  *[f"- {code(risk)}" for risk in diff["engine"]], ""]
     return lines
 
 

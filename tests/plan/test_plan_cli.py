@@ -73,6 +73,19 @@ def test_the_default_text_is_a_summary_a_reviewer_reads():
     assert '{"' not in out and "True" not in out
 
 
+def test_the_markdown_plan_counts_grants_by_service_and_lists_them_with_detail(capsys):
+    """The AWS admin example: a row a service and effect (2,091 lines when every grant was listed)."""
+    assert main(["plan", "--quiet", "--format", "markdown", str(REPO / "stacks/Pulumi.aws-example.yaml")]) == 0
+    summary = capsys.readouterr().out
+    rows = {line.split(" | ")[0].strip("| `"): int(line.split(" | ")[1].strip(" |").replace(",", ""))
+            for line in summary.splitlines() if line.startswith("| `Allow ") or line.startswith("| `Deny ")}
+    assert len(summary.splitlines()) <= 150 and rows["Allow iam"] > 0 and rows["Deny iam"] > 0
+    assert main(["plan", "--quiet", "--format", "markdown", "--detail", str(REPO / "stacks/Pulumi.aws-example.yaml")]) == 0
+    detail = [line for line in capsys.readouterr().out.splitlines() if line.startswith("- `Allow ") or line.startswith("- `Deny ")]
+    assert len(detail) == sum(rows.values()) and f"<summary>{len(detail)} grants</summary>" in summary
+    assert sum(line.startswith("- `Allow iam:") for line in detail) == rows["Allow iam"]
+
+
 def test_plan_is_deterministic():
     assert run_cli("plan", "stacks/Pulumi.aws-example.yaml").stdout == run_cli("plan", "stacks/Pulumi.aws-example.yaml").stdout
 
