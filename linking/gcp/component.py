@@ -17,7 +17,7 @@ from ..policy import RenderedDocument, builtin_document_path, load_document
 from ..record import LinkRecord, link_record
 from ..tags import describe_link
 from .cloud import CLOUD
-from . import documents, lint
+from . import documents, lint, owned
 from .documents import render_role
 
 if TYPE_CHECKING:
@@ -65,6 +65,10 @@ class GcpProjectLink(LinkComponent):
     service_account: gcp.serviceaccount.Account
     custom_role: gcp.projects.IAMCustomRole
     role: RenderedDocument
+    whole: list[str]
+    """The permissions bound on the whole project."""
+    fenced: dict[str, list[str]]
+    """The admin tiers' permissions bound only on the link's names, by group (`linking.gcp.owned`)."""
 
     def __init__(self, name: str, args: GcpProjectLinkArgs, opts: Optional[pulumi.ResourceOptions] = None) -> None:
         super().__init__(name, args, opts)
@@ -85,6 +89,10 @@ class GcpProjectLink(LinkComponent):
             else gcp.organizations.get_project_output(project_id=project, opts=invoke_opts).number.apply(str)
         )
         self.role = render_role(tier.document, spec.id, known(settings.project), tier.key_path)
+        self.whole, self.fenced = (
+            owned.split(self.role.document["includedPermissions"]) if spec.tier == "admin"
+            else (self.role.document["includedPermissions"], {})
+        )
         return (
             lint.lint_gcp(self.role.document["includedPermissions"], tier.label, tier=spec.tier, access=settings.access,
                           custom_role=True, kept=tier.kept)
@@ -131,7 +139,7 @@ class GcpProjectLink(LinkComponent):
             title=run.put(self.role.document["title"]),
             description=run.put(self.role.document.get("description", description)[:256]),
             stage=self.role.document["stage"],
-            permissions=self.role.document["includedPermissions"],
+            permissions=self.whole,
             opts=after_apis,
         )
         if spec.enabled:
@@ -139,6 +147,7 @@ class GcpProjectLink(LinkComponent):
                 f"{name}-role-binding", project=project, role=self.custom_role.name, member=self.service_account.member,
                 condition=condition, opts=child,
             )
+        self._name_fenced(name, run, condition, after_apis)
         authentication, secrets = self._access(name, run, self.project_number, condition, after_apis)
         self.link_secrets = pulumi.Output.secret(secrets) if secrets else None
         record: pulumi.Output[LinkRecord] = run.put(link_record(
@@ -157,6 +166,27 @@ class GcpProjectLink(LinkComponent):
             warnings=warnings,
         ))
         return record
+
+    def _name_fenced(self, name: str, run: RunTimeSettings, expiry: Optional[dict[str, str]], opts: pulumi.ResourceOptions) -> None:
+        """A role per group of the name fence, bound on the link's names only (and until the expiry)."""
+        spec, project = run.spec, run.setting("gcp", "project")
+        for group, permissions in sorted(self.fenced.items()):
+            role = gcp.projects.IAMCustomRole(
+                f"{name}-role-{group}",
+                project=project,
+                role_id=f"{documents.custom_role_id(spec.id)}_{group}",
+                title=run.put(owned.group_title(self.role.document["title"], group)),
+                description=f"The {group} permissions of the tier, bound only on resources named {spec.id}-*",
+                stage=self.role.document["stage"],
+                permissions=permissions,
+                opts=opts,
+            )
+            if spec.enabled:
+                gcp.projects.IAMMember(
+                    f"{name}-role-binding-{group}", project=project, role=role.name, member=self.service_account.member,
+                    condition=owned.name_condition(group, spec.id, expiry["expression"] if expiry else None),
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
 
     def outputs(self) -> dict[str, Any]:
         return {"serviceAccountEmail": self.service_account.email, "customRoleName": self.custom_role.name}

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..canonical import canonical_json
 from ..planned import PlannedResource, plain
+from . import owned
 
 if TYPE_CHECKING:
     from ..review.per_provider import Extracted
@@ -34,12 +35,14 @@ def extract(resources: list[PlannedResource]) -> "Extracted":
         if resource.type in ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding"):
             scope = f"projects/{inputs['project']}"
             role = roles.get(inputs["role"])
-            if condition:
-                conditions.append({"on": inputs["role"], "expression": condition})
+            fence, expiry = owned.parts(inputs.get("condition"))
+            if expiry:
+                conditions.append({"on": inputs["role"], "expression": expiry})
+            fenced = {"condition": fence} if fence else {}
             if role is None:  # a predefined or existing role: named, not expanded
-                grants.append({"permission": inputs["role"], "scope": scope})
+                grants.append({"permission": inputs["role"], "scope": scope, **fenced})
             else:
-                grants += [{"permission": p, "scope": scope} for p in role.inputs["permissions"]]
+                grants += [{"permission": p, "scope": scope, **fenced} for p in role.inputs["permissions"]]
         elif resource.type == "gcp:serviceaccount/iAMMember:IAMMember":
             trust.append({"kind": "binding", "member": inputs["member"], "role": inputs["role"], "condition": condition})
         elif resource.type == "gcp:iam/workloadIdentityPoolProvider:WorkloadIdentityPoolProvider":
@@ -91,8 +94,10 @@ IMPERSONATION = frozenset({
 
 
 def revision_risks(added: list[dict[str, Any]], removed: list[dict[str, Any]]) -> list[str]:
-    """None: this cloud's grants hold no deny or exclusion entries, so every widening is a new grant."""
-    return []
+    """A permission bound on the link's names before and on the whole project now: its name fence dropped."""
+    fenced_before = {grant["permission"] for grant in removed if grant.get("condition")}
+    return [f"name fence dropped: {grant['permission']} on every resource of the project"
+            for grant in added if not grant.get("condition") and grant["permission"] in fenced_before]
 
 
 def effective_risks(base: list[dict[str, Any]], head: list[dict[str, Any]]) -> list[str]:

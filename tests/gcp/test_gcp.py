@@ -15,7 +15,7 @@ from linking.names import stable_digits
 from linking.gcp import documents as gcp_iam
 from linking.canonical import canonical_json
 from linking.errors import LinkConfigError
-from linking.gcp import render_role
+from linking.gcp import owned, render_role
 from linking.planned import Ambient, Secret
 from linking.policy import builtin_document_path
 from linking.validation import load_schema
@@ -153,10 +153,22 @@ def test_role_and_pool_ids_fit_their_rules():
 # --- the component ---------------------------------------------------------------------------------------
 
 
+def whole_role(result):
+    """The custom role bound on the whole project (the name fence's group roles are ``<name>-role-<group>``)."""
+    (role,) = [r for r in result.by_type(ROLE) if r.name.endswith("-role")]
+    return role
+
+
+def granted(result) -> list[str]:
+    """Every permission of every custom role the link creates, sorted."""
+    return sorted(p for r in result.by_type(ROLE) for p in r.inputs["permissions"])
+
+
 def test_wide_scope_is_the_wider_admin_tier_with_a_warning(gcp_link, plan):
     gcp_link["gcp"]["scope"] = "wide"
     result = plan(gcp_link)
-    assert result.one(ROLE).inputs["permissions"] == rendered("admin-wide").document["includedPermissions"]
+    assert granted(result) == rendered("admin-wide").document["includedPermissions"]
+    assert whole_role(result).inputs["permissions"] == owned.split(rendered("admin-wide").document["includedPermissions"])[0]
     record = result.outputs["linkRecord"]
     assert [w.split()[1] for w in record["lint"]["warnings"]] == ["GCP005"] and record["gcp"]["scope"] == "wide"
     gcp_link["gcp"]["scope"] = "organization"
@@ -171,14 +183,19 @@ def test_impersonation_link(gcp_link, plan):
     assert account.inputs["disabled"] is False
     assert "owner platform@acme.example" in account.inputs["description"]
 
-    role = result.one(ROLE)
+    role = whole_role(result)
     assert role.inputs["roleId"] == "linking_acme_prod"
-    assert role.inputs["permissions"] == rendered("admin").document["includedPermissions"]
+    whole, fenced = owned.split(rendered("admin").document["includedPermissions"])
+    assert role.inputs["permissions"] == whole and granted(result) == rendered("admin").document["includedPermissions"]
 
-    binding = result.one(PROJECT_BINDING)
-    assert binding.inputs["role"] == "projects/acme-prod-1234/roles/linking_acme_prod"
-    assert binding.inputs["member"] == "serviceAccount:linking-acme-prod@acme-prod-1234.iam.gserviceaccount.com"
-    assert binding.inputs["condition"]["expression"] == EXPIRY
+    bindings = {b.name: b.inputs for b in result.by_type(PROJECT_BINDING)}
+    binding = bindings.pop("acme-prod-role-binding")
+    assert binding["role"] == "projects/acme-prod-1234/roles/linking_acme_prod"
+    assert binding["member"] == "serviceAccount:linking-acme-prod@acme-prod-1234.iam.gserviceaccount.com"
+    assert binding["condition"]["expression"] == EXPIRY
+    assert bindings == {f"acme-prod-role-binding-{group}": {
+        "project": "acme-prod-1234", "role": f"projects/acme-prod-1234/roles/linking_acme_prod_{group}", "member": binding["member"],
+        "condition": owned.name_condition(group, "acme-prod", EXPIRY)} for group in fenced}
 
     (impersonation,) = result.by_type(SA_BINDING)
     assert impersonation.inputs == {
@@ -206,8 +223,9 @@ def test_expiry_condition_is_exact():
 def test_no_expiry_no_condition(gcp_link, plan):
     del gcp_link["expiresAt"]
     result = plan(gcp_link)
-    assert "condition" not in result.one(PROJECT_BINDING).inputs
-    assert "condition" not in result.one(SA_BINDING).inputs
+    conditions = {b.name: b.inputs.get("condition") for b in result.by_type(PROJECT_BINDING)}
+    assert conditions.pop("acme-prod-role-binding") is None and "condition" not in result.one(SA_BINDING).inputs
+    assert conditions and all("request.time" not in c["expression"] for c in conditions.values())
 
 
 def test_every_api_is_left_on_when_the_link_goes(gcp_link, plan):
@@ -280,7 +298,7 @@ def test_disabled_link_keeps_account_and_role_but_no_bindings(gcp_link, plan):
     disabled = plan(gcp_link)
     assert disabled.one(ACCOUNT).inputs["disabled"] is True
     assert disabled.one(ACCOUNT).urn == enabled.one(ACCOUNT).urn
-    assert disabled.one(ROLE).urn == enabled.one(ROLE).urn
+    assert [r.urn for r in disabled.by_type(ROLE)] == [r.urn for r in enabled.by_type(ROLE)]
     assert disabled.by_type(PROJECT_BINDING) == [] and disabled.by_type(SA_BINDING) == []
 
 
