@@ -13,6 +13,10 @@ from typing import Any, Callable, Mapping, Optional
 from .contract import SECRET_PLACEHOLDER
 
 
+KNOWN_AFTER_APPLY = "(known after apply)"
+"""How the plan shows an input that depends on a value the engine learns only when the resource exists."""
+
+
 @dataclass(frozen=True)
 class Secret:
     """An input or output Pulumi treats as secret. Offline it only ever holds placeholders."""

@@ -14,6 +14,7 @@ from ..errors import LinkConfigError
 from ..names import derived_name
 from ..policy import RenderedDocument, render_document
 from ..validation import join_path, validate
+from .owned import EXPIRY_PREFIX
 
 MAX_PERMISSIONS = 3000
 """Permissions in one custom role (GCP's limit)."""
@@ -95,7 +96,7 @@ def expiry_condition(link_id: str, expires_at: str) -> dict[str, str]:
     return {
         "title": "linking-expiry",
         "description": f"Access of link {link_id} ends at {expires_at}",
-        "expression": f'request.time < timestamp("{expires_at}")',
+        "expression": f'{EXPIRY_PREFIX}timestamp("{expires_at}")',
     }
 
 

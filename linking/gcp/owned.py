@@ -19,6 +19,8 @@ DATA = Path(__file__).with_name("owned.json")
 TITLE = "linking-owned-names"
 """The title of every name-fenced binding's condition: how the review tells it from the expiry alone."""
 EXPIRY_PREFIX = "request.time < "
+"""How every expiry condition begins (`linking.gcp.documents.expiry_condition`): where a fenced condition's expiry
+starts."""
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,7 @@ from pulumi.runtime.proto import source_pb2
 from pulumi.runtime.stack import run_pulumi_func
 from pulumi.runtime.sync_await import _sync_await
 
-from ..planned import Secret
+from ..planned import KNOWN_AFTER_APPLY, Secret
 
 
 def sync_await(awaitable: Any) -> Any:
@@ -65,10 +65,6 @@ def resolved(output: Any) -> Any:
     out = pulumi.Output.from_input(output)
     value = _sync_await(out.future())
     return Secret(value) if _sync_await(out.is_secret()) else value
-
-
-KNOWN_AFTER_APPLY = "(known after apply)"
-"""How the plan shows an input that depends on a value the engine learns only when the resource exists."""
 
 
 def recorded(value: Any) -> Any:

@@ -4,7 +4,7 @@ replacement or deletion of a resource that grants access is a risk of its own.
 
 The format is Pulumi's ``PreviewDigest`` (``pkg/display/json.go``): ``steps`` of ``{op, urn, oldState, newState,
 replaceReasons}``, each state an ``apitype.ResourceV3`` (``type``, ``custom``, ``inputs``, ``outputs``, ``parent``,
-``provider``, ``dependencies``); secrets are ``{"4dabf18193072939515e22adb298388d": ..., ...}`` or ``[secret]``,
+``provider``, ``dependencies``); secrets are envelopes (`SIG_KEY` = `SECRET_SIG`) or ``[secret]``,
 values the engine learns only on apply the unknown sentinel.
 """
 
@@ -17,14 +17,15 @@ from ..catalogue import access_resource_types
 from ..contract import SECRET_PLACEHOLDER
 from ..errors import HIDDEN, LinkConfigError
 from ..files import MAX_PLAN_BYTES, parse_json, read_text
-from ..planned import PlannedResource, Secret, StackPlan
+from ..planned import KNOWN_AFTER_APPLY, PlannedResource, Secret, StackPlan
 from .diff import diff_plans
 from .grants import LINK_COMPONENTS, WORKLOAD_COMPONENT, plan_document, review_stack
 
 STACK_TYPE = "pulumi:pulumi:Stack"
-SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SIG_KEY, SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
 UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
-KNOWN_AFTER_APPLY = "(known after apply)"
+"""The wire format's signature key, its secret signature (assets, archives and resources carry others) and the
+unknown sentinel (``pulumi.runtime.rpc``; a test compares)."""
 NEW_ONLY = frozenset({"create", "create-replacement", "import", "import-replacement", "read", "read-replacement"})
 """Steps whose old state, if any, is not the resource as it stands."""
 GONE = frozenset({"delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace"})
@@ -33,10 +34,23 @@ RISKY_STEPS = {"replace": "replaces", "create-replacement": "replaces", "delete"
 
 
 def load_preview(path: Path) -> dict[str, Any]:
+    """The digest, each step an object with an ``op`` and a URN and each state an object with a URN and a type:
+    anything else is one line naming the step, never a traceback."""
     digest = parse_json(read_text(path, str(path), limit=MAX_PLAN_BYTES), str(path), str(path))
     if not isinstance(digest, dict) or not isinstance(digest.get("steps", []), list):
         raise LinkConfigError(str(path), HIDDEN, "the output of pulumi preview --json (an object with steps)")
+    for index, step in enumerate(digest.get("steps") or []):
+        states = [step.get(key) for key in ("oldState", "newState")] if isinstance(step, dict) else []
+        if not (isinstance(step, dict) and isinstance(step.get("op"), str) and _is_urn(step.get("urn"))
+                and all(state is None or (isinstance(state, dict) and _is_urn(state.get("urn"))
+                                          and isinstance(state.get("type"), str)) for state in states)):
+            raise LinkConfigError(f"{path}: steps[{index}]", HIDDEN,
+                                  "a step of pulumi preview --json: {op, urn, oldState, newState}, each state with its urn and type")
     return digest
+
+
+def _is_urn(value: Any) -> bool:
+    return isinstance(value, str) and value.startswith("urn:pulumi:") and value.count("::") >= 3
 
 
 def preview_diff(paths: list[Path], code: Optional[list[dict[str, str]]] = None) -> dict[str, Any]:
@@ -60,17 +74,14 @@ def preview_stacks(digest: dict[str, Any], *, file: str) -> tuple[dict[str, Any]
             before.append(old)
         if new and op not in GONE:
             after.append(new)
-    project, stack = _project_stack(digest)
+    project, stack = next((_project_stack(step["urn"]) for step in digest.get("steps") or []), ("preview", "preview"))
     return (_entry(before, project=project, stack=stack, file=file), _entry(after, project=project, stack=stack, file=file))
 
 
-def _project_stack(digest: dict[str, Any]) -> tuple[str, str]:
-    for step in digest.get("steps") or []:
-        stack, _, rest = str(step.get("urn", "")).removeprefix("urn:pulumi:").partition("::")
-        project = rest.partition("::")[0]
-        if stack and project:
-            return project, stack
-    return "preview", "preview"
+def _project_stack(urn: str) -> tuple[str, str]:
+    """(project, stack) of ``urn:pulumi:<stack>::<project>::<type>::<name>``."""
+    stack, _, rest = urn.removeprefix("urn:pulumi:").partition("::")
+    return rest.partition("::")[0], stack
 
 
 def engine_risks(digest: dict[str, Any]) -> list[str]:
@@ -83,7 +94,7 @@ def engine_risks(digest: dict[str, Any]) -> list[str]:
         if verb and state.get("type") in access:
             reasons = step.get("replaceReasons") or []
             because = f" (because of {', '.join(reasons)})" if reasons else ""
-            project, stack = _project_stack({"steps": [step]})
+            project, stack = _project_stack(step["urn"])
             risks.append(f"the engine {verb} {state['type']} {_name(step['urn'])} of {project}/{stack}{because}")
     return sorted(set(risks))
 
@@ -108,7 +119,7 @@ def _name(urn: str) -> str:
 
 def _values(value: Any) -> Any:
     """State values as the offline plan records them: secrets wrapped (their value never kept), unknowns named."""
-    if isinstance(value, dict) and SECRET_SIG in value:
+    if isinstance(value, dict) and value.get(SIG_KEY) == SECRET_SIG:
         return Secret(SECRET_PLACEHOLDER)
     if value == SECRET_PLACEHOLDER:
         return Secret(SECRET_PLACEHOLDER)

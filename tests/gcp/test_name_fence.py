@@ -168,12 +168,21 @@ def test_the_name_fence_golden(golden):
 
 
 def test_the_plan_shows_fenced_grants_with_their_condition_and_dropping_it_is_risky():
-    from linking.review.diff import diff_link  # noqa: F401 - the review's entry point is exercised below
-    from linking.gcp.review import revision_risks
+    """Through the plan and the diff of the GCP example: a fenced grant carries its condition, and the same
+    permission bound on the whole project in the head is flagged."""
+    from linking.plan.stackfile import plan_stack_file
+    from linking.review.diff import diff_plans
+    from linking.review.grants import plan_document, review_stack
 
-    condition = owned.name_condition("storage", LINK)["expression"]
-    before = [{"permission": "storage.buckets.update", "scope": f"projects/{PROJECT}", "condition": condition}]
-    after = [{"permission": "storage.buckets.update", "scope": f"projects/{PROJECT}"}]
-    assert revision_risks(after, before) == ["name fence dropped: storage.buckets.update on every resource of the project"]
-    assert revision_risks(before, after) == []
-    assert json.dumps(before)  # grants stay JSON
+    from ..conftest import REPO
+
+    entry = review_stack(plan_stack_file(REPO / "stacks" / "Pulumi.gcp-example.yaml"), file="gcp.yaml", project="linking")
+    (link,) = entry["links"]
+    fenced = [g for g in link["grants"] if g["permission"] == "storage.buckets.update"]
+    assert fenced == [{"permission": "storage.buckets.update", "scope": "projects/acme-prod-1234",
+                       "condition": owned.name_condition("storage", "acme-prod-gcp")["expression"]}]
+    assert [c["expression"] for c in link["conditions"]] == [expiry_condition("x", "2027-06-30T00:00:00Z")["expression"]] * 10
+    head = json.loads(json.dumps(entry))
+    head["links"][0]["grants"] = [{k: v for k, v in g.items() if k != "condition"} for g in head["links"][0]["grants"]]
+    (changed,) = diff_plans(plan_document([entry]), plan_document([head]))["links"]
+    assert "name fence dropped: storage.buckets.update on every resource of the project" in changed["risks"]

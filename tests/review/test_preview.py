@@ -13,7 +13,7 @@ import pytest
 from linking.cli import main
 from linking.plan.stackfile import load_stack_file, run_stack_file
 from linking.planned import Secret, StackPlan
-from linking.review.preview import SECRET_SIG, UNKNOWN
+from linking.review.preview import SECRET_SIG, SIG_KEY, UNKNOWN
 
 from ..conftest import REPO
 
@@ -35,7 +35,7 @@ def _value(value: Any, secret: Any) -> Any:
 def _states(plan: StackPlan) -> dict[str, dict[str, Any]]:
     states = {resource.urn: {
         "urn": resource.urn, "type": resource.type, "custom": resource.custom, "parent": resource.parent_urn or STACK_URN,
-        "inputs": _value(resource.inputs, {SECRET_SIG: "1b47061264138c4ac30d75fd1eb44270", "ciphertext": "v1:abc"}),
+        "inputs": _value(resource.inputs, {SIG_KEY: SECRET_SIG, "ciphertext": "v1:abc"}),
         "outputs": _value(resource.outputs, "[secret]"), "provider": resource.provider or "",
         "dependencies": list(resource.dependencies)} for resource in plan.resources}
     states[STACK_URN] = {"urn": STACK_URN, "type": "pulumi:pulumi:Stack", "custom": False, "outputs": _value(plan.outputs, "[secret]")}
@@ -127,3 +127,31 @@ def test_previews_of_a_fleet_review_together(plans, tmp_path, capsys):
     out = capsys.readouterr().out
     assert "linking/aws-readonly-example/link:acme-analytics" in out
     assert "risk: the engine replaces aws:iam/role:Role acme-analytics-role of linking/staging (because of name)" in out
+
+
+@pytest.mark.parametrize("steps", [
+    ["not a step"], [{"op": "create"}], [{"op": "create", "urn": "x"}],
+    [{"op": "create", "urn": STACK_URN, "newState": {"urn": STACK_URN}}],
+    [{"op": "update", "urn": STACK_URN, "oldState": "state", "newState": None}],
+])
+def test_a_hostile_preview_is_one_line_naming_the_step(steps, tmp_path, capsys):
+    (tmp_path / "p.json").write_text(json.dumps({"steps": steps, "secret": "s3cr3t-value"}))
+    assert main(["diff", "--preview", str(tmp_path / "p.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "steps[0]" in err and "Traceback" not in err and "s3cr3t" not in err
+
+
+def test_the_sentinels_are_the_sdks():
+    from pulumi.runtime import rpc
+
+    assert (UNKNOWN, SIG_KEY, SECRET_SIG) == (rpc.UNKNOWN, rpc._special_sig_key, rpc._special_secret_sig)  # noqa: SLF001
+
+
+def test_only_secret_envelopes_become_the_placeholder():
+    """The signature key also marks assets and archives (a function's code): those stay as they are."""
+    from pulumi.runtime import rpc
+
+    from linking.review.preview import _values
+
+    archive = {SIG_KEY: rpc._special_archive_sig, "path": "code.zip"}  # noqa: SLF001
+    assert _values({"code": archive, "key": {SIG_KEY: SECRET_SIG, "ciphertext": "v1:abc"}}) == {"code": archive, "key": Secret("[secret]")}
