@@ -93,13 +93,19 @@ def test_tiers_hold_no_escalation_and_no_data_reads(tier):
 
     permissions = set(rendered(tier).document["includedPermissions"])
     assert permissions.isdisjoint(FORBIDDEN_EVERYWHERE + ["container.secrets.get", "container.pods.exec"])
-    assert permissions.isdisjoint(risk_classes("gcp")["data_read"])
+    from linking.gcp.owned import enforcement
+    from linking.policy import builtin_document_path, kept_by_ledger
+
+    # A read-only use of an image or an attached disk is a data path: only on the link's own names, or ledgered
+    excused = {p for p in permissions if enforcement(p).startswith("fenced by name")} | kept_by_ledger(builtin_document_path("gcp", tier))
+    assert permissions & set(risk_classes("gcp")["data_read"]) <= excused
     assert not any(p.endswith(".setIamPolicy") for p in permissions)
 
 
 def test_readonly_is_get_and_list_only():
     permissions = rendered("readonly").document["includedPermissions"]
-    assert all(p.rsplit(".", 1)[1] in {"get", "list", "getIamPolicy", "read"} for p in permissions)
+    assert all(p.rsplit(".", 1)[1] in {"get", "list", "getIamPolicy", "read", "listTagBindings", "listEffectiveTags"}
+               for p in permissions)
     assert {"compute.instances.list", "container.clusters.get", "monitoring.timeSeries.list", "billing.resourceCosts.get"} <= set(permissions)
 
 
