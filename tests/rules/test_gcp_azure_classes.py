@@ -109,7 +109,9 @@ def test_every_classified_entry_exists_and_names_its_source(cloud, catalogue):
             if "as" in entry:  # the same operation as a sourced entry, on other resource types
                 sourced = {k.lower(): e for k, e in entries.items()}.get(entry["as"].lower())
                 assert sourced is not None and "as" not in sourced, name
-                assert name.lower().split("/")[-2:] == entry["as"].lower().split("/")[-2:], name
+                separator = "/" if "/" in name else "."  # Azure operations end in type/verb, GCP permissions in .verb
+                parts = 2 if separator == "/" else 1
+                assert name.lower().split(separator)[-parts:] == entry["as"].lower().split(separator)[-parts:], name
 
 
 @pytest.mark.parametrize("resource", ["configmaps", "pods/log", "secrets"])
