@@ -66,21 +66,15 @@ EXPOSURE_FIELDS = re.compile(r"^(acl|defaultObjectAcl|publicAccessPrevention|aut
 DEPTH = 8
 
 
-def _documents() -> dict[str, dict[str, Any]]:
-    """The newest document per API name (a stable version before a beta), from the installed package."""
+def _documents() -> list[dict[str, Any]]:
+    """Every version of every API's discovery document in the installed package."""
     folder = resources.files("googleapiclient").joinpath("discovery_cache").joinpath("documents")
-    chosen: dict[str, dict[str, Any]] = {}
-    for entry in sorted(folder.iterdir(), key=lambda e: e.name):
-        if not entry.name.endswith(".json"):
-            continue
-        document = json.loads(entry.read_text(encoding="utf-8"))
-        name = document.get("name")
-        if name:
-            chosen.setdefault(name, {"versions": []})["versions"].append(document)
-    return chosen
+    documents = (json.loads(entry.read_text(encoding="utf-8")) for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+                 if entry.name.endswith(".json"))
+    return [document for document in documents if document.get("name")]
 
 
-def _methods(documents: dict[str, dict[str, Any]]) -> dict[tuple[str, str, str], list[tuple[dict, dict]]]:
+def _methods(documents: list[dict[str, Any]]) -> dict[tuple[str, str, str], list[tuple[dict, dict]]]:
     index: dict[tuple[str, str, str], list[tuple[dict, dict]]] = defaultdict(list)
 
     def walk(node: dict, document: dict) -> None:
@@ -89,9 +83,8 @@ def _methods(documents: dict[str, dict[str, Any]]) -> dict[tuple[str, str, str],
                 index[(document["name"], collection.lower(), verb.lower())].append((method, document))
             walk(resource, document)
 
-    for entry in documents.values():
-        for document in entry["versions"]:
-            walk(document, document)
+    for document in documents:
+        walk(document, document)
     return index
 
 
@@ -153,20 +146,15 @@ def classes(permissions: list[str]) -> dict[str, dict[str, Any]]:
         matched = [(m, d) for v in VERBS.get(verb, (verb,)) for m, d in index.get((api, collection, v.lower()), [])]
         if not matched:
             continue
-        decided = sorted(((_class_of(api, collection, m, d), m) for m, d in matched),
-                         key=lambda item: SEVERITY.index(item[0][0]))
-        (klass, evidence), method = decided[0]
+        (klass, evidence), method, document = min(((_class_of(api, collection, m, d), m, d) for m, d in matched),
+                                                  key=lambda item: SEVERITY.index(item[0][0]))
         out[permission] = {
             "class": klass,
-            "method": f"{method['id']} ({d_version(matched, method)})",
+            "method": f"{method['id']} ({document['version']})",
             "quote": " ".join((method.get("description") or "").split())[:300],
             **({"fields": evidence} if evidence else {}),
         }
     return out
-
-
-def d_version(matched: list[tuple[dict, dict]], method: dict) -> str:
-    return next(d["version"] for m, d in matched if m is method)
 
 
 def main() -> None:

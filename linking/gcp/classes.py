@@ -33,7 +33,10 @@ def _reviewed() -> tuple[dict[str, Verdict], list[tuple[str, Verdict]]]:
     for key, entries in risk_classes("gcp").items():
         for name, entry in entries.items():
             verdict = Verdict(REVIEWED[key], entry["source"], entry["quote"])
-            (patterns.append((name, verdict)) if "*" in name else exact.__setitem__(name, verdict))
+            if "*" in name:
+                patterns.append((name, verdict))
+            else:
+                exact[name] = verdict
     return exact, sorted(patterns, key=lambda item: CLASSES.index(item[1].klass))
 
 

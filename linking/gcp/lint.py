@@ -58,8 +58,13 @@ def lint_gcp(permissions: Iterable[str], source: str, *, tier: Optional[str] = N
     for permission in sorted(held & set(classes["code_execution"]) - set(kept)):
         findings.append(finding(RULES, "GCP008", f"{source} includedPermissions", f"{permission} [class: code execution as a service account]"))
     if tier == "readonly":
-        for permission in sorted(held & set(classes["data_read"])):
-            findings.append(finding(RULES, "GCP003", f"{source} includedPermissions", f"{permission} [class: data read]"))
+        from .classes import permission_class
+
+        for permission in sorted(held - set(kept)):
+            verdict = permission_class(permission)
+            if verdict is not None and verdict.klass in ("data", "credential"):
+                findings.append(finding(RULES, "GCP003", f"{source} includedPermissions",
+                                        f"{permission} [class: {'data read' if verdict.klass == 'data' else 'credential read'}]"))
     if custom_role:
         from .catalogue import gcp_custom_role_support
 

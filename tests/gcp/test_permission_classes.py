@@ -97,3 +97,16 @@ def test_each_reviewed_pattern_names_the_entry_it_generalises_and_matches_real_p
             if "*" in name:
                 assert entry.get("as"), name
                 assert any(permission_class(p) is not None for p in catalogue if p.endswith(name.rsplit(".", 1)[1])), name
+
+
+@pytest.mark.parametrize("permission", ["run.configurations.get", "compute.vpnTunnels.get", "cloudsql.users.list"])
+def test_linking_check_refuses_a_readonly_role_that_reads_data_or_credentials(permission, tmp_path, capsys):
+    """The same classes stand behind the lint, so ``linking check``, the plan and the policy pack see them too."""
+    from linking.cli import main
+
+    document = tmp_path / "gcp" / "readonly.yaml"
+    document.parent.mkdir()
+    document.write_text(f"title: t\nstage: GA\nincludedPermissions:\n- compute.networks.list\n- {permission}\n")
+    assert main(["check", str(document)]) == 1
+    out = capsys.readouterr().out
+    assert "GCP003" in out and permission in out and "compute.networks.list [" not in out
