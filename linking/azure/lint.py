@@ -20,12 +20,20 @@ def lint_azure_settings(settings: AzureSettings, *, tier: Optional[str]) -> list
 
 
 @functools.cache
-def classed(class_name: str) -> frozenset[str]:
-    """The control-plane operations of a class in ``risk-classes.json`` (its entries expanded over the shipped
-    catalogue, lower case): what a source says returns a secret, or runs code on a machine."""
-    from ..catalogue import risk_classes
+def _by_class() -> dict[str, frozenset[str]]:
+    from .catalogue import shipped_catalogues
+    from .classes import operation_class
 
-    return _effective(sorted(risk_classes("azure")[class_name]), [], "control")
+    by_class: dict[str, set[str]] = {}
+    for op in shipped_catalogues()["azure"].entries:
+        verdict = operation_class(op)
+        by_class.setdefault(verdict.klass if verdict else "unclassified", set()).add(op)
+    return {name: frozenset(ops) for name, ops in by_class.items()}
+
+
+def classed(class_name: str) -> frozenset[str]:
+    """The control-plane operations of the shipped catalogue in a class (``linking/azure/classes.py``), lower case."""
+    return _by_class().get(class_name, frozenset())
 
 
 def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] = None,
@@ -50,22 +58,36 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
     if ROLE_ASSIGNMENT_WRITE in effective and not assignment_condition:
         findings.append(finding(RULES, "AZ002", f"{source} Actions", "Microsoft.Authorization/roleAssignments/write"))
     data_actions = as_list(document.get("DataActions"))
+    accepted = {k.lower() for k in kept}
+    secrets = effective & (classed("data") | classed("credential")) - accepted
     if tier == "readonly":
         for data_action in data_actions:
             findings.append(finding(RULES, "AZ003", f"{source} DataActions", f"{data_action} [class: data read]"))
         # Azure names every operation .../read, /write, /delete or /action: a readonly tier has only reads.
         for op in sorted(op for op in effective if not op.endswith("/read")):
             findings.append(finding(RULES, "AZ003", f"{source} Actions", f"{op} [class: not a read]"))
+        findings += _grouped("AZ003", f"{source} Actions", {op for op in secrets if op.endswith("/read")}, "data or credential read")
     else:
-        accepted = {k.lower() for k in kept}
-        for op in sorted(effective & classed("credentials") - accepted):
-            findings.append(finding(RULES, "AZ006", f"{source} Actions", f"{op} [class: credentials exposure]"))
-        for op in sorted(effective & classed("code_execution") - accepted):
-            findings.append(finding(RULES, "AZ007", f"{source} Actions", f"{op} [class: code execution on a machine]"))
+        findings += _grouped("AZ006", f"{source} Actions", secrets, "data or credentials exposure")
+        findings += _grouped("AZ007", f"{source} Actions", effective & classed("code_execution") - accepted, "code execution")
     if tier != "readonly" and any("*" in d for d in data_actions):
         reached = _effective(data_actions, as_list(document.get("NotDataActions")), "data")
         findings.append(finding(RULES, "AZ005", f"{source} DataActions", f"{', '.join(d for d in data_actions if '*' in d)} reaches {len(reached)} data operations [class: data access]"))
     return findings
+
+
+GROUPED_AFTER = 5
+"""A role reaching more operations of a class than this gets one finding naming the first ones (``*/read`` reaches
+hundreds), not one each."""
+
+
+def _grouped(rule: str, location: str, operations: Iterable[str], klass: str) -> list[Finding]:
+    """Action, write and delete operations first: they are what a reader of the finding most needs to see."""
+    ordered = sorted(operations, key=lambda op: (op.endswith("/read"), op))
+    if len(ordered) <= GROUPED_AFTER:
+        return [finding(RULES, rule, location, f"{op} [class: {klass}]") for op in ordered]
+    shown = ", ".join(ordered[:GROUPED_AFTER])
+    return [finding(RULES, rule, location, f"reaches {shown} and {len(ordered) - GROUPED_AFTER} more [class: {klass}]")]
 
 
 ROLE_ASSIGNMENT_WRITE = "microsoft.authorization/roleassignments/write"

@@ -6,38 +6,20 @@ permission authorizes as Google's discovery documents describe them (``gcp-permi
 from __future__ import annotations
 
 import fnmatch
-from dataclasses import dataclass
 from functools import cache
 from typing import Iterable, Optional
 
-from ..catalogue import risk_classes, shipped
+from ..catalogue import shipped
+from ..classes import CLASSES, Verdict, reviewed_entries, unaccounted
 
-RISKY = ("data", "credential", "code_execution", "identity", "audit")
-CLASSES = (*RISKY, "exposure", "none")
 # risk-classes.json's GCP keys, which predate this list, by the class they are.
 REVIEWED = {"data_read": "data", "impersonation": "identity", "runs_as_attached_account": "code_execution",
             **{name: name for name in CLASSES}}
 
 
-@dataclass(frozen=True)
-class Verdict:
-    klass: str
-    source: str
-    quote: str
-
-
 @cache
 def _reviewed() -> tuple[dict[str, Verdict], list[tuple[str, Verdict]]]:
-    exact: dict[str, Verdict] = {}
-    patterns: list[tuple[str, Verdict]] = []
-    for key, entries in risk_classes("gcp").items():
-        for name, entry in entries.items():
-            verdict = Verdict(REVIEWED[key], entry["source"], entry["quote"])
-            if "*" in name:
-                patterns.append((name, verdict))
-            else:
-                exact[name] = verdict
-    return exact, sorted(patterns, key=lambda item: CLASSES.index(item[1].klass))
+    return reviewed_entries("gcp", REVIEWED, fold_case=False)
 
 
 @cache
@@ -84,6 +66,4 @@ def unaccounted_risks(permissions: Iterable[str], kept: Iterable[str],
                       owned_only: Iterable[str] = ()) -> dict[str, Verdict]:
     """The permissions of a risky class a tier holds that neither its ledger keeps nor the name fence limits to the
     link's own resources."""
-    excused = set(kept) | set(owned_only)
-    verdicts = {p: permission_class(p) for p in permissions if p not in excused}
-    return {p: v for p, v in sorted(verdicts.items()) if v is not None and v.klass in RISKY}
+    return unaccounted({p: permission_class(p) for p in permissions}, set(kept) | set(owned_only))

@@ -21,6 +21,13 @@ WORKLOAD = "9f8e7d6c-0000-4000-8000-00000000beef"
 ROLES = workload_roles()
 OWNER = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 USER_ACCESS_ADMINISTRATOR = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
+# Built-in data roles the link may not hand out: an identity in its groups runs the code it deploys.
+KEY_VAULT_SECRETS_USER = "4633458b-17de-408a-b874-0445c86b69e6"
+STORAGE_BLOB_DATA_READER = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+STORAGE_BLOB_DATA_CONTRIBUTOR = "ba92f5b4-2d11-453d-a403-e96b0029c9fe"
+AKS_CLUSTER_USER = "4abbcc35-e782-43d8-92c5-2d3f1bd2253f"
+ACR_PULL = "7f951dda-4ed3-4680-a7ca-43fe172d538d"
+SENDER = ROLES["Azure Event Hubs Data Sender"]
 WRITE = "Microsoft.Authorization/roleAssignments/write"
 DELETE = "Microsoft.Authorization/roleAssignments/delete"
 
@@ -109,15 +116,20 @@ ADMIN_DENIED = [
     op("Microsoft.OperationalInsights/workspaces/sharedKeys/action", DATA, WORKSPACE),
     op("Microsoft.Insights/diagnosticSettings/delete", DATA, VM + "/providers/Microsoft.Insights/diagnosticSettings/x"),
     # role assignments: never for itself, never a role outside the list, never to a person, never outside its groups
-    assign(APPS, ROLES["Key Vault Secrets User"], principal=SELF),
-    assign(APPS, ROLES["Storage Blob Data Contributor"], principal=SELF),
+    assign(APPS, SENDER, principal=SELF),
+    # the delegation chain of issue 31: a data, key or cluster role for an identity the link creates and controls
+    assign(APPS, KEY_VAULT_SECRETS_USER),
+    assign(APPS, STORAGE_BLOB_DATA_CONTRIBUTOR),
+    assign(APPS, AKS_CLUSTER_USER),
+    assign(APPS, ACR_PULL),
+    assign(APPS, STORAGE_BLOB_DATA_CONTRIBUTOR, principal=SELF),
     assign(APPS, OWNER),
     assign(APPS, USER_ACCESS_ADMINISTRATOR),
-    assign(APPS, ROLES["Storage Blob Data Reader"], principal_type="User"),
-    assign(APPS, ROLES["Storage Blob Data Reader"], principal_type="Group"),
-    assign(OTHER, ROLES["Storage Blob Data Reader"]),
-    assign(SUB, ROLES["Key Vault Secrets User"]),
-    unassign(APPS, ROLES["Key Vault Secrets User"], SELF),
+    assign(APPS, SENDER, principal_type="User"),
+    assign(APPS, SENDER, principal_type="Group"),
+    assign(OTHER, SENDER),
+    assign(SUB, KEY_VAULT_SECRETS_USER),
+    unassign(APPS, KEY_VAULT_SECRETS_USER, SELF),
     unassign(APPS, OWNER, WORKLOAD),
 ]
 
@@ -149,6 +161,53 @@ ADMIN_DENIED_IN_ITS_GROUPS = [
     op("Microsoft.ContainerService/managedClusters/listClusterUserCredential/action", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks"),
 ]
 
+SITE, SLOT = "/providers/Microsoft.Web/sites/app", "/providers/Microsoft.Web/sites/app/slots/staging"
+ADMIN_DENIED_IN_ITS_GROUPS += [
+    # the red team of issue 31 (F1, F4-F7): secrets through a vault's access policies, shells and extensions the
+    # notActions missed, keys minted or set, SAS URLs, exports to a caller's storage, logs erased, auditing off
+    op("Microsoft.KeyVault/vaults/write", APPS, VAULT),
+    op("Microsoft.Web/sites/slots/publishxml/Action", APPS, SLOT),
+    op("microsoft.web/sites/siteextensions/write", APPS, SITE + "/siteextensions/x"),
+    op("microsoft.web/sites/slots/siteextensions/write", APPS, SLOT + "/siteextensions/x"),
+    op("microsoft.web/sites/extensions/api/action", APPS, SITE + "/extensions/api"),
+    op("microsoft.app/containerapps/getauthtoken/action", APPS, "/providers/Microsoft.App/containerApps/a"),
+    op("microsoft.app/managedenvironments/getauthtoken/action", APPS, "/providers/Microsoft.App/managedEnvironments/e"),
+    op("Microsoft.DocumentDB/cassandraClusters/invokeCommand/action", DATA, "/providers/Microsoft.DocumentDB/cassandraClusters/c"),
+    op("Microsoft.Compute/galleries/applications/versions/write", APPS, "/providers/Microsoft.Compute/galleries/g/applications/a/versions/1.0.0"),
+    op("Microsoft.Compute/virtualMachineScaleSets/write", APPS, "/providers/Microsoft.Compute/virtualMachineScaleSets/ss"),
+    op("Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read", APPS, "/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/0/runCommands/x"),
+    op("Microsoft.OperationalInsights/workspaces/regenerateSharedKey/action", DATA, WORKSPACE),
+    op("Microsoft.Cache/redisEnterprise/databases/regenerateKey/action", DATA, "/providers/Microsoft.Cache/redisEnterprise/r/databases/default"),
+    op("Microsoft.Insights/Components/ApiKeys/Action", APPS, "/providers/Microsoft.Insights/components/ai"),
+    op("microsoft.web/sites/host/systemkeys/write", APPS, SITE + "/host/default/systemkeys/k"),
+    op("microsoft.web/sites/host/functionkeys/write", APPS, SITE + "/host/default/functionkeys/k"),
+    op("microsoft.web/sites/functions/keys/write", APPS, SITE + "/functions/f/keys/k"),
+    op("microsoft.web/sites/slots/host/functionkeys/write", APPS, SLOT + "/host/default/functionkeys/k"),
+    op("microsoft.web/sites/newpassword/action", APPS, SITE),
+    op("Microsoft.ContainerRegistry/registries/runs/listLogSasUrl/action", APPS, "/providers/Microsoft.ContainerRegistry/registries/r/runs/x"),
+    op("Microsoft.Compute/virtualMachines/retrieveBootDiagnosticsData/action", APPS, VM),
+    op("Microsoft.Compute/restorePointCollections/restorePoints/diskRestorePoints/beginGetAccess/action", APPS,
+       "/providers/Microsoft.Compute/restorePointCollections/c/restorePoints/p/diskRestorePoints/d"),
+    op("microsoft.app/sessionpools/fetchmcpservercredentials/action", APPS, "/providers/Microsoft.App/sessionPools/s"),
+    op("Microsoft.Sql/servers/write", DATA, "/providers/Microsoft.Sql/servers/s"),
+    op("Microsoft.DBforPostgreSQL/flexibleServers/write", DATA, "/providers/Microsoft.DBforPostgreSQL/flexibleServers/p"),
+    op("Microsoft.DBforMySQL/flexibleServers/write", DATA, "/providers/Microsoft.DBforMySQL/flexibleServers/m"),
+    op("Microsoft.DocumentDB/databaseAccounts/mongodbUserDefinitions/write", DATA, "/providers/Microsoft.DocumentDB/databaseAccounts/db/mongodbUserDefinitions/u"),
+    op("Microsoft.Cache/redis/accessPolicyAssignments/write", DATA, "/providers/Microsoft.Cache/redis/r/accessPolicyAssignments/a"),
+    op("Microsoft.Cache/redis/write", DATA, "/providers/Microsoft.Cache/redis/r"),
+    op("microsoft.web/sites/backup/Action", APPS, SITE),
+    op("Microsoft.Insights/Components/ExportConfiguration/Write", APPS, "/providers/Microsoft.Insights/components/ai/exportconfiguration/x"),
+    op("Microsoft.OperationalInsights/workspaces/tables/delete", DATA, WORKSPACE + "/tables/t"),
+    op("Microsoft.OperationalInsights/workspaces/tables/write", DATA, WORKSPACE + "/tables/t"),
+    op("Microsoft.OperationalInsights/workspaces/write", DATA, WORKSPACE),
+    op("Microsoft.Sql/servers/auditingSettings/write", DATA, "/providers/Microsoft.Sql/servers/s/auditingSettings/default"),
+    op("Microsoft.Sql/servers/extendedAuditingSettings/write", DATA, "/providers/Microsoft.Sql/servers/s/extendedAuditingSettings/default"),
+    op("Microsoft.Insights/activityLogAlerts/delete", APPS, "/providers/Microsoft.Insights/activityLogAlerts/a"),
+    op("Microsoft.Sql/servers/administrators/write", DATA, "/providers/Microsoft.Sql/servers/s/administrators/ActiveDirectory"),
+    op("Microsoft.DocumentDB/databaseAccounts/sqlRoleAssignments/write", DATA, "/providers/Microsoft.DocumentDB/databaseAccounts/db/sqlRoleAssignments/x"),
+    op("Microsoft.ContainerService/managedClusters/trustedAccessRoleBindings/write", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks/trustedAccessRoleBindings/b"),
+]
+
 
 @pytest.mark.parametrize("request_", ADMIN_DENIED_IN_ITS_GROUPS, ids=lambda r: r.operation)
 def test_the_admin_tier_reads_no_secrets_or_logs_and_runs_no_shells_even_in_its_groups(request_):
@@ -164,12 +223,10 @@ ADMIN_ALLOWED = [
     op("Microsoft.ContainerService/managedClusters/write", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks"),
     op("Microsoft.ContainerService/managedClusters/agentPools/write", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks/agentPools/p"),
     op("Microsoft.Storage/storageAccounts/write", DATA, "/providers/Microsoft.Storage/storageAccounts/sa"),
-    op("Microsoft.KeyVault/vaults/write", DATA, VAULT),
     op("Microsoft.Web/sites/write", APPS, "/providers/Microsoft.Web/sites/app"),
     op("Microsoft.Network/virtualNetworks/write", APPS, "/providers/Microsoft.Network/virtualNetworks/vnet"),
-    op("Microsoft.Sql/servers/write", DATA, "/providers/Microsoft.Sql/servers/s"),
+    op("Microsoft.Sql/servers/databases/write", DATA, "/providers/Microsoft.Sql/servers/s/databases/d"),
     op("Microsoft.DocumentDB/databaseAccounts/write", DATA, "/providers/Microsoft.DocumentDB/databaseAccounts/db"),
-    op("Microsoft.Cache/redis/write", DATA, "/providers/Microsoft.Cache/redis/r"),
     op("Microsoft.ServiceBus/namespaces/write", DATA, "/providers/Microsoft.ServiceBus/namespaces/n"),
     op("Microsoft.EventHub/namespaces/write", DATA, "/providers/Microsoft.EventHub/namespaces/n"),
     op("Microsoft.App/containerApps/write", APPS, "/providers/Microsoft.App/containerApps/a"),
@@ -179,12 +236,20 @@ ADMIN_ALLOWED = [
        "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app/federatedIdentityCredentials/aks"),
     op("Microsoft.Compute/virtualMachines/read", OTHER, VM),
     op("Microsoft.Storage/storageAccounts/read", OTHER, "/providers/Microsoft.Storage/storageAccounts/sa"),
-    assign(APPS, ROLES["Storage Blob Data Reader"]),
-    assign(DATA, ROLES["Key Vault Secrets User"]),
-    assign(APPS, ROLES["Network Contributor"]),
-    assign(APPS, ROLES["Managed Identity Operator"]),
-    assign(APPS, ROLES["AcrPull"]),
-    unassign(APPS, ROLES["AcrPull"], WORKLOAD),
+    assign(APPS, SENDER),
+    assign(DATA, ROLES["Azure Service Bus Data Sender"]),
+    unassign(APPS, SENDER, WORKLOAD),
+    op("Microsoft.Compute/virtualMachines/write", APPS, VM),
+    op("Microsoft.Compute/virtualMachines/start/action", APPS, VM),
+    op("Microsoft.Compute/virtualMachines/deallocate/action", APPS, VM),
+    op("Microsoft.Network/virtualNetworks/subnets/join/action", APPS, "/providers/Microsoft.Network/virtualNetworks/vnet/subnets/s"),
+    op("Microsoft.Network/networkInterfaces/join/action", APPS, "/providers/Microsoft.Network/networkInterfaces/nic"),
+    op("Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", APPS, "/providers/Microsoft.ManagedIdentity/userAssignedIdentities/app"),
+    op("Microsoft.Web/sites/config/write", APPS, "/providers/Microsoft.Web/sites/app/config/web"),
+    op("Microsoft.Web/sites/restart/action", APPS, "/providers/Microsoft.Web/sites/app"),
+    op("Microsoft.ContainerService/managedClusters/stop/action", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks"),
+    op("Microsoft.Storage/storageAccounts/blobServices/containers/write", DATA, "/providers/Microsoft.Storage/storageAccounts/sa/blobServices/default/containers/c"),
+    op("Microsoft.Resources/deployments/validate/action", APPS, "/providers/Microsoft.Resources/deployments/d"),
 ]
 
 
@@ -227,6 +292,29 @@ READONLY_DENIED += [
     op("Microsoft.Web/sites/hostruntime/functions/keys/read", OTHER, "/providers/Microsoft.Web/sites/fn/hostruntime/functions/f/keys"),
     op("Microsoft.Web/sites/hostruntime/host/_master/read", OTHER, "/providers/Microsoft.Web/sites/fn/hostruntime/host/_master"),
     op("Microsoft.Resources/deploymentScripts/logs/read", OTHER, "/providers/Microsoft.Resources/deploymentScripts/s/logs/default"),
+    # the red team of issue 31 (F8): siblings and shapes the named exclusions missed
+    op("Microsoft.Compute/virtualMachineScaleSets/virtualMachines/runCommands/read", OTHER, "/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/0/runCommands/x"),
+    op("Microsoft.Compute/virtualMachineScaleSets/virtualMachines/extensions/read", OTHER, "/providers/Microsoft.Compute/virtualMachineScaleSets/ss/virtualMachines/0/extensions/x"),
+    op("Microsoft.HybridCompute/machines/runcommands/read", OTHER, "/providers/Microsoft.HybridCompute/machines/m/runCommands/x"),
+    op("Microsoft.HybridCompute/machines/extensions/read", OTHER, "/providers/Microsoft.HybridCompute/machines/m/extensions/x"),
+    op("Microsoft.ContainerService/managedClusters/commandResults/read", OTHER, "/providers/Microsoft.ContainerService/managedClusters/aks/commandResults/x"),
+    op("microsoft.web/sites/hostruntime/webhooks/api/workflows/runs/read", OTHER, "/providers/Microsoft.Web/sites/la/hostruntime/webhooks/api/workflows/w/runs/r"),
+    op("Microsoft.Sql/servers/databases/auditRecords/read", OTHER, "/providers/Microsoft.Sql/servers/s/databases/d/auditRecords"),
+    op("Microsoft.Sql/servers/databases/queryStore/queryTexts/read", OTHER, "/providers/Microsoft.Sql/servers/s/databases/d/queryStore/queryTexts/q"),
+    op("Microsoft.Sql/servers/databases/topQueries/queryText/read", OTHER, "/providers/Microsoft.Sql/servers/s/databases/d/topQueries/q/queryText"),
+    op("Microsoft.DBforPostgreSQL/flexibleServers/queryTexts/read", OTHER, "/providers/Microsoft.DBforPostgreSQL/flexibleServers/p/queryTexts/q"),
+    op("Microsoft.DBforPostgreSQL/flexibleServers/logFiles/read", OTHER, "/providers/Microsoft.DBforPostgreSQL/flexibleServers/p/logFiles"),
+    op("Microsoft.DBforMySQL/flexibleServers/logFiles/read", OTHER, "/providers/Microsoft.DBforMySQL/flexibleServers/m/logFiles"),
+    op("microsoft.web/sites/deployments/log/read", OTHER, "/providers/Microsoft.Web/sites/app/deployments/d/log"),
+    op("Microsoft.Resources/deploymentScripts/read", OTHER, "/providers/Microsoft.Resources/deploymentScripts/s"),
+    op("Microsoft.Resources/deploymentStacks/read", OTHER, "/providers/Microsoft.Resources/deploymentStacks/s"),
+    op("microsoft.web/sites/processes/read", OTHER, "/providers/Microsoft.Web/sites/app/processes/1"),
+    op("microsoft.web/sites/instances/processes/read", OTHER, "/providers/Microsoft.Web/sites/app/instances/i/processes/1"),
+    op("Microsoft.Insights/Logs/Read", OTHER, VM + "/providers/Microsoft.Insights/logs"),
+    op("Microsoft.OperationalInsights/workspaces/tables/query/read", OTHER, WORKSPACE + "/tables/t/query"),
+    op("Microsoft.ContainerInstance/containerGroups/read", OTHER, "/providers/Microsoft.ContainerInstance/containerGroups/g"),
+    op("Microsoft.App/containerApps/read", OTHER, "/providers/Microsoft.App/containerApps/a"),
+    op("microsoft.web/sites/config/snapshots/read", OTHER, "/providers/Microsoft.Web/sites/app/config/web/snapshots/s"),
 ]
 
 

