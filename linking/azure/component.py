@@ -153,9 +153,17 @@ class AzureSubscriptionLink(LinkComponent):
             self.principal_id.apply(lambda principal: documents.delegation_condition(workload_roles().values(), principal))
             if self.delegates else None
         )
-        self.role_definition = self._role_definition(f"{name}-role", self.role, run, "role-definition", describe_link(spec), child)
-        self._assign(name, run, tags, condition, child)
-        reader_definition = self._assign_reader(name, run, child) if self.reader is not None else None
+        reader_definition = None
+        if spec.tier == "readonly" and self.reader is None:
+            # The same definition and assignment a resource-group admin reads the subscription with: switching tiers
+            # keeps them, and no tier's definition ever takes another's id (the admin's would reach the subscription
+            # through the readonly assignment until Pulumi deleted it).
+            self.role_definition = self._assign_reader(name, run, self.role, child, renamed_from=f"{name}-role")
+        else:
+            self.role_definition = self._role_definition(f"{name}-role", self.role, run, "role-definition", describe_link(spec), child)
+            self._assign(name, run, tags, condition, child)
+            if self.reader is not None:
+                reader_definition = self._assign_reader(name, run, self.reader, child)
         authentication: dict[str, Any] = {"method": "federated-credential" if federated else "client-secret", **(federated or {})}
         if self.secret_end:
             authentication["clientSecret"] = {"value": "linkSecrets.clientSecret", "endDate": self.secret_end}
@@ -215,11 +223,18 @@ class AzureSubscriptionLink(LinkComponent):
                 opts=child,
             )
 
-    def _assign_reader(self, name: str, run: RunTimeSettings, child: pulumi.ResourceOptions) -> authorization.RoleDefinition:
-        """The readonly role a resource-group admin reads the subscription with, assigned there."""
+    def _assign_reader(self, name: str, run: RunTimeSettings, reader: RenderedDocument, child: pulumi.ResourceOptions,
+                       renamed_from: Optional[str] = None) -> authorization.RoleDefinition:
+        """The readonly role on the subscription: a readonly link's, and the one a resource-group admin reads with.
+        ``renamed_from``: the names a readonly link gave them before (``<name>-role``), kept as aliases."""
         spec, settings = run.spec, run.spec.azure
-        assert settings is not None and self.reader is not None
-        definition = self._role_definition(f"{name}-reader", self.reader, run, "readonly-role-definition", describe_link(spec), child)
+        assert settings is not None
+
+        def formerly(suffix: str) -> pulumi.ResourceOptions:
+            aliases = [pulumi.Alias(name=renamed_from + suffix)] if renamed_from else None
+            return pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(aliases=aliases))
+
+        definition = self._role_definition(f"{name}-reader", reader, run, "readonly-role-definition", describe_link(spec), formerly(""))
         if spec.enabled:
             authorization.RoleAssignment(
                 f"{name}-reader-assignment",
@@ -229,7 +244,7 @@ class AzureSubscriptionLink(LinkComponent):
                 principal_id=self.principal_id,
                 principal_type="ServicePrincipal",
                 description=describe_link(spec)[:1024],
-                opts=child,
+                opts=formerly("-assignment"),
             )
         return definition
 
@@ -241,7 +256,7 @@ class AzureSubscriptionLink(LinkComponent):
         resource_name: str, role: RenderedDocument, run: RunTimeSettings, kind: str, description: str, child: pulumi.ResourceOptions
     ) -> authorization.RoleDefinition:
         """A rendered role document as a custom role; its id is a GUID from subscription, link and kind, so a re-run
-        or rename replaces nothing."""
+        or rename replaces nothing. A replacement deletes first: Azure keeps custom role names unique in a tenant."""
         spec = run.spec
         assert spec.azure is not None
         return authorization.RoleDefinition(
@@ -260,7 +275,7 @@ class AzureSubscriptionLink(LinkComponent):
                 }
             ],
             assignable_scopes=run.put(role.document["AssignableScopes"]),
-            opts=child,
+            opts=pulumi.ResourceOptions.merge(child, pulumi.ResourceOptions(delete_before_replace=True)),
         )
 
     @staticmethod

@@ -197,6 +197,27 @@ def test_managed_identity_link(az_link, plan):
     assert record["azure"]["roleDefinitionId"].endswith(deterministic_guid(SUBSCRIPTION, "acme-prod", "role-definition"))
 
 
+def test_switching_tiers_never_gives_one_tier_s_definition_id_to_another(az_link, plan):
+    """The red team of issue 31: a readonly link's definition and an admin's shared an id, so switching tiers rewrote
+    the subscription-wide readonly definition into the admin's until Pulumi deleted the old assignment. The readonly
+    tier is now the same definition and assignment in both (a switch keeps them), and the admin's is its own."""
+    admin = plan(az_link)
+    readonly = plan({**az_link, "tier": "readonly", "azure": {k: v for k, v in az_link["azure"].items() if k != "resourceGroups"}})
+
+    def definitions(result):
+        return {d.name: (d.inputs["roleDefinitionId"], d.inputs["roleName"]) for d in result.by_type(ROLE_DEFINITION)}
+
+    def subscription_assignments(result):
+        return {a.name: a.inputs["roleAssignmentName"] for a in result.by_type(ROLE_ASSIGNMENT)
+                if a.inputs["scope"] == f"/subscriptions/{SUBSCRIPTION}"}
+
+    assert definitions(readonly) == {"acme-prod-reader": definitions(admin)["acme-prod-reader"]}
+    assert subscription_assignments(readonly) == subscription_assignments(admin)
+    ids = [guid for guid, _ in definitions(admin).values()]
+    names = [name for _, name in definitions(admin).values()]
+    assert len(set(ids)) == len(ids) == 2 and len(set(names)) == 2
+
+
 def test_subscription_scope_is_the_wider_admin_with_a_warning(az_link, plan):
     del az_link["azure"]["resourceGroups"]
     az_link["azure"]["scope"] = "subscription"

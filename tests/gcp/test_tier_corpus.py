@@ -56,6 +56,9 @@ ADMIN_NEVER = {
         "compute.instanceSettings.update", "redis.instances.update", "redis.clusters.update", "cloudsql.sslCerts.create",
         "run.jobs.run", "run.services.sshRead", "run.instances.sshRead", "compute.networks.mirror",
         "compute.subnetworks.mirror", "compute.vpnTunnels.get", "monitoring.uptimeCheckConfigs.get",
+        # the red team's F12, F13 and invocations: metadata onto other teams' group instances, log-based metric
+        # labels, messages into any topic (push endpoints and triggered functions run them)
+        "compute.instanceGroupManagers.update", "monitoring.timeSeries.list", "pubsub.topics.publish",
     ],
     "destruction and code as other identities": [
         "cloudkms.cryptoKeyVersions.destroy", "serviceusage.services.disable", "compute.instances.setMetadata",
@@ -79,7 +82,7 @@ ADMIN_STILL = {
                   "servicenetworking.services.addPeering"],
     "buckets": ["storage.buckets.create", "storage.buckets.get", "storage.buckets.delete"],
     "instances": ["compute.instances.create", "compute.instances.start", "compute.instances.delete", "compute.disks.create"],
-    "Pub/Sub": ["pubsub.topics.create", "pubsub.subscriptions.create", "pubsub.topics.attachSubscription", "pubsub.topics.publish"],
+    "Pub/Sub": ["pubsub.topics.create", "pubsub.subscriptions.create", "pubsub.topics.attachSubscription"],
     "the rest of the platform": ["secretmanager.secrets.create", "secretmanager.versions.add", "vpcaccess.connectors.create",
                                  "certificatemanager.certs.create", "redis.instances.create", "run.services.create",
                                  "run.services.update", "artifactregistry.repositories.create", "iam.serviceAccounts.create",
