@@ -240,6 +240,30 @@ ADMIN_DENIED_IN_ITS_GROUPS += [
     op("Microsoft.ContainerService/managedClusters/accessProfiles/read", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks/accessProfiles/clusterAdmin"),
     op("microsoft.web/sites/config/appsettings/read", APPS, SITE + "/config/appsettings"),
     op("Microsoft.Web/sites/backups/Read", APPS, SITE + "/backups/b"),
+    # the third red team: SQL logins and threat detection by other paths, VPN trust, Cassandra authentication, AKS
+    # token issuers, the daily cap, audit and export by siblings, code in cloud services and Cosmos DB
+    op("Microsoft.Sql/servers/azureADOnlyAuthentications/delete", DATA, "/providers/Microsoft.Sql/servers/s/azureADOnlyAuthentications/default"),
+    op("Microsoft.Sql/managedInstances/azureADOnlyAuthentications/write", DATA, "/providers/Microsoft.Sql/managedInstances/m/azureADOnlyAuthentications/default"),
+    op("Microsoft.Sql/servers/advancedThreatProtectionSettings/write", DATA, "/providers/Microsoft.Sql/servers/s/advancedThreatProtectionSettings/default"),
+    op("Microsoft.DBforPostgreSQL/flexibleServers/advancedThreatProtectionSettings/write", DATA,
+       "/providers/Microsoft.DBforPostgreSQL/flexibleServers/p/advancedThreatProtectionSettings/default"),
+    op("Microsoft.DBforMySQL/servers/securityAlertPolicies/write", DATA, "/providers/Microsoft.DBforMySQL/servers/m/securityAlertPolicies/default"),
+    op("microsoft.network/vpnGateways/vpnConnections/write", APPS, "/providers/Microsoft.Network/vpnGateways/g/vpnConnections/c"),
+    op("Microsoft.Network/virtualNetworkGateways/write", APPS, "/providers/Microsoft.Network/virtualNetworkGateways/g"),
+    op("Microsoft.Network/vpnServerConfigurations/write", APPS, "/providers/Microsoft.Network/vpnServerConfigurations/c"),
+    op("Microsoft.DocumentDB/cassandraClusters/write", DATA, "/providers/Microsoft.DocumentDB/cassandraClusters/c"),
+    op("Microsoft.ContainerService/managedClusters/jwtAuthenticators/write", APPS, "/providers/Microsoft.ContainerService/managedClusters/aks/jwtAuthenticators/j"),
+    op("Microsoft.Insights/Components/PricingPlans/Write", APPS, "/providers/Microsoft.Insights/components/ai/pricingPlans/current"),
+    op("Microsoft.OperationalInsights/workspaces/dataexports/delete", DATA, WORKSPACE + "/dataExports/x"),
+    op("Microsoft.Network/networkSecurityPerimeters/loggingConfigurations/write", APPS, "/providers/Microsoft.Network/networkSecurityPerimeters/p/loggingConfigurations/c"),
+    op("Microsoft.DocumentDB/databaseAccounts/dataTransferJobs/write", DATA, "/providers/Microsoft.DocumentDB/databaseAccounts/db/dataTransferJobs/j"),
+    op("Microsoft.Insights/Components/linkedStorageAccounts/Write", APPS, "/providers/Microsoft.Insights/components/ai/linkedStorageAccounts/ServiceProfiler"),
+    op("Microsoft.Network/networkInterfaces/tapConfigurations/write", APPS, "/providers/Microsoft.Network/networkInterfaces/nic/tapConfigurations/t"),
+    op("Microsoft.Network/networkWatchers/packetCaptures/write", APPS, "/providers/Microsoft.Network/networkWatchers/w/packetCaptures/p"),
+    op("Microsoft.ContainerRegistry/registries/exportPipelines/write", APPS, "/providers/Microsoft.ContainerRegistry/registries/r/exportPipelines/e"),
+    op("Microsoft.Compute/cloudServices/write", APPS, "/providers/Microsoft.Compute/cloudServices/c"),
+    op("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/storedProcedures/write", DATA,
+       "/providers/Microsoft.DocumentDB/databaseAccounts/db/sqlDatabases/d/containers/c/storedProcedures/p"),
 ]
 
 
@@ -375,6 +399,14 @@ READONLY_DENIED += [
     op("Microsoft.ContainerService/managedClusters/accessProfiles/read", OTHER, "/providers/Microsoft.ContainerService/managedClusters/aks/accessProfiles/clusterUser"),
     op("microsoft.web/sites/config/appsettings/read", OTHER, "/providers/Microsoft.Web/sites/app/config/appsettings"),
     op("Microsoft.Web/sites/backups/Read", OTHER, "/providers/Microsoft.Web/sites/app/backups/b"),
+    # the third red team: the same reads under Synapse, managed instances and other hosts
+    op("Microsoft.Synapse/workspaces/sqlPools/auditRecords/read", OTHER, "/providers/Microsoft.Synapse/workspaces/w/sqlPools/p/auditRecords"),
+    op("Microsoft.Synapse/workspaces/sqlPools/dataWarehouseQueries/read", OTHER, "/providers/Microsoft.Synapse/workspaces/w/sqlPools/p/dataWarehouseQueries/q"),
+    op("Microsoft.Sql/managedInstances/databases/queries/read", OTHER, "/providers/Microsoft.Sql/managedInstances/m/databases/d/queries/q"),
+    op("microsoft.app/connectedenvironments/daprcomponents/read", OTHER, "/providers/Microsoft.App/connectedEnvironments/e/daprComponents/d"),
+    op("Microsoft.ContainerInstance/containerGroups/containers/buildlogs/read", OTHER, "/providers/Microsoft.ContainerInstance/containerGroups/g/containers/c/buildlogs"),
+    op("Microsoft.AppPlatform/Spring/apps/deployments/read", OTHER, "/providers/Microsoft.AppPlatform/Spring/s/apps/a/deployments/d"),
+    op("Microsoft.Web/containerApps/read", OTHER, "/providers/Microsoft.Web/containerApps/a"),
 ]
 
 

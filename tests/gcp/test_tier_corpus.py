@@ -59,6 +59,13 @@ ADMIN_NEVER = {
         # the red team's F12, F13 and invocations: metadata onto other teams' group instances, log-based metric
         # labels, messages into any topic (push endpoints and triggered functions run them)
         "compute.instanceGroupManagers.update", "monitoring.timeSeries.list", "pubsub.topics.publish",
+        # the third red team: Memorystore passwords, log labels sent to a new channel, Private Service Connect,
+        # project and group metadata, flow logs off, virtual repository upstreams, disk and database copies, routes
+        "redis.aclPolicies.create", "redis.aclPolicies.update", "redis.aclPolicies.get", "monitoring.notificationChannels.create",
+        "monitoring.notificationChannels.update", "compute.serviceAttachments.create", "compute.networkAttachments.create",
+        "compute.instanceSettings.get", "compute.instanceGroupManagers.get", "compute.subnetworks.update",
+        "artifactregistry.repositories.update", "compute.instantSnapshotGroups.create", "compute.snapshotGroups.create",
+        "cloudsql.blueGreenDeployments.create", "compute.routes.create",
     ],
     "destruction and code as other identities": [
         "cloudkms.cryptoKeyVersions.destroy", "serviceusage.services.disable", "compute.instances.setMetadata",
@@ -114,7 +121,7 @@ READONLY_NEVER = [
     "container.configMaps.get", "container.configMaps.list", "container.thirdPartyObjects.get", "container.thirdPartyObjects.list",
     "container.secrets.get", "compute.projects.get", "compute.instanceTemplates.get", "compute.instanceTemplates.list",
     "compute.instances.getSerialPortOutput", "storage.objects.get", "secretmanager.versions.access", "logging.logEntries.list",
-    "bigquery.jobs.create", "container.pods.getLogs",
+    "bigquery.jobs.create", "container.pods.getLogs", "redis.aclPolicies.get", "redis.aclPolicies.list",
     # workload specs carry environment variables (issue 31)
     "run.services.get", "run.services.list", "run.revisions.get", "run.jobs.get", "cloudfunctions.functions.get",
     "cloudfunctions.functions.list", "container.pods.get", "container.controllerRevisions.get", "container.podTemplates.get",
