@@ -264,6 +264,15 @@ ADMIN_DENIED_IN_ITS_GROUPS += [
     op("Microsoft.Compute/cloudServices/write", APPS, "/providers/Microsoft.Compute/cloudServices/c"),
     op("Microsoft.DocumentDB/databaseAccounts/sqlDatabases/containers/storedProcedures/write", DATA,
        "/providers/Microsoft.DocumentDB/databaseAccounts/db/sqlDatabases/d/containers/c/storedProcedures/p"),
+    # the fourth: VPN keys inline in a gateway, data sync and managed instance links, Cassandra data center LDAP,
+    # static sites' database connections
+    op("Microsoft.Network/vpnGateways/write", APPS, "/providers/Microsoft.Network/vpnGateways/g"),
+    op("Microsoft.network/virtualWans/p2sVpnServerConfigurations/write", APPS, "/providers/Microsoft.Network/virtualWans/w/p2sVpnServerConfigurations/c"),
+    op("Microsoft.Sql/servers/databases/syncGroups/write", DATA, "/providers/Microsoft.Sql/servers/s/databases/d/syncGroups/g"),
+    op("Microsoft.Sql/servers/syncAgents/write", DATA, "/providers/Microsoft.Sql/servers/s/syncAgents/a"),
+    op("Microsoft.Sql/managedInstances/hybridLink/write", DATA, "/providers/Microsoft.Sql/managedInstances/m/hybridLink/l"),
+    op("Microsoft.DocumentDB/cassandraClusters/dataCenters/write", DATA, "/providers/Microsoft.DocumentDB/cassandraClusters/c/dataCenters/d"),
+    op("Microsoft.Web/staticSites/databaseConnections/Write", APPS, "/providers/Microsoft.Web/staticSites/s/databaseConnections/c"),
 ]
 
 
@@ -407,6 +416,14 @@ READONLY_DENIED += [
     op("Microsoft.ContainerInstance/containerGroups/containers/buildlogs/read", OTHER, "/providers/Microsoft.ContainerInstance/containerGroups/g/containers/c/buildlogs"),
     op("Microsoft.AppPlatform/Spring/apps/deployments/read", OTHER, "/providers/Microsoft.AppPlatform/Spring/s/apps/a/deployments/d"),
     op("Microsoft.Web/containerApps/read", OTHER, "/providers/Microsoft.Web/containerApps/a"),
+    # the fourth: more specs with plain environment values, HDInsight script history
+    op("Microsoft.MachineLearningServices/workspaces/batchEndpoints/deployments/read", OTHER,
+       "/providers/Microsoft.MachineLearningServices/workspaces/w/batchEndpoints/e/deployments/d"),
+    op("Microsoft.MachineLearningServices/workspaces/jobs/read", OTHER, "/providers/Microsoft.MachineLearningServices/workspaces/w/jobs/j"),
+    op("Microsoft.Web/containerApps/revisions/read", OTHER, "/providers/Microsoft.Web/containerApps/a/revisions/r"),
+    op("Microsoft.AppPlatform/Spring/jobs/executions/read", OTHER, "/providers/Microsoft.AppPlatform/Spring/s/jobs/j/executions/e"),
+    op("microsoft.app/builds/read", OTHER, "/providers/Microsoft.App/builds/b"),
+    op("Microsoft.HDInsight/clusters/scriptExecutionHistory/read", OTHER, "/providers/Microsoft.HDInsight/clusters/c/scriptExecutionHistory/h"),
 ]
 
 

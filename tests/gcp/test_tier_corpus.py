@@ -66,6 +66,10 @@ ADMIN_NEVER = {
         "compute.instanceSettings.get", "compute.instanceGroupManagers.get", "compute.subnetworks.update",
         "artifactregistry.repositories.update", "compute.instantSnapshotGroups.create", "compute.snapshotGroups.create",
         "cloudsql.blueGreenDeployments.create", "compute.routes.create",
+        # the fourth: message transforms (code on every message), signed-URL keys of any backend bucket, NAT logging
+        # off, DNS answers for bound networks
+        "pubsub.topics.update", "pubsub.subscriptions.update", "compute.backendBuckets.addSignedUrlKey",
+        "compute.routers.update", "dns.policies.update", "dns.responsePolicyRules.create",
     ],
     "destruction and code as other identities": [
         "cloudkms.cryptoKeyVersions.destroy", "serviceusage.services.disable", "compute.instances.setMetadata",
@@ -122,6 +126,7 @@ READONLY_NEVER = [
     "container.secrets.get", "compute.projects.get", "compute.instanceTemplates.get", "compute.instanceTemplates.list",
     "compute.instances.getSerialPortOutput", "storage.objects.get", "secretmanager.versions.access", "logging.logEntries.list",
     "bigquery.jobs.create", "container.pods.getLogs", "redis.aclPolicies.get", "redis.aclPolicies.list",
+    "run.operations.get", "cloudfunctions.operations.list",
     # workload specs carry environment variables (issue 31)
     "run.services.get", "run.services.list", "run.revisions.get", "run.jobs.get", "cloudfunctions.functions.get",
     "cloudfunctions.functions.list", "container.pods.get", "container.controllerRevisions.get", "container.podTemplates.get",
