@@ -273,6 +273,15 @@ ADMIN_DENIED_IN_ITS_GROUPS += [
     op("Microsoft.Sql/managedInstances/hybridLink/write", DATA, "/providers/Microsoft.Sql/managedInstances/m/hybridLink/l"),
     op("Microsoft.DocumentDB/cassandraClusters/dataCenters/write", DATA, "/providers/Microsoft.DocumentDB/cassandraClusters/c/dataCenters/d"),
     op("Microsoft.Web/staticSites/databaseConnections/Write", APPS, "/providers/Microsoft.Web/staticSites/s/databaseConnections/c"),
+    # the fifth: an Azure Managed Redis data policy (an operation the catalogue lacks; the pattern stands for it),
+    # engine audit settings, recordings and scan results sent elsewhere, a workspace's linked storage
+    op("Microsoft.Cache/redisEnterprise/databases/accessPolicyAssignments/write", DATA,
+       "/providers/Microsoft.Cache/redisEnterprise/r/databases/default/accessPolicyAssignments/a"),
+    op("Microsoft.DBforMySQL/flexibleServers/configurations/write", DATA, "/providers/Microsoft.DBforMySQL/flexibleServers/m/configurations/audit_log_enabled"),
+    op("Microsoft.DBforPostgreSQL/flexibleServers/configurations/write", DATA, "/providers/Microsoft.DBforPostgreSQL/flexibleServers/p/configurations/pgaudit.log"),
+    op("Microsoft.Network/bastionHosts/write", APPS, "/providers/Microsoft.Network/bastionHosts/b"),
+    op("Microsoft.Sql/servers/vulnerabilityAssessments/write", DATA, "/providers/Microsoft.Sql/servers/s/vulnerabilityAssessments/default"),
+    op("Microsoft.OperationalInsights/workspaces/linkedStorageAccounts/write", DATA, WORKSPACE + "/linkedStorageAccounts/Query"),
 ]
 
 
@@ -424,6 +433,15 @@ READONLY_DENIED += [
     op("Microsoft.AppPlatform/Spring/jobs/executions/read", OTHER, "/providers/Microsoft.AppPlatform/Spring/s/jobs/j/executions/e"),
     op("microsoft.app/builds/read", OTHER, "/providers/Microsoft.App/builds/b"),
     op("Microsoft.HDInsight/clusters/scriptExecutionHistory/read", OTHER, "/providers/Microsoft.HDInsight/clusters/c/scriptExecutionHistory/h"),
+    # the fifth: a read-named setter of recording destinations, alias paths of excluded specs and queries
+    op("Microsoft.Network/bastionHosts/setsessionrecordingsasurl/read", OTHER, "/providers/Microsoft.Network/bastionHosts/b"),
+    op("Microsoft.AppPlatform/Spring/deployments/read", OTHER, "/providers/Microsoft.AppPlatform/Spring/s/deployments"),
+    op("microsoft.app/containerapps/builds/read", OTHER, "/providers/Microsoft.App/containerApps/a/builds/b"),
+    op("Microsoft.MachineLearningServices/workspaces/experiments/runs/read", OTHER, "/providers/Microsoft.MachineLearningServices/workspaces/w/experiments/e/runs/r"),
+    op("Microsoft.MachineLearningServices/workspaces/datasets/registered/preview/read", OTHER,
+       "/providers/Microsoft.MachineLearningServices/workspaces/w/datasets/registered/d/preview"),
+    op("Microsoft.Synapse/workspaces/sqlPools/dataWarehouseQueries/Steps/read", OTHER,
+       "/providers/Microsoft.Synapse/workspaces/w/sqlPools/p/dataWarehouseQueries/q/Steps/s"),
 ]
 
 

@@ -70,6 +70,9 @@ ADMIN_NEVER = {
         # off, DNS answers for bound networks
         "pubsub.topics.update", "pubsub.subscriptions.update", "compute.backendBuckets.addSignedUrlKey",
         "compute.routers.update", "dns.policies.update", "dns.responsePolicyRules.create",
+        # the fifth: labels a log-based alert extracted, response policies and rule deletion, BGP route policies
+        "monitoring.alerts.get", "dns.responsePolicies.update", "dns.responsePolicyRules.delete",
+        "compute.routers.updateRoutePolicy",
     ],
     "destruction and code as other identities": [
         "cloudkms.cryptoKeyVersions.destroy", "serviceusage.services.disable", "compute.instances.setMetadata",
@@ -126,7 +129,7 @@ READONLY_NEVER = [
     "container.secrets.get", "compute.projects.get", "compute.instanceTemplates.get", "compute.instanceTemplates.list",
     "compute.instances.getSerialPortOutput", "storage.objects.get", "secretmanager.versions.access", "logging.logEntries.list",
     "bigquery.jobs.create", "container.pods.getLogs", "redis.aclPolicies.get", "redis.aclPolicies.list",
-    "run.operations.get", "cloudfunctions.operations.list",
+    "run.operations.get", "cloudfunctions.operations.list", "monitoring.alerts.get", "monitoring.alerts.list",
     # workload specs carry environment variables (issue 31)
     "run.services.get", "run.services.list", "run.revisions.get", "run.jobs.get", "cloudfunctions.functions.get",
     "cloudfunctions.functions.list", "container.pods.get", "container.controllerRevisions.get", "container.podTemplates.get",
