@@ -15,8 +15,8 @@ import json
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from linking.azure.catalogue import shipped_catalogues
 from linking.azure.classes import operation_class, reviewed_patterns
+from linking.azure.lint import effective_operations
 from linking.catalogue import risk_classes, shipped
 from linking.classes import RISKY
 from linking.policy import builtin_document_path, kept_by_ledger
@@ -29,8 +29,7 @@ def usable_by_azure(pattern: str) -> bool:
 
 
 def exclusions(actions: list[str], kept: set[str]) -> list[str]:
-    catalogue = shipped_catalogues()["azure"]
-    reached = {op for pattern in actions for op in catalogue.matches(pattern)}
+    reached = effective_operations(actions, [], "control")
     risky = {op for op in reached if (v := operation_class(op)) is not None and v.klass in RISKY and op not in kept}
     spelled = {op.lower(): op for op in shipped("azure-operations.json.gz")["control"]}
     written = {name.lower(): name for entries in risk_classes("azure").values() for name in entries}

@@ -44,7 +44,7 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
     findings = []
     actions = as_list(document.get("Actions"))
     not_actions = as_list(document.get("NotActions"))
-    effective = _effective(actions, not_actions, "control")
+    effective = effective_operations(actions, not_actions, "control")
     for action in actions:
         if action == "*" or action.lower().startswith("microsoft.authorization/*"):
             findings.append(finding(RULES, "AZ001", f"{source} Actions", f"{action} [class: permissions management]"))
@@ -60,21 +60,22 @@ def lint_azure(document: Mapping[str, Any], source: str, *, tier: Optional[str] 
     data_actions = as_list(document.get("DataActions"))
     accepted = {k.lower() for k in kept}
     credentials = effective & classed("credential") - accepted
+    data = effective & classed("data") - accepted
     if tier == "readonly":
         for data_action in data_actions:
             findings.append(finding(RULES, "AZ003", f"{source} DataActions", f"{data_action} [class: data read]"))
         # Azure names every operation .../read, /write, /delete or /action: a readonly tier has only reads.
         for op in sorted(op for op in effective if not op.endswith("/read")):
             findings.append(finding(RULES, "AZ003", f"{source} Actions", f"{op} [class: not a read]"))
-        reads = {op for op in effective & classed("data") - accepted if op.endswith("/read")} | credentials
-        findings += _grouped("AZ003", f"{source} Actions", {op for op in reads if op.endswith("/read")}, "data or credential read")
+        findings += _grouped("AZ003", f"{source} Actions", {op for op in data | credentials if op.endswith("/read")},
+                             "data or credential read")
     else:
         # Data is what a workload's or a custom tier's grant is for; the shipped tiers' data is decided by their
         # class test (tests/azure/test_operation_classes.py), a credential everywhere.
         findings += _grouped("AZ006", f"{source} Actions", credentials, "credentials exposure")
         findings += _grouped("AZ007", f"{source} Actions", effective & classed("code_execution") - accepted, "code execution")
     if tier != "readonly" and any("*" in d for d in data_actions):
-        reached = _effective(data_actions, as_list(document.get("NotDataActions")), "data")
+        reached = effective_operations(data_actions, as_list(document.get("NotDataActions")), "data")
         findings.append(finding(RULES, "AZ005", f"{source} DataActions", f"{', '.join(d for d in data_actions if '*' in d)} reaches {len(reached)} data operations [class: data access]"))
     return findings
 
@@ -98,7 +99,7 @@ DELEGATION_OPERATIONS = (ROLE_ASSIGNMENT_WRITE, "microsoft.authorization/roleass
 """Judged by AZ002 and the delegation condition instead."""
 
 
-def _effective(patterns: list[str], excluded: list[str], plane: str) -> frozenset[str]:
+def effective_operations(patterns: list[str], excluded: list[str], plane: str) -> frozenset[str]:
     return _effective_cached(tuple(patterns), tuple(excluded), plane)
 
 
